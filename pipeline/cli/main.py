@@ -1,0 +1,85 @@
+"""The `kassasync` click group: global options, command registration, and exit codes (0, 1, 2, 3)."""
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline import logs
+from pipeline.cli.context import AppContext
+from pipeline.errors import UserError
+from pipeline.settings import Settings
+
+EXIT_OK, EXIT_USER_ERROR, EXIT_CHANGES, EXIT_CRASH = 0, 1, 2, 3
+
+# Each module has `register(group)`, which adds its commands; one module per command (or command family).
+COMMAND_MODULES = [
+    "validate", "schema", "pos_sheet", "sie", "sie_map", "sandbox", "connect", "tokens",
+    "plan", "apply", "doctor", "sync", "status", "report", "demo",
+]
+
+log = logging.getLogger("kassasync.cli")
+_RUNNING: dict[str, AppContext] = {}  # the running command's context, for the crash message
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--stores", "stores_dir", type=click.Path(path_type=Path), default=None,
+              help="Directory of store files (default ./stores).")
+@click.option("--inbox", "inbox_dir", type=click.Path(path_type=Path), default=None,
+              help="Root of the per-store inboxes of SIE day files (default ./inbox).")
+@click.option("--state-dir", type=click.Path(path_type=Path), default=None,
+              help="State directory: ledger, tokens, logs (default $KASSASYNC_HOME or ./.kassasync).")
+@click.option("-v", "--verbose", count=True, help="More output (repeat for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(package_name="kassasync")
+@click.pass_context
+def cli(ctx: click.Context, stores_dir: Path | None, inbox_dir: Path | None, state_dir: Path | None,
+        verbose: int, quiet: bool) -> None:
+    """kassasync: store bookkeeping set-up as code, from the POS's SIE files to Fortnox."""
+    settings = Settings.from_env(stores_dir=stores_dir, inbox_dir=inbox_dir, state_dir=state_dir)
+    verbosity = -1 if quiet else verbose
+    log_path = logs.configure(verbosity, settings.state_dir)
+    ctx.obj = _RUNNING["app"] = AppContext(settings=settings, verbosity=verbosity, log_path=log_path)
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"pipeline.cli.{_name}").register(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the group and maps every outcome to an exit code, never a bare traceback."""
+    try:
+        code = cli.main(args=argv, prog_name="kassasync", standalone_mode=False)
+    except UserError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {exc.hint}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USER_ERROR if exc.exit_code == 1 else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line and a log path
+        log_path = _crash_log_path()
+        logging.getLogger("kassasync.crash").exception("unexpected error")
+        first = (str(exc).splitlines() or [""])[0][:200]
+        click.echo(f"kassasync crashed: {type(exc).__name__}: {logs.redact(first)}", err=True)
+        click.echo(f"  details are in {log_path}; please attach it to a bug report", err=True)
+        sys.exit(EXIT_CRASH)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _crash_log_path() -> Path:
+    if "app" in _RUNNING:
+        return _RUNNING["app"].log_path
+    return logs.configure(0, Settings.from_env().state_dir)

@@ -1,0 +1,6 @@
+"""Placeholder until the command lands (registers nothing)."""
+import click
+
+
+def register(group: click.Group) -> None:
+    pass

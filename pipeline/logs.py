@@ -1,0 +1,73 @@
+"""Logging set-up: named loggers, a debug log in the state directory, and the one filter that redacts secrets."""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+# Values that must never reach a log line or an output: bearer tokens, JWTs, refresh tokens, client secrets.
+# Each pattern keeps its first group (the label) and replaces the rest.
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}"),
+    re.compile(r"()eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    re.compile(
+        r"(?i)((?:access_token|refresh_token|client_secret|secret|password|token)['\"]?\s*[:=]\s*['\"]?)"
+        r"[^\s'\"&,}]+"
+    ),
+]
+_known_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value so the filter removes it even where no pattern would recognise it."""
+    if value and len(value) >= 6:
+        _known_secrets.add(value)
+
+
+def redact(text: str) -> str:
+    for secret in sorted(_known_secrets, key=len, reverse=True):
+        text = text.replace(secret, "[REDACTED]")
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "[REDACTED]", text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites every record's final message with secrets removed; installed on every handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        record.msg, record.args = cleaned, None
+        return True
+
+
+def configure(verbosity: int, state_dir: Path) -> Path:
+    """Console logging by verbosity, plus a DEBUG file log for bug reports; returns the log file's path."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.setLevel(logging.DEBUG)
+    console = logging.StreamHandler()
+    console.setLevel({-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG))
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    console.addFilter(RedactingFilter())
+    root.addHandler(console)
+    log_dir = state_dir / "logs"
+    log_path = log_dir / "kassasync-debug.log"
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.FileHandler(log_path, encoding="utf-8")
+    except OSError:
+        return log_path
+    file_handler.setLevel(logging.DEBUG)
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    file_handler.addFilter(RedactingFilter())
+    root.addHandler(file_handler)
+    for noisy in ("httpcore", "hpack", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return log_path
