@@ -1,0 +1,62 @@
+"""The typed model of a SIE file: identification, chart, dimensions, balances, periods, budgets, vouchers.
+
+Amounts are Decimal, dates are dates, object ids and account numbers stay the strings the file wrote.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+ObjectRef = tuple[str, str]  # (dimension number, object id), both strings as written
+
+
+@dataclass(frozen=True)
+class SieTransaction:
+    """One #TRANS (or #RTRANS/#BTRANS) row. Positive amount = debit, negative = credit."""
+
+    account: str
+    amount: Decimal
+    objects: tuple[ObjectRef, ...] = ()
+    date: date | None = None  # the row's own date; see SieVoucher.rows for the fallback
+    text: str | None = None
+    quantity: Decimal | None = None
+    sign: str | None = None
+    kind: str = "TRANS"  # "TRANS" | "RTRANS" | "BTRANS"
+    line: int = 0
+
+
+@dataclass
+class SieVoucher:
+    """One #VER with its rows. `rows` holds the #TRANS rows used for posting (see sie-format.md §5)."""
+
+    series: str
+    number: str
+    date: date
+    text: str | None = None
+    reg_date: date | None = None
+    sign: str | None = None
+    rows: list[SieTransaction] = field(default_factory=list)
+    added_rows: list[SieTransaction] = field(default_factory=list)  # #RTRANS, for history
+    removed_rows: list[SieTransaction] = field(default_factory=list)  # #BTRANS, for history
+    line: int = 0
+    end_line: int = 0
+
+    @property
+    def balance(self) -> Decimal:
+        """Sum of the posting rows; zero when the voucher balances."""
+        return sum((row.amount for row in self.rows), Decimal(0))
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.balance == 0
+
+    @property
+    def voucher_id(self) -> str:
+        """A stable id within the file: series and number as written, else the line of the #VER."""
+        if self.series or self.number:
+            return f"{self.series}:{self.number}"
+        return f"line{self.line}"
+
+    def row_date(self, row: SieTransaction) -> date:
+        return row.date or self.date
