@@ -1,0 +1,410 @@
+"""The sync ledger (SQLAlchemy Core): which day files were read, which vouchers were posted, and every run.
+
+SQLite in the state directory by default (`Settings.ledger_url`), PostgreSQL when `KASSASYNC_DATABASE_URL`
+says so (several runners then share one ledger). Tables:
+
+- `files`: one row per (store, content digest): `path` where it was last seen, `name`, `state`
+  (`read` | `quarantined` | `archived`), `note` (why it was quarantined or archived), `voucher_count`,
+  `first_seen_at`, `updated_at`.
+- `vouchers`: one row per voucher to post, keyed by its idempotency key
+  (`store/business date/file digest/#VER id`). `marker` (put in the voucher's Comments), `source` (the
+  SIE rows as JSON, so `--retry-failed` re-maps without re-reading the file), `payload` and
+  `payload_digest` (the Fortnox voucher as JSON), `state` (`planned` | `pending` | `posted` | `failed` |
+  `skipped`), Fortnox `series`, `number`, `year`, `attempts`, the last error (`error_code` such as
+  KS304 or 2000550, `error_message`, `error_hint` = the fix, `error_permanent`), `findings` (JSON
+  warnings), `business_date`, `run_id`, `created_at`, `updated_at`, `posted_at`.
+- `runs`: one row per `kassasync sync`: `started_at`, `finished_at`, `host`, `pid`, `options`,
+  `state` (`running` | `finished`), the counts, and `summary` (the JSON summary).
+- `financial_years`: Fortnox financial years seen per store (cache, so a daily run needs no lookup).
+
+`pending` means "the POST may have happened": before posting a pending voucher again the runner looks for
+its marker in Fortnox. See `pipeline/runner/store_sync.py`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+STATES = ("planned", "pending", "posted", "failed", "skipped")
+metadata = sa.MetaData()
+
+files = sa.Table(
+    "files", metadata,
+    sa.Column("store", sa.String(64), primary_key=True),
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("voucher_count", sa.Integer, nullable=False, default=0),
+    sa.Column("first_seen_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+vouchers = sa.Table(
+    "vouchers", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("store", sa.String(64), nullable=False, index=True),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("file_digest", sa.String(64), nullable=False, index=True),
+    sa.Column("ver_id", sa.String(100), nullable=False),
+    sa.Column("marker", sa.String(64), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text),
+    sa.Column("payload_digest", sa.String(64)),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("series", sa.String(16)),
+    sa.Column("number", sa.Integer),
+    sa.Column("year", sa.Integer),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("error_code", sa.String(32)),
+    sa.Column("error_message", sa.Text),
+    sa.Column("error_hint", sa.Text),
+    sa.Column("error_permanent", sa.Boolean),
+    sa.Column("findings", sa.Text),
+    sa.Column("run_id", sa.Integer),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("posted_at", sa.DateTime),
+    sa.Index("ix_vouchers_store_date", "store", "business_date"),
+)
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("host", sa.String(200)),
+    sa.Column("pid", sa.Integer),
+    sa.Column("options", sa.Text),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("posted", sa.Integer, nullable=False, default=0),
+    sa.Column("failed", sa.Integer, nullable=False, default=0),
+    sa.Column("skipped", sa.Integer, nullable=False, default=0),
+    sa.Column("summary", sa.Text),
+)
+
+financial_years = sa.Table(
+    "financial_years", metadata,
+    sa.Column("store", sa.String(64), primary_key=True),
+    sa.Column("year_id", sa.Integer, primary_key=True),
+    sa.Column("from_date", sa.Date, nullable=False),
+    sa.Column("to_date", sa.Date, nullable=False),
+)
+
+
+def now() -> datetime:
+    """UTC, without tzinfo: SQLite keeps none, so both databases hold the same naive UTC value."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class VoucherRecord:
+    key: str
+    store: str
+    business_date: date
+    file_digest: str
+    ver_id: str
+    marker: str
+    source: str
+    state: str
+    payload: str | None = None
+    payload_digest: str | None = None
+    series: str | None = None
+    number: int | None = None
+    year: int | None = None
+    attempts: int = 0
+    error_code: str | None = None
+    error_message: str | None = None
+    error_hint: str | None = None
+    error_permanent: bool | None = None
+    findings: str | None = None
+    posted_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    store: str
+    digest: str
+    path: str
+    name: str
+    state: str
+    note: str | None
+    voucher_count: int
+    first_seen_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """One store's business day as the status page shows it."""
+
+    store: str
+    business_date: date
+    state: str  # posted | failed | pending | planned | skipped
+    vouchers: int
+    posted: int
+    failed: int
+    error_code: str | None = None
+    error_message: str | None = None
+    error_hint: str | None = None
+    error_permanent: bool | None = None
+    fortnox: tuple[str, ...] = ()  # "F 12 (year 3)" per posted voucher
+
+
+_VOUCHER_FIELDS = [f for f in VoucherRecord.__dataclass_fields__]
+
+
+def _voucher(row: sa.Row[Any]) -> VoucherRecord:
+    data = row._mapping
+    return VoucherRecord(**{name: data[name] for name in _VOUCHER_FIELDS})
+
+
+def day_state(states: Iterable[str]) -> str:
+    """A day's state from its vouchers' states: any failure wins, then work in flight, then done."""
+    found = set(states)
+    for state in ("failed", "pending", "planned"):
+        if state in found:
+            return state
+    return "posted" if "posted" in found else "skipped"
+
+
+class Ledger:
+    """All reads and writes of the ledger; every write is its own committed transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Ledger:
+        is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"future": True}
+        if is_sqlite:
+            kwargs["connect_args"] = {"timeout": 60}
+        engine = sa.create_engine(url, **kwargs)
+        if is_sqlite:
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        metadata.create_all(engine)
+        return cls(engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # runs ---------------------------------------------------------------------------------------------
+    def start_run(self, options: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(runs.insert().values(
+                started_at=now(), host=socket.gethostname(), pid=os.getpid(),
+                options=json.dumps(options, default=str), state="running"))
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, *, posted: int, failed: int, skipped: int, summary: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(
+                finished_at=now(), state="finished", posted=posted, failed=failed, skipped=skipped,
+                summary=summary))
+
+    def last_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(runs.select().order_by(runs.c.id.desc()).limit(limit))
+            return [dict(r._mapping) for r in rows]
+
+    # files --------------------------------------------------------------------------------------------
+    def file(self, store: str, digest: str) -> FileRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(files.select().where(files.c.store == store, files.c.digest == digest)).first()
+        return FileRecord(**row._mapping) if row else None
+
+    def record_file(self, store: str, digest: str, path: str, name: str, state: str,
+                    note: str | None = None, voucher_count: int = 0) -> None:
+        stamp = now()
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(files.c.digest).where(
+                files.c.store == store, files.c.digest == digest)).first()
+            values = dict(path=path, name=name, state=state, note=note, voucher_count=voucher_count,
+                          updated_at=stamp)
+            if exists:
+                conn.execute(files.update().where(files.c.store == store, files.c.digest == digest)
+                             .values(**values))
+            else:
+                conn.execute(files.insert().values(store=store, digest=digest, first_seen_at=stamp, **values))
+
+    def set_file_state(self, store: str, digest: str, state: str, *, path: str, note: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(files.update().where(files.c.store == store, files.c.digest == digest)
+                         .values(state=state, path=path, note=note, updated_at=now()))
+
+    def store_files(self, store: str | None = None, state: str | None = None) -> list[FileRecord]:
+        query = files.select().order_by(files.c.store, files.c.first_seen_at)
+        if store:
+            query = query.where(files.c.store == store)
+        if state:
+            query = query.where(files.c.state == state)
+        with self.engine.connect() as conn:
+            return [FileRecord(**r._mapping) for r in conn.execute(query)]
+
+    # vouchers -----------------------------------------------------------------------------------------
+    def add_vouchers(self, records: Sequence[VoucherRecord], run_id: int | None) -> int:
+        """Insert the vouchers not yet known (by key); returns how many were new. One transaction."""
+        if not records:
+            return 0
+        stamp = now()
+        with self.engine.begin() as conn:
+            keys = [r.key for r in records]
+            known = set(conn.execute(sa.select(vouchers.c.key).where(vouchers.c.key.in_(keys))).scalars())
+            fresh = [r for r in records if r.key not in known]
+            for record in fresh:
+                values = {name: getattr(record, name) for name in _VOUCHER_FIELDS}
+                values.update(run_id=run_id, created_at=stamp, updated_at=stamp)
+                conn.execute(vouchers.insert().values(**values))
+        return len(fresh)
+
+    def voucher(self, key: str) -> VoucherRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(vouchers.select().where(vouchers.c.key == key)).first()
+        return _voucher(row) if row else None
+
+    def store_vouchers(self, store: str, *, states: Iterable[str] | None = None, from_date: date | None = None,
+                       to_date: date | None = None, file_digest: str | None = None) -> list[VoucherRecord]:
+        query = vouchers.select().where(vouchers.c.store == store)
+        if states is not None:
+            query = query.where(vouchers.c.state.in_(list(states)))
+        if from_date:
+            query = query.where(vouchers.c.business_date >= from_date)
+        if to_date:
+            query = query.where(vouchers.c.business_date <= to_date)
+        if file_digest:
+            query = query.where(vouchers.c.file_digest == file_digest)
+        query = query.order_by(vouchers.c.business_date, vouchers.c.created_at, vouchers.c.key)
+        with self.engine.connect() as conn:
+            return [_voucher(r) for r in conn.execute(query)]
+
+    def find_posted_twin(self, store: str, business_date: date, ver_id: str, payload_digest: str,
+                         other_than_digest: str) -> VoucherRecord | None:
+        """The same Z-report (date, #VER id, same rows) already posted from another file, if any."""
+        query = vouchers.select().where(
+            vouchers.c.store == store, vouchers.c.business_date == business_date,
+            vouchers.c.ver_id == ver_id, vouchers.c.payload_digest == payload_digest,
+            vouchers.c.file_digest != other_than_digest, vouchers.c.state.in_(["posted", "pending"]))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _voucher(row) if row else None
+
+    def update_voucher(self, key: str, **values: Any) -> None:
+        values["updated_at"] = now()
+        with self.engine.begin() as conn:
+            conn.execute(vouchers.update().where(vouchers.c.key == key).values(**values))
+
+    def mark_pending(self, keys: Sequence[str], run_id: int | None) -> None:
+        """Committed BEFORE the POSTs: from here on a voucher may exist in Fortnox, so look before re-posting."""
+        if not keys:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(vouchers.update().where(vouchers.c.key.in_(list(keys))).values(
+                state="pending", run_id=run_id, updated_at=now(), attempts=vouchers.c.attempts + 1))
+
+    def mark_posted(self, key: str, *, series: str, number: int, year: int) -> None:
+        stamp = now()
+        self.update_voucher(key, state="posted", series=series, number=number, year=year, posted_at=stamp,
+                            error_code=None, error_message=None, error_hint=None, error_permanent=None)
+
+    def mark_failed(self, key: str, *, code: str | None, message: str, hint: str | None,
+                    permanent: bool) -> None:
+        self.update_voucher(key, state="failed", error_code=code, error_message=message, error_hint=hint,
+                            error_permanent=permanent)
+
+    def note_uncertain(self, key: str, *, code: str | None, message: str, hint: str | None) -> None:
+        """The POST's outcome is unknown: stays `pending`, with the reason, until the marker check settles it."""
+        self.update_voucher(key, state="pending", error_code=code, error_message=message, error_hint=hint,
+                            error_permanent=False)
+
+    # financial years ----------------------------------------------------------------------------------
+    def cached_years(self, store: str) -> list[tuple[int, date, date]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(financial_years.c.year_id, financial_years.c.from_date,
+                                          financial_years.c.to_date).where(financial_years.c.store == store))
+            return [(int(r[0]), r[1], r[2]) for r in rows]
+
+    def cache_year(self, store: str, year_id: int, from_date: date, to_date: date) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(financial_years.delete().where(financial_years.c.store == store,
+                                                        financial_years.c.year_id == year_id))
+            conn.execute(financial_years.insert().values(store=store, year_id=year_id, from_date=from_date,
+                                                         to_date=to_date))
+
+    def forget_years(self, store: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(financial_years.delete().where(financial_years.c.store == store))
+
+    # reads for status and the report -------------------------------------------------------------------
+    def stores(self) -> list[str]:
+        with self.engine.connect() as conn:
+            found = set(conn.execute(sa.select(vouchers.c.store).distinct()).scalars())
+            found |= set(conn.execute(sa.select(files.c.store).distinct()).scalars())
+        return sorted(found)
+
+    def store_days(self, store: str | None = None, *, from_date: date | None = None,
+                   to_date: date | None = None) -> list[DayStatus]:
+        """Per store and business date: the day's state, and the first failure's code, message and fix."""
+        query = vouchers.select().order_by(vouchers.c.store, vouchers.c.business_date, vouchers.c.key)
+        if store:
+            query = query.where(vouchers.c.store == store)
+        if from_date:
+            query = query.where(vouchers.c.business_date >= from_date)
+        if to_date:
+            query = query.where(vouchers.c.business_date <= to_date)
+        grouped: dict[tuple[str, date], list[VoucherRecord]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                record = _voucher(row)
+                grouped.setdefault((record.store, record.business_date), []).append(record)
+        return [_day(store_id, day, records) for (store_id, day), records in grouped.items()]
+
+    def last_posted_day(self, store: str) -> date | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(vouchers.c.business_date)).where(
+                vouchers.c.store == store, vouchers.c.state == "posted")).scalar()
+
+    def counts(self, store: str | None = None) -> dict[str, int]:
+        query = sa.select(vouchers.c.state, sa.func.count()).group_by(vouchers.c.state)
+        if store:
+            query = query.where(vouchers.c.store == store)
+        with self.engine.connect() as conn:
+            found = {state: int(n) for state, n in conn.execute(query)}
+        return {state: found.get(state, 0) for state in STATES}
+
+
+def _day(store: str, day: date, records: list[VoucherRecord]) -> DayStatus:
+    failed = [r for r in records if r.state == "failed"]
+    attention = failed or [r for r in records if r.state == "pending" and r.error_message]
+    first = attention[0] if attention else None
+    return DayStatus(
+        store=store, business_date=day, state=day_state(r.state for r in records), vouchers=len(records),
+        posted=sum(1 for r in records if r.state == "posted"), failed=len(failed),
+        error_code=first.error_code if first else None,
+        error_message=first.error_message if first else None,
+        error_hint=first.error_hint if first else None,
+        error_permanent=first.error_permanent if first else None,
+        fortnox=tuple(f"{r.series} {r.number} (year {r.year})" for r in records if r.state == "posted"),
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets a status reader and a runner work at once; busy_timeout makes two runners wait, not fail.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.close()

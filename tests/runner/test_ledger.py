@@ -1,0 +1,54 @@
+"""The ledger: vouchers, files, runs, day states for the status page, financial-year cache."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pipeline.runner.ledger import Ledger, VoucherRecord, day_state
+
+
+def _ledger(tmp_path: Path) -> Ledger:
+    return Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+
+
+def _record(key: str, day: date, state: str = "planned") -> VoucherRecord:
+    return VoucherRecord(key=key, store="s1", business_date=day, file_digest="d" * 64, ver_id=key,
+                         marker="ks:" + key, source="{}", state=state)
+
+
+def test_vouchers_move_through_states_and_days_summarise(tmp_path: Path) -> None:
+    ledger = _ledger(tmp_path)
+    run = ledger.start_run({"dry_run": False})
+    day1, day2 = date(2026, 5, 1), date(2026, 5, 2)
+    assert ledger.add_vouchers([_record("a", day1), _record("b", day2)], run) == 2
+    assert ledger.add_vouchers([_record("a", day1)], run) == 0  # keyed: never twice
+    ledger.mark_pending(["a", "b"], run)
+    ledger.mark_posted("a", series="F", number=7, year=3)
+    ledger.mark_failed("b", code="KS304", message="VAT does not match", hint="fix the POS", permanent=True)
+    days = ledger.store_days("s1")
+    assert [(d.business_date, d.state) for d in days] == [(day1, "posted"), (day2, "failed")]
+    assert days[1].error_hint == "fix the POS" and days[0].fortnox == ("F 7 (year 3)",)
+    assert ledger.last_posted_day("s1") == day1
+    assert ledger.voucher("a").attempts == 1
+    assert ledger.counts("s1")["failed"] == 1
+    ledger.finish_run(run, posted=1, failed=1, skipped=0, summary="{}")
+    assert ledger.last_runs(1)[0]["state"] == "finished"
+
+
+def test_files_and_year_cache(tmp_path: Path) -> None:
+    ledger = _ledger(tmp_path)
+    ledger.record_file("s1", "abc", "inbox/s1/a.se", "a.se", "read", voucher_count=2)
+    ledger.set_file_state("s1", "abc", "archived", path="inbox/archive/s1/2026/a.se")
+    assert ledger.file("s1", "abc").state == "archived"
+    assert [f.name for f in ledger.store_files("s1")] == ["a.se"]
+    ledger.cache_year("s1", 3, date(2026, 1, 1), date(2026, 12, 31))
+    assert ledger.cached_years("s1") == [(3, date(2026, 1, 1), date(2026, 12, 31))]
+    ledger.forget_years("s1")
+    assert ledger.cached_years("s1") == []
+
+
+def test_day_state_prefers_failures() -> None:
+    assert day_state(["posted", "failed"]) == "failed"
+    assert day_state(["posted", "pending"]) == "pending"
+    assert day_state(["skipped"]) == "skipped"
+    assert day_state(["posted", "skipped"]) == "posted"
