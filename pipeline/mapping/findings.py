@@ -1,0 +1,52 @@
+"""What the mapping found wrong with a voucher: ids in the KS3xx range, each with a message and the fix."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.diagnostics import Diagnostic, Location, Severity
+
+# id -> (severity, what it means); the README's table is written from this one place.
+RULES: dict[str, tuple[Severity, str]] = {
+    "KS301": (Severity.ERROR, "the voucher in the SIE file does not balance (to the öre)"),
+    "KS302": (Severity.ERROR, "the mapped Fortnox voucher does not balance (amounts finer than öre, or lost rows)"),
+    "KS303": (Severity.ERROR, "a row lands on a Fortnox account the store file does not declare under accounts:"),
+    "KS304": (Severity.ERROR, "VAT does not match the rate of the revenue it belongs to (beyond öre rounding)"),
+    "KS305": (Severity.ERROR, "a row on an invoiced-sales account while invoice_sync is on (double booking)"),
+    "KS306": (Severity.WARNING, "business date before the store's start_date: skipped, never posted"),
+    "KS307": (Severity.ERROR, "business date in the future"),
+    "KS308": (Severity.WARNING, "the same Z-report was already posted from another file: skipped"),
+    "KS309": (Severity.WARNING, "nothing to post (fewer than two non-zero rows): skipped"),
+    "KS310": (Severity.ERROR, "an account that is not a four-digit number (1000-9999) after account_map"),
+    "KS311": (Severity.ERROR, "the day file cannot be read: moved to quarantine"),
+}
+# Findings a store may switch off with `rules: disable:`; balance and account checks protect Fortnox itself.
+DISABLEABLE = frozenset({"KS304", "KS305", "KS309"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+    hint: str
+    line: int = 0  # line in the SIE file (of the #VER or #TRANS), 0 when unknown
+
+    @property
+    def severity(self) -> Severity:
+        return RULES[self.rule][0]
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    @property
+    def skips(self) -> bool:
+        """A finding that means "do not post, and that is fine" rather than "fix this"."""
+        return self.rule in ("KS306", "KS308", "KS309")
+
+    def to_diagnostic(self, path: str) -> Diagnostic:
+        return Diagnostic(Location(path, self.line, 1 if self.line else 0), self.severity, self.rule,
+                          self.message, self.hint)
+
+    def to_json(self) -> dict[str, object]:
+        return {"rule": self.rule, "severity": self.severity.value, "message": self.message,
+                "hint": self.hint, "line": self.line}
