@@ -1,0 +1,169 @@
+"""Access tokens for one tenant: client credentials (service account) or a rotating refresh token.
+
+Refresh-token rule (reference/fortnox-api.md §1.4, §7.1): one refresher per store at a time (a file lock in
+the state directory, shared by every process), the store re-read under the lock (another process may have
+rotated already), and the new refresh token written durably BEFORE the new access token is used.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any, Protocol
+
+import httpx2
+
+from pipeline import logs
+from pipeline.fortnox import errors as fe
+from pipeline.fortnox.errormap import parse_error_body, token_error
+from pipeline.fortnox.throttle import RetryPolicy
+from pipeline.fortnox.tokenstore import Credentials, TokenStore
+
+log = logging.getLogger("kassasync.fortnox.auth")
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class TokenProvider(Protocol):
+    tenant_id: str | None
+
+    async def access_token(self, http: httpx2.AsyncClient) -> str: ...
+    async def invalidate(self, token: str) -> None: ...
+
+
+class TokenEndpoint:
+    """POSTs to `<auth_url>/token` with Basic auth; retries timeouts and 5xx; maps failures to typed errors."""
+
+    def __init__(self, auth_url: str, client_id: str, client_secret: str, *, store: str | None = None,
+                 policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep) -> None:
+        self.url = f"{auth_url.rstrip('/')}/token"
+        self.client_id, self._secret = client_id, client_secret
+        self.store, self.policy, self._sleep = store, policy or RetryPolicy(), sleep
+        logs.register_secret(client_secret)
+
+    async def request(self, http: httpx2.AsyncClient, form: dict[str, str],
+                      headers: dict[str, str] | None = None) -> dict[str, Any]:
+        grant = form.get("grant_type", "")
+        last: fe.FortnoxError | None = None
+        for attempt in range(1, self.policy.attempts + 1):
+            if attempt > 1:
+                await self._sleep(self.policy.backoff(attempt - 1))
+            try:
+                response = await http.post(self.url, data=form, headers=headers or {},
+                                           auth=httpx2.BasicAuth(self.client_id, self._secret))
+            except httpx2.TransportError as exc:
+                last = fe.NetworkError(f"store {self.store}: cannot reach the Fortnox token service "
+                                       f"({type(exc).__name__})", "check the network; the next run tries again")
+                log.debug("token call %s failed: %s (attempt %d)", grant, type(exc).__name__, attempt)
+                continue
+            log.debug("token call %s -> HTTP %d", grant, response.status_code)
+            if response.status_code == 200:
+                payload = _json(response.text)
+                if payload.get("access_token"):
+                    for key in ("access_token", "refresh_token"):
+                        logs.register_secret(payload.get(key))
+                    return payload
+            error = token_error(response.status_code, parse_error_body(response.text,
+                                response.headers.get("content-type", "")), self.store, grant)
+            if not isinstance(error, fe.ServerError) and response.status_code != 429:
+                raise error
+            last = error
+        assert last is not None
+        raise last
+
+
+def _json(text: str) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+_cc_cache: dict[tuple[str, str, str], tuple[str, float]] = {}
+_cc_lock = threading.Lock()
+
+
+class ClientCredentialsAuth:
+    """Service account: ask for a token with the TenantId header whenever needed; no refresh token exists."""
+
+    def __init__(self, endpoint: TokenEndpoint, tenant_id: str, *, clock: Callable[[], float] = time.time) -> None:
+        self.endpoint, self.tenant_id, self._clock = endpoint, tenant_id, clock
+        self._key = (endpoint.url, endpoint.client_id, tenant_id)
+
+    async def access_token(self, http: httpx2.AsyncClient) -> str:
+        with _cc_lock:
+            cached = _cc_cache.get(self._key)
+        if cached and cached[1] - 60 > self._clock():
+            return cached[0]
+        payload = await self.endpoint.request(http, {"grant_type": "client_credentials"},
+                                              {"TenantId": self.tenant_id})
+        token = str(payload["access_token"])
+        with _cc_lock:
+            _cc_cache[self._key] = (token, self._clock() + float(str(payload.get("expires_in") or 3600)))
+        return token
+
+    async def invalidate(self, token: str) -> None:
+        with _cc_lock:
+            if _cc_cache.get(self._key, ("",))[0] == token:
+                del _cc_cache[self._key]
+
+
+class RefreshTokenAuth:
+    """A store connected with a rotating refresh token, shared safely by any number of processes."""
+
+    def __init__(self, endpoint: TokenEndpoint, tokens: TokenStore, store: str, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.endpoint, self.tokens, self.store, self._clock = endpoint, tokens, store, clock
+        self._current: Credentials | None = tokens.load(store)
+        self.tenant_id = self._current.tenant_id if self._current else None
+        self._stale: str | None = None  # an access token Fortnox refused (401): never hand it out again
+
+    async def access_token(self, http: httpx2.AsyncClient) -> str:
+        creds = self._current
+        if (creds and not creds.needs_reconsent and creds.access_valid(self._clock())
+                and creds.access_token != self._stale):
+            return str(creds.access_token)
+        return await self.refresh(http, stale_token=self._stale)
+
+    async def refresh(self, http: httpx2.AsyncClient, *, force: bool = False,
+                      stale_token: str | None = None) -> str:
+        """Rotates the refresh token under the store's lock, unless another process just did."""
+        async with self.tokens.locked_async(self.store):
+            creds = self.tokens.load(self.store)
+            if creds is None:
+                raise fe.ReconsentRequired(f"store {self.store} has no saved Fortnox credentials",
+                                           f"run `kassasync connect --store {self.store}`")
+            self._current = creds
+            if creds.needs_reconsent:
+                raise fe.ReconsentRequired(f"store {self.store} needs a new consent: {creds.reconsent_reason}",
+                                           f"the token was revoked: run `kassasync connect --store {self.store}` "
+                                           "again")
+            fresh = creds.access_valid(self._clock()) and creds.access_token != stale_token
+            if fresh and not force:
+                log.debug("store %s: another process already refreshed; using its token", self.store)
+                return str(creds.access_token)
+            if not creds.refresh_token:
+                raise fe.ReconsentRequired(f"store {self.store} holds no refresh token",
+                                           f"run `kassasync connect --store {self.store}`")
+            try:
+                payload = await self.endpoint.request(
+                    http, {"grant_type": "refresh_token", "refresh_token": creds.refresh_token})
+            except fe.ReconsentRequired as exc:
+                self.tokens.save(replace(creds, needs_reconsent=True, access_token=None,
+                                         reconsent_reason=exc.message))
+                log.warning("store %s needs re-consent: %s", self.store, exc.message)
+                raise
+            updated = creds.with_tokens(payload, self._clock())
+            # Durably first: if we die after this line the store still holds the only valid refresh token.
+            self.tokens.save(updated)
+            self._current = updated
+            log.info("store %s: refresh token rotated", self.store)
+            return str(updated.access_token)
+
+    async def invalidate(self, token: str) -> None:
+        self._stale = token

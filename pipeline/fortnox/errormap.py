@@ -1,0 +1,233 @@
+"""Pure error handling: parse any Fortnox error body and turn it into a typed error with a hint that says what to do.
+
+Fortnox answers errors as `{"ErrorInformation": {...}}` with either `error/message/code` or `Error/Message/Code`,
+as `{"message": "unauthorized"}`, as OAuth `{"error", "error_description"}` (sometimes labelled text/html), or as
+an HTML page when something in front of the API fails (reference/fortnox-api.md §4.1, §7.8). We key on the
+numeric code, never on the message text.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from pipeline.fortnox import codes
+from pipeline.fortnox import errors as fe
+from pipeline.fortnox.models import FinancialYear
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    """What an error response said, whatever its shape."""
+
+    code: int | None = None
+    message: str | None = None
+    oauth_error: str | None = None  # e.g. invalid_grant
+    html: bool = False
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What the request was about, so a hint can name the store, year, account or series."""
+
+    operation: str
+    store: str | None = None
+    year: FinancialYear | None = None
+    year_id: int | None = None
+    accounts: tuple[int, ...] = ()
+    series: str | None = None
+    day: date | None = None
+    cost_center: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def year_text(self) -> str:
+        if self.year is not None:
+            return f"the financial year {self.year.from_date}..{self.year.to_date}"
+        if self.year_id is not None:
+            return f"the financial year with id {self.year_id}"
+        return "that financial year"
+
+    @property
+    def store_text(self) -> str:
+        return f"store {self.store}" if self.store else "the store"
+
+
+def _lower_keys(obj: dict[str, object]) -> dict[str, object]:
+    return {str(k).lower(): v for k, v in obj.items()}
+
+
+def parse_error_body(text: str, content_type: str = "") -> ErrorBody:
+    """Reads an error body of any shape; never raises."""
+    stripped = text.lstrip()
+    if stripped.startswith("<") or ("html" in content_type.lower() and not stripped.startswith("{")):
+        title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
+        return ErrorBody(message=title.group(1).strip()[:200] if title else None, html=True)
+    try:
+        data = json.loads(text) if stripped else {}
+    except ValueError:
+        return ErrorBody(message=stripped[:200] or None)
+    if not isinstance(data, dict):
+        return ErrorBody(message=str(data)[:200])
+    top = _lower_keys(data)
+    info = top.get("errorinformation")
+    if isinstance(info, dict):
+        inner = _lower_keys(info)
+        code = inner.get("code")
+        try:
+            code_int = int(str(code)) if code is not None else None
+        except ValueError:
+            code_int = None
+        message = inner.get("message")
+        return ErrorBody(code=code_int, message=None if message is None else str(message))
+    if "error" in top and isinstance(top["error"], str):
+        desc = top.get("error_description")
+        return ErrorBody(oauth_error=top["error"], message=None if desc is None else str(desc))
+    message = top.get("message")
+    return ErrorBody(message=None if message is None else str(message))
+
+
+def _account_in(message: str | None, ctx: RequestContext) -> str:
+    """The account a message names ("Konto \"3001\" ..."), else the request's accounts."""
+    found = re.search(r"\b(\d{4})\b", message or "")
+    if found:
+        return found.group(1)
+    if len(ctx.accounts) == 1:
+        return str(ctx.accounts[0])
+    if ctx.accounts:
+        return "one of " + ", ".join(str(a) for a in ctx.accounts)
+    return "the account"
+
+
+def _hint(code: int, message: str | None, ctx: RequestContext) -> tuple[type[fe.FortnoxError], str]:
+    """The typed error and the English hint for a known Fortnox code."""
+    acct = _account_in(message, ctx)
+    series = ctx.series or "the store's series"
+    connect = f"run `kassasync connect --store {ctx.store or 'ID'}` again"
+    table: dict[int, tuple[type[fe.FortnoxError], str]] = {
+        codes.SYSTEM_EXCEPTION.code: (fe.ServerError, "Fortnox had an internal error; the next run tries again"),
+        codes.INVALID_RESPONSE_TYPE.code: (fe.ValidationError, "kassasync sent a bad Accept header: report a bug"),
+        codes.INVALID_CONTENT_TYPE.code: (fe.ValidationError, "kassasync sent a bad Content-Type: report a bug"),
+        codes.INVALID_LOGIN.code: (fe.AuthError, f"the token was not accepted: {connect}, or check "
+                                   "FORTNOX_CLIENT_ID / FORTNOX_CLIENT_SECRET"),
+        codes.MISSING_CREDENTIALS.code: (fe.AuthError, f"no credentials reached Fortnox: {connect}"),
+        codes.API_LICENCE_MISSING.code: (fe.LicenceMissing, "the Integration licence is missing: the company "
+                                         "must add Fortnox's Integration licence (Integrationslicens), then run again"),
+        codes.SCOPE_LICENCE_MISSING.code: (fe.LicenceMissing, "the company lacks the licence for this module "
+                                           "(e.g. Bokföring): add it in Fortnox, then " + connect),
+        codes.SCOPE_MISSING.code: (fe.ScopeMissing, f"the consent lacks a scope kassasync needs: {connect} "
+                                   "with a system administrator"),
+        codes.ACCOUNT_NOT_FOUND.code: (fe.AccountNotFound, f"create account {acct} in {ctx.year_text} "
+                                       "(kassasync apply does it)"),
+        codes.ACCOUNT_IN_REQUEST_NOT_FOUND.code: (fe.AccountNotFound, f"create account {acct} in {ctx.year_text} "
+                                                  "(kassasync apply does it), or fix account_map"),
+        codes.ACCOUNT_NOT_ACTIVE.code: (fe.AccountInactive, f"activate account {acct} in {ctx.year_text} "
+                                        "(kassasync apply does it)"),
+        codes.ACCOUNT_FORMAT.code: (fe.ValidationError, "Fortnox accounts have 4 digits: map the account "
+                                    "with account_map in the store file"),
+        codes.LOCKED_PERIOD.code: (fe.PeriodLocked, f"the period of {ctx.day or 'the voucher date'} is locked in "
+                                   "Fortnox: unlock it (Inställningar > Bokföring > Låst period) or leave the day out"),
+        codes.NO_SUCH_ROUTE.code: (fe.NotFound, "the API address is wrong: check FORTNOX_API_URL"),
+        codes.CUSTOMER_NOT_FOUND.code: (fe.NotFound, "create the customer in Fortnox first"),
+        codes.INVOICE_NOT_FOUND.code: (fe.NotFound, "the invoice does not exist in Fortnox"),
+        codes.CUSTOMER_NUMBER_USED.code: (fe.ValidationError, "customer numbers stay reserved after deletion: "
+                                          "choose another customer number"),
+        codes.VOUCHER_UNBALANCED.code: (fe.VoucherUnbalanced, "debit must equal credit: check the store's "
+                                        "mapping and the rounding_account"),
+        codes.SERIES_NOT_MANUAL.code: (fe.SeriesNotManual, f"tick Manuell kontering for series {series} in "
+                                       f"{ctx.year_text} (Inställningar > Bokföring > Verifikationsserier)"),
+        codes.SERIES_NOT_FOUND.code: (fe.SeriesNotFound, f"create series {series} in {ctx.year_text} "
+                                      "(kassasync apply does it)"),
+        codes.NO_FINANCIAL_YEAR.code: (fe.NoFinancialYear, f"create the financial year that covers "
+                                       f"{ctx.day or 'the date'} in Fortnox (Inställningar > Räkenskapsår)"),
+        codes.COST_CENTER_NOT_FOUND.code: (fe.CostCenterNotFound, f"create cost center {ctx.cost_center or ''} "
+                                           "in Fortnox or fix fortnox.cost_center in the store file"),
+        codes.TOO_FEW_ROWS.code: (fe.ValidationError, "a voucher needs at least two rows: check the day's file"),
+        codes.TEXT_TOO_LONG.code: (fe.ValidationError, "shorten voucher.description in the store file"),
+        codes.FINANCIAL_YEAR_OVERLAP.code: (fe.ValidationError, "a financial year already covers those dates"),
+        codes.ALREADY_EXISTS.code: (fe.AlreadyExists, "it already exists in Fortnox: run `kassasync plan` again"),
+        codes.FINANCIAL_YEAR_NOT_FOUND.code: (fe.NoFinancialYear, "create the financial year in Fortnox"),
+        codes.SERIES_NOT_FOUND_404.code: (fe.SeriesNotFound, f"create series {series} in {ctx.year_text}"),
+        codes.VOUCHER_NOT_FOUND.code: (fe.NotFound, "the voucher does not exist in that financial year"),
+        codes.COST_CENTER_NOT_FOUND_404.code: (fe.CostCenterNotFound, f"create cost center "
+                                               f"{ctx.cost_center or ''} in Fortnox"),
+        codes.INVOICE_ALREADY_BOOKED.code: (fe.ValidationError, "the invoice is already bookkept; nothing to do"),
+    }
+    if code in table:
+        return table[code]
+    bad_request = {codes.INVALID_FILTER.code, codes.INVALID_PARAMETER.code, codes.INVALID_IDENTIFIER.code,
+                   codes.EMPTY_BODY.code, codes.UNKNOWN_FIELD.code, codes.JSON_SYNTAX.code,
+                   codes.DISALLOWED_CHARACTERS.code, 2000106, 2000108, 2000134}
+    if code in bad_request:
+        return fe.ValidationError, "Fortnox rejected the request as malformed: check the text fields, else report a bug"
+    return fe.FortnoxError, "see Fortnox's message; if it persists, report it with the debug log"
+
+
+def _by_status(status: int) -> type[fe.FortnoxError]:
+    if status >= 500:
+        return fe.ServerError
+    if status == 429:
+        return fe.RateLimited
+    if status in (401, 403):
+        return fe.AuthError
+    if status == 404:
+        return fe.NotFound
+    return fe.ValidationError
+
+
+def to_error(status: int, body: ErrorBody, ctx: RequestContext) -> fe.FortnoxError:
+    """A typed error for an API (/3) error response."""
+    where = f"{ctx.store_text}: {ctx.operation}"
+    if body.code is not None:
+        known = codes.ALL.get(body.code)
+        swedish = body.message or (known.message if known else None)
+        cls, hint = _hint(body.code, swedish, ctx)
+        if cls is fe.FortnoxError:
+            cls = _by_status(status)
+        text = f"{where} failed: Fortnox error {body.code} \u201c{swedish}\u201d"
+        return cls(text, hint, code=body.code, http_status=status, fortnox_message=swedish)
+    if body.html:
+        what = f"an HTML page ({body.message})" if body.message else "an HTML page"
+        hint = ("Fortnox or something in front of it is failing; the next run tries again" if status >= 500
+                else "check FORTNOX_API_URL: it must point at the Fortnox API (…/3)")
+        return _by_status(status)(f"{where} failed: Fortnox answered HTTP {status} with {what}", hint,
+                                  http_status=status, fortnox_message=body.message)
+    if status == 401:
+        return fe.AuthError(f"{where} failed: the access token was refused (HTTP 401)",
+                            f"run `kassasync connect --store {ctx.store or 'ID'}` again if this repeats",
+                            http_status=status, fortnox_message=body.message)
+    if status == 429:
+        return fe.RateLimited(f"{where} failed: Fortnox kept answering 429 Too Many Requests",
+                              "another program may be using the same integration; the next run tries again",
+                              http_status=status, fortnox_message=body.message)
+    cls = _by_status(status)
+    hint = ("Fortnox is having trouble; the next run tries again" if status >= 500
+            else "see Fortnox's message; if it persists, report it with the debug log")
+    msg = f"{where} failed: HTTP {status}" + (f" \u201c{body.message}\u201d" if body.message else "")
+    return cls(msg, hint, http_status=status, fortnox_message=body.message)
+
+
+def token_error(status: int, body: ErrorBody, store: str | None, grant: str) -> fe.FortnoxError:
+    """A typed error for an /oauth-v1/token failure. Only 400 + invalid_grant means the grant is dead (§1.4)."""
+    who = f"store {store}" if store else "the store"
+    connect = f"run `kassasync connect --store {store or 'ID'}` again"
+    desc = f" ({body.message})" if body.message else ""
+    if status == 400 and body.oauth_error == "invalid_grant":
+        if grant == "client_credentials":
+            return fe.ReconsentRequired(f"{who}: Fortnox refused the service-account token{desc}: the consent "
+                                        "was revoked or never given", f"the token was revoked: {connect} "
+                                        "--service-account with a system administrator", http_status=status)
+        return fe.ReconsentRequired(f"{who}: the refresh token is dead (expired after 45 idle days, used twice, "
+                                    f"or the consent was revoked){desc}", f"the token was revoked: {connect}",
+                                    http_status=status, fortnox_message=body.message)
+    if body.oauth_error == "invalid_client" or status == 401:
+        return fe.InvalidClient(f"{who}: Fortnox refused the client id or secret{desc}",
+                                "check FORTNOX_CLIENT_ID and FORTNOX_CLIENT_SECRET", http_status=status)
+    if status >= 500 or body.html:
+        return fe.ServerError(f"{who}: the Fortnox token service answered HTTP {status}{desc}",
+                              "Fortnox is having trouble; the next run tries again", http_status=status)
+    return fe.AuthError(f"{who}: the Fortnox token request failed: HTTP {status} "
+                        f"{body.oauth_error or ''}{desc}".rstrip(),
+                        f"check the integration's settings in the Fortnox developer portal, then {connect}",
+                        http_status=status)
