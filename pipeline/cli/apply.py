@@ -1,6 +1,107 @@
-"""Placeholder until the command lands (registers nothing)."""
+"""`kassasync apply`: re-plan, check the reviewed checksum and the safety rules, ask, then make the changes."""
+from __future__ import annotations
+
+import asyncio
+
 import click
+
+from pipeline.cli.context import app_context
+from pipeline.cli.plan import client_opener, plan_selected, store_options, today_from
+from pipeline.errors import UserError
+from pipeline.plan import safety
+from pipeline.plan.apply_run import apply_many
+from pipeline.plan.execute import ApplyResult
+from pipeline.plan.inputs import first_unposted_days
+from pipeline.plan.model import Plan
+from pipeline.plan.render import render_text
+from pipeline.plan.run import PlannedStore, as_plan, plan_many
+
+
+def _check_checksum(plan: Plan, checksum: str | None) -> None:
+    if checksum and checksum.strip().lower().removeprefix("sha256:") != plan.checksum:
+        raise UserError(
+            f"{safety.KS432_CHECKSUM} Fortnox or the store files changed since the plan was reviewed: "
+            f"the reviewed checksum is {checksum}, the plan now is {plan.checksum}. Nothing was changed.",
+            "Run `kassasync plan` again, review what it shows, and apply with its new checksum.")
+
+
+def _check_safety(planned: list[PlannedStore], force: bool) -> None:
+    refused = [r for p in planned if not p.plan.blockers for r in safety.refusals(p.plan, force=force)]
+    if refused:
+        lines = "\n".join(f"  {r.rule} {r.message}" for r in refused)
+        raise UserError(f"apply refuses {len(refused)} change(s) without --force; nothing was changed:\n{lines}",
+                        refused[0].fix)
+
+
+def _confirm(planned: list[PlannedStore], yes: bool) -> None:
+    changes = sum(len(p.plan.changes) for p in planned)
+    if yes:
+        return
+    try:
+        ok = click.confirm(f"Make these {changes} change(s) in {len(planned)} store(s)' Fortnox?", default=False)
+    except click.exceptions.Abort:
+        ok = False
+    if not ok:
+        raise UserError("nothing was changed: apply was not confirmed",
+                        "answer y at the question, or pass --yes once the plan is reviewed (CI)")
+
+
+def _report(results: list[ApplyResult]) -> None:
+    for result in results:
+        for change in result.done:
+            click.echo(f"  {result.store}: {change.symbol} {change.summary}: done")
+        if result.failed is not None:
+            click.echo(f"  {result.store}: {result.failed.summary}: FAILED: {result.error}", err=True)
+            click.echo(f"  {result.store}: stopped there; run plan again to see what is left", err=True)
+
+
+@click.command("apply")
+@store_options
+@click.option("--checksum", metavar="SHA", default=None,
+              help="The checksum of the reviewed plan; apply refuses if the plan now differs.")
+@click.option("--force", is_flag=True, help="Allow critical changes and changes past the threshold.")
+@click.option("--yes", is_flag=True, help="Do not ask before changing Fortnox (CI, after review).")
+def apply_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int, today: object,
+                  checksum: str | None, force: bool, yes: bool) -> None:
+    """Make the changes `plan` shows in each store's Fortnox (after a fresh plan and the safety checks).
+
+    Refuses when --checksum differs from the fresh plan, when a store's plan creates or activates more than
+    30 % of its accounts (once it manages 10 or more), and for critical changes (creating a financial year,
+    changing a voucher series) unless --force. Stores with blockers are skipped. Exit 0 done, 1 refused,
+    blocked or failed.
+    """
+    day = today_from(today)
+    planned = plan_selected(store_ids, all_stores, day, concurrency)
+    plan = as_plan(planned)
+    click.echo(render_text(plan, all_stores), nl=False)
+    _check_checksum(plan, checksum)
+    blocked = [p for p in planned if p.plan.blockers]
+    todo = [p for p in planned if p.plan.changes and not p.plan.blockers]
+    _check_safety(todo, force)
+    if not todo:
+        click.echo("Nothing to apply." + (f" {len(blocked)} store(s) blocked: fix the blockers above." if blocked
+                                          else ""))
+        if blocked:
+            raise click.exceptions.Exit(1)
+        return
+    _confirm(todo, yes)
+    settings = app_context().settings
+    unposted = first_unposted_days(settings, [p.config for p in todo])
+    opener = client_opener(settings)
+    results = asyncio.run(apply_many(todo, opener, day, lambda c: unposted.get(c.store), concurrency))
+    click.echo("Applied:")
+    _report(results)
+    again = asyncio.run(plan_many([p.config for p in todo], opener, day, lambda c: unposted.get(c.store),
+                                  concurrency))
+    left = [p for p in again if p.plan.changes]
+    for p in left:
+        click.echo(f"  {p.config.store}: still {len(p.plan.changes)} change(s) pending; run plan to see them",
+                   err=True)
+    if not left:
+        click.echo(f"Plan after apply: clean in {len(todo)} store(s).")
+    if blocked or left or any(not r.ok for r in results):
+        raise click.exceptions.Exit(1)
 
 
 def register(group: click.Group) -> None:
-    pass
+    group.add_command(apply_command)

@@ -1,6 +1,86 @@
-"""Placeholder until the command lands (registers nothing)."""
+"""`kassasync plan`: each selected store's file against its live Fortnox; prints the plan and its checksum."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import date
+from pathlib import Path
+
 import click
+
+from pipeline.cli.context import app_context
+from pipeline.config.model import StoreConfig
+from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.plan import render
+from pipeline.plan.inputs import first_unposted_days, select_stores
+from pipeline.plan.run import DEFAULT_CONCURRENCY, ClientOpener, PlannedStore, plan_many
+from pipeline.settings import Settings
+
+EXIT_OK, EXIT_BLOCKED, EXIT_CHANGES = 0, 1, 2
+
+
+def store_options(command: click.Command) -> click.Command:
+    """--store (repeatable), --all and the hidden --today, shared by plan, apply and doctor."""
+    for option in reversed([
+        click.option("--store", "store_ids", multiple=True, metavar="ID", help="A store id (repeatable)."),
+        click.option("--all", "all_stores", is_flag=True, help="Every store file in --stores."),
+        click.option("--concurrency", type=click.IntRange(1, 256), default=DEFAULT_CONCURRENCY, show_default=True,
+                     help="Stores worked on at the same time (requests within a store stay sequential)."),
+        click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
+                     help="Pretend today is this date (tests and demos)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def client_opener(settings: Settings) -> ClientOpener:
+    def open_for(config: StoreConfig) -> AbstractAsyncContextManager[FortnoxApi]:
+        from pipeline.fortnox.factory import open_client  # the client stage's factory
+
+        return open_client(settings, config)  # type: ignore[return-value]
+
+    return open_for
+
+
+def today_from(option: object) -> date:
+    return option.date() if option is not None else date.today()  # type: ignore[attr-defined]
+
+
+def plan_selected(store_ids: Sequence[str], all_stores: bool, today: date, concurrency: int,
+                  opener: ClientOpener | None = None) -> list[PlannedStore]:
+    """Load the selected store files and plan them against Fortnox (the part apply shares)."""
+    settings = app_context().settings
+    configs = select_stores(settings.stores_dir, store_ids, all_stores)
+    unposted = first_unposted_days(settings, configs)
+    return asyncio.run(plan_many(configs, opener or client_opener(settings), today,
+                                 unposted=lambda c: unposted.get(c.store), concurrency=concurrency))
+
+
+@click.command("plan")
+@store_options
+@click.option("--format", "fmt", type=click.Choice(render.FORMATS), default="text", show_default=True,
+              help="text for people, json (versioned), markdown for a pull-request comment, github annotations.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes to apply (0 when none).")
+@click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the JSON plan to this file (same plan, same checksum).")
+def plan_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int, today: object, fmt: str,
+                 detailed_exitcode: bool, json_out: Path | None) -> None:
+    """Show what apply would change in each store's Fortnox, and what it cannot fix.
+
+    Exit codes: 0 no changes, 2 changes pending (with --detailed-exitcode), 1 blocked or error.
+    """
+    from pipeline.plan.run import as_plan
+
+    plan = as_plan(plan_selected(store_ids, all_stores, today_from(today), concurrency))
+    click.echo(render.render(plan, fmt, all_stores), nl=False)
+    if json_out is not None:
+        json_out.write_text(render.render_json(plan), encoding="utf-8")
+    if plan.status == "blocked":
+        raise click.exceptions.Exit(EXIT_BLOCKED)
+    if plan.status == "changes" and detailed_exitcode:
+        raise click.exceptions.Exit(EXIT_CHANGES)
 
 
 def register(group: click.Group) -> None:
-    pass
+    group.add_command(plan_command)

@@ -95,7 +95,7 @@ def plan_diagnostics(plan: Plan) -> list[Diagnostic]:
 
 
 def render_github(plan: Plan) -> str:
-    return environment().get_template("plan.github.j2").render(diagnostics=plan_diagnostics(plan))
+    return environment().get_template("plan.github.j2").render(diagnostics=plan_diagnostics(plan), plan=plan)
 
 
 def render(plan: Plan, fmt: str, all_stores: bool = False) -> str:

@@ -1,0 +1,62 @@
+"""The edges plan, apply and doctor read from: store files (config stage) and the ledger (runner stage).
+
+Kept in one small module so a change in either stage's API touches one place here.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+from pipeline.config.model import StoreConfig
+from pipeline.errors import UserError
+from pipeline.settings import Settings
+
+log = logging.getLogger("kassasync.plan")
+
+
+def select_stores(stores_dir: Path, store_ids: Sequence[str], all_stores: bool) -> list[StoreConfig]:
+    """The store files chosen by `--store ID` (repeatable) or `--all`; invalid ones stop the command."""
+    if not store_ids and not all_stores:
+        raise UserError("say which stores to work on", "add --store ID (repeatable) or --all")
+    from pipeline.config import load_stores  # the config stage's loader (schema + rules)
+
+    configs, diagnostics = load_stores(stores_dir)
+    wanted = sorted(configs) if all_stores else list(dict.fromkeys(store_ids))
+    unknown = [s for s in wanted if s not in configs]
+    bad = [d for d in diagnostics if d.is_error and (all_stores or any(s in d.location.path for s in wanted)
+                                                     or not configs)]
+    if bad:
+        details = "\n".join(d.render() for d in bad[:20])
+        raise UserError(f"{len(bad)} error(s) in the store files:\n{details}",
+                        f"run `kassasync validate {stores_dir}` and fix them first")
+    if unknown:
+        raise UserError(f"no store file for {', '.join(unknown)} in {stores_dir}",
+                        f"known stores: {', '.join(sorted(configs)) or 'none'}")
+    if not wanted:
+        raise UserError(f"no store files in {stores_dir}", "pass --stores DIR, or add stores/<id>.yaml")
+    return [configs[s] for s in wanted]
+
+
+def first_unposted_days(settings: Settings, configs: Sequence[StoreConfig]) -> dict[str, date]:
+    """Per store, the first business day the ledger has not posted (from start_date when nothing is)."""
+    found = {c.store: c.start_date for c in configs}
+    url = settings.ledger_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return found  # no ledger yet: nothing posted
+    try:
+        from pipeline.runner.ledger import Ledger
+
+        ledger = Ledger.open(url)
+    except Exception as exc:  # noqa: BLE001 - without the ledger, start_date is the safe assumption
+        log.warning("cannot read the ledger (%s); assuming nothing is posted since each start_date", exc)
+        return found
+    try:
+        for config in configs:
+            last = ledger.last_posted_day(config.store)
+            if last is not None:
+                found[config.store] = max(config.start_date, last + timedelta(days=1))
+    finally:
+        ledger.close()
+    return found
