@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,10 @@ def fleet(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeFortnox]:
 
 
 def run(tmp_path: Path, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(cli, ["--state-dir", str(tmp_path), *args, *TODAY], input=input)
+    """The command after the global options; `--inbox`/`--stores` given first are global options too."""
+    split = 2 if args and args[0].startswith("--") else 0
+    return CliRunner().invoke(cli, ["--state-dir", str(tmp_path), *args[:split], *args[split:], *TODAY],
+                              input=input)
 
 
 def drift(fake: FakeFortnox) -> None:
@@ -118,3 +122,25 @@ def test_apply_skips_blocked_stores_and_exits_1(tmp_path: Path, fleet: dict[str,
     assert result.exit_code == 1
     assert "centrum: ~ activate account 1925" in result.output
     assert not any(r.startswith(("create", "update")) for r in fleet["hamnen"].requests)
+
+
+def test_doctor_lists_passed_and_failed_steps(tmp_path: Path, fleet: dict[str, FakeFortnox]) -> None:
+    from test_render import check_golden
+
+    result = run(tmp_path, "--inbox", "tests/plan/no-inbox", "doctor", "--store", "centrum")
+    assert result.exit_code == 0, result.output
+    drift(fleet["hamnen"])
+    fleet["hamnen"].series[2]["F"] = replace(fleet["hamnen"].series[2]["F"], manual=False)
+    fleet["hamnen"].locked = date(2026, 2, 28)
+    result = run(tmp_path, "--inbox", "tests/plan/no-inbox", "doctor", "--all")
+    assert result.exit_code == 1
+    check_golden("doctor.txt", result.output)
+
+
+def test_doctor_skips_what_needs_a_connection(tmp_path: Path, fleet: dict[str, FakeFortnox]) -> None:
+    fleet["centrum"].fail_with = LicenceMissing("Api-licens saknas.", code=2001103)
+    result = run(tmp_path, "--inbox", "tests/plan/no-inbox", "doctor", "--store", "centrum", "--format", "json")
+    assert result.exit_code == 1
+    steps = json.loads(result.output)["stores"][0]["steps"]
+    assert steps[0]["rule"] == "KS450" and steps[0]["status"] == "fail"
+    assert [s["status"] for s in steps[1:6]] == ["skip"] * 5

@@ -1,0 +1,155 @@
+"""`doctor`'s checklist: the seed's preparation steps, each passed or failed with its fix, read off a store's plan.
+
+Doctor does not look at Fortnox itself: it reads the same snapshot and plan `plan` makes, so the two can
+never disagree about what is wrong.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.config.model import StoreConfig
+from pipeline.plan import model as m
+from pipeline.plan.model import ACCOUNT_KINDS, ChangeKind, StorePlan, year_label
+from pipeline.plan.snapshot import LiveSnapshot
+
+KS450_ACCESS = "KS450"
+KS451_COMPANY = "KS451"
+KS452_YEAR = "KS452"
+KS453_SERIES = "KS453"
+KS454_ACCOUNTS = "KS454"
+KS455_COST_CENTER = "KS455"
+KS456_LOCKED = "KS456"
+KS457_INVOICE_SYNC = "KS457"
+KS458_DAY_FILE = "KS458"
+
+ACCESS_RULES = {m.KS403_LICENCE, m.KS404_CREDENTIALS, m.KS406_NOT_CONNECTED, m.KS490_FORTNOX_ERROR}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One checklist step: `passed` is None when it could not be checked (an earlier step failed)."""
+
+    rule: str
+    title: str
+    passed: bool | None
+    detail: str = ""
+    fix: str = ""
+
+    @property
+    def mark(self) -> str:
+        return {True: "ok", False: "FAIL", None: "skip"}[self.passed]
+
+    def to_json(self) -> dict[str, object]:
+        return {"rule": self.rule, "title": self.title, "status": self.mark.lower(), "detail": self.detail,
+                "fix": self.fix}
+
+
+def _apply_fix(config: StoreConfig, by_hand: str) -> str:
+    return f"Run `kassasync apply --store {config.store}` (after `plan`), or by hand: {by_hand}."
+
+
+def _from_blockers(rule: str, title: str, plan: StorePlan, rules: set[str], detail_ok: str = "") -> Step:
+    hits = [b for b in plan.blockers if b.rule in rules]
+    if hits:
+        return Step(rule, title, False, "; ".join(b.message for b in hits), " ".join(b.fix for b in hits))
+    return Step(rule, title, True, detail_ok)
+
+
+def _years_text(snap: LiveSnapshot) -> str:
+    return " and ".join(year_label(y.year) for y in snap.years)
+
+
+def _series_step(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot) -> Step:
+    code = config.voucher_series
+    title = f"voucher series {code} exists and allows manual bookkeeping in {_years_text(snap)}"
+    bad = [c for c in plan.changes
+           if c.kind in (ChangeKind.CREATE_VOUCHER_SERIES, ChangeKind.ALLOW_MANUAL_BOOKKEEPING)]
+    if not bad:
+        return Step(KS453_SERIES, title, True)
+    detail = "; ".join(c.reason for c in bad)
+    return Step(KS453_SERIES, title, False, detail, _apply_fix(
+        config, f"in Fortnox choose the year, Inställningar → Bokföring → Verifikationsserier, create {code} "
+                f"or tick Manuell kontering"))
+
+
+def _accounts_step(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot) -> Step:
+    title = f"all {len(config.managed_accounts)} accounts of the store file exist and are active in {_years_text(snap)}"
+    bad = [c for c in plan.changes if c.kind in ACCOUNT_KINDS]
+    if not bad:
+        return Step(KS454_ACCOUNTS, title, True)
+    missing = sorted({c.subject for c in bad if c.kind is ChangeKind.CREATE_ACCOUNT})
+    inactive = sorted({c.subject for c in bad if c.kind is ChangeKind.ACTIVATE_ACCOUNT})
+    parts = ([f"missing: {', '.join(missing)}"] if missing else []) + \
+            ([f"inactive: {', '.join(inactive)}"] if inactive else [])
+    return Step(KS454_ACCOUNTS, title, False, "; ".join(parts),
+                _apply_fix(config, "Register → Kontoplan, add or activate each account in each year"))
+
+
+def _year_step(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot) -> Step:
+    step = _from_blockers(KS452_YEAR, f"a financial year covers today ({snap.today})", plan,
+                          {m.KS405_NO_CURRENT_YEAR})
+    if step.passed and snap.current is not None:
+        following = (f"next year {year_label(snap.next.year)} exists too" if snap.next else
+                     "the next year is not created yet: `plan` shows it, `apply --force` creates it")
+        return Step(step.rule, step.title, True, f"{year_label(snap.current.year)}; {following}")
+    return step
+
+
+def _cost_center_step(config: StoreConfig, plan: StorePlan) -> Step | None:
+    if not config.cost_center:
+        return None
+    title = f"cost center {config.cost_center} exists and is active"
+    missing = [c for c in plan.changes if c.kind is ChangeKind.CREATE_COST_CENTER]
+    if missing:
+        return Step(KS455_COST_CENTER, title, False, missing[0].reason,
+                    _apply_fix(config, f"Register → Kostnadsställen, add {config.cost_center}"))
+    return _from_blockers(KS455_COST_CENTER, title, StorePlan(
+        plan.store, plan.name, plan.tenant_id,
+        blockers=tuple(w for w in plan.warnings if w.rule == m.KS421_COST_CENTER_INACTIVE)),
+        {m.KS421_COST_CENTER_INACTIVE})
+
+
+def invoice_sync_step(config: StoreConfig) -> Step:
+    """Invoiced sales must reach Fortnox exactly once: through invoices or through the Z-report, not both."""
+    title = "the invoice-sync setting and the POS checkbox agree"
+    if config.invoice_sync and config.include_invoiced_in_account_report:
+        return Step(KS457_INVOICE_SYNC, title, False,
+                    "invoice_sync is on, and the POS still includes invoiced sales in the account report: "
+                    "invoiced sales would be booked twice",
+                    "In the POS untick 'include invoiced in account report' and set "
+                    "pos.include_invoiced_in_account_report: false in the store file, or set invoice_sync: false.")
+    if config.invoice_sync:
+        how = "invoices are synced; the Z-report leaves them out"
+    elif config.include_invoiced_in_account_report:
+        how = "invoiced sales come with the Z-report"
+    else:  # consistent, but worth saying: nothing of ours books them
+        how = "invoiced sales are neither synced nor in the Z-report: they must reach Fortnox another way"
+    return Step(KS457_INVOICE_SYNC, title, True, how)
+
+
+def checklist(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot | None) -> list[Step]:
+    """Every step but the day file (which needs the inbox): in the order the seed's preparation lists them."""
+    access = _from_blockers(KS450_ACCESS, "credentials work and the Integration licence and scopes are granted",
+                            plan, ACCESS_RULES)
+    steps = [access]
+    if snap is None:
+        skipped = ["the org number matches Fortnox", "a financial year covers today",
+                   f"voucher series {config.voucher_series} allows manual bookkeeping",
+                   "every account exists and is active", "nothing is locked over days not yet posted"]
+        rules = [KS451_COMPANY, KS452_YEAR, KS453_SERIES, KS454_ACCOUNTS, KS456_LOCKED]
+        steps += [Step(r, t, None, "needs a working connection (see above)") for r, t in zip(rules, skipped, strict=True)]
+        return steps + [invoice_sync_step(config)]
+    steps.append(_from_blockers(KS451_COMPANY, "the org number and tenant match Fortnox's company", plan,
+                                {m.KS401_ORG_NUMBER, m.KS407_TENANT_MISMATCH},
+                                f"{snap.company.company_name}, {snap.company.organization_number}"))
+    steps.append(_year_step(config, plan, snap))
+    steps.append(_series_step(config, plan, snap))
+    steps.append(_accounts_step(config, plan, snap))
+    center = _cost_center_step(config, plan)
+    if center is not None:
+        steps.append(center)
+    locked = f"locked through {snap.locked_through}" if snap.locked_through else "no period is locked"
+    steps.append(_from_blockers(KS456_LOCKED, "nothing is locked over days not yet posted", plan,
+                                {m.KS402_LOCKED_PERIOD}, locked))
+    steps.append(invoice_sync_step(config))
+    return steps
