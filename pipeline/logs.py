@@ -11,9 +11,13 @@ _SECRET_PATTERNS = [
     re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}"),
     re.compile(r"()eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
     re.compile(
-        r"(?i)((?:access_token|refresh_token|client_secret|secret|password|token)['\"]?\s*[:=]\s*['\"]?)"
+        r"(?i)((?:access_token|refresh_token|client_secret|secret_key|secret|password|token)['\"]?\s*[:=]\s*['\"]?)"
         r"[^\s'\"&,}]+"
     ),
+    # An Authorization header with any scheme, as a header line or a dict/JSON item.
+    re.compile(r"(?i)(\bauthorization['\"]?\s*[:=]\s*['\"]?)(?!\[REDACTED\])[^'\"\r\n]+"),
+    # The OAuth redirect's one-time code and state, wherever a URL is logged.
+    re.compile(r"(?i)([?&](?:code|state)=)[^&\s'\"]+"),
 ]
 _known_secrets: set[str] = set()
 

@@ -130,40 +130,59 @@ class RefreshTokenAuth:
             return str(creds.access_token)
         return await self.refresh(http, stale_token=self._stale)
 
-    async def refresh(self, http: httpx2.AsyncClient, *, force: bool = False,
-                      stale_token: str | None = None) -> str:
-        """Rotates the refresh token under the store's lock, unless another process just did."""
+    async def refresh(self, http: httpx2.AsyncClient, *, stale_token: str | None = None) -> str:
+        """A working access token: rotates the refresh token under the store's lock, unless another process
+        just did (then its new access token is used)."""
         async with self.tokens.locked_async(self.store):
-            creds = self.tokens.load(self.store)
-            if creds is None:
-                raise fe.ReconsentRequired(f"store {self.store} has no saved Fortnox credentials",
-                                           f"run `kassasync connect --store {self.store}`")
-            self._current = creds
-            if creds.needs_reconsent:
-                raise fe.ReconsentRequired(f"store {self.store} needs a new consent: {creds.reconsent_reason}",
-                                           f"the token was revoked: run `kassasync connect --store {self.store}` "
-                                           "again")
-            fresh = creds.access_valid(self._clock()) and creds.access_token != stale_token
-            if fresh and not force:
+            creds = self._load_usable()
+            if creds.access_valid(self._clock()) and creds.access_token != stale_token:
                 log.debug("store %s: another process already refreshed; using its token", self.store)
                 return str(creds.access_token)
-            if not creds.refresh_token:
-                raise fe.ReconsentRequired(f"store {self.store} holds no refresh token",
-                                           f"run `kassasync connect --store {self.store}`")
-            try:
-                payload = await self.endpoint.request(
-                    http, {"grant_type": "refresh_token", "refresh_token": creds.refresh_token})
-            except fe.ReconsentRequired as exc:
-                self.tokens.save(replace(creds, needs_reconsent=True, access_token=None,
-                                         reconsent_reason=exc.message))
-                log.warning("store %s needs re-consent: %s", self.store, exc.message)
-                raise
-            updated = creds.with_tokens(payload, self._clock())
-            # Durably first: if we die after this line the store still holds the only valid refresh token.
-            self.tokens.save(updated)
-            self._current = updated
-            log.info("store %s: refresh token rotated", self.store)
-            return str(updated.access_token)
+            return str((await self._rotate(http, creds)).access_token)
+
+    async def rotate_if_older(self, http: httpx2.AsyncClient, max_age: float) -> bool:
+        """Rotates when the refresh token is older than `max_age` seconds (keeps idle stores alive, §7.2)."""
+        async with self.tokens.locked_async(self.store):
+            creds = self._load_usable()
+            if self._clock() - creds.refreshed_at < max_age:
+                return False
+            await self._rotate(http, creds)
+            return True
+
+    def _load_usable(self) -> Credentials:
+        """The store's credentials as on disk now (the caller holds the lock), or ReconsentRequired."""
+        creds = self.tokens.load(self.store)
+        connect = f"run `kassasync connect --store {self.store}`"
+        if creds is None:
+            raise fe.ReconsentRequired(f"store {self.store} has no saved Fortnox credentials", connect)
+        self._current = creds
+        if creds.needs_reconsent:
+            raise fe.ReconsentRequired(f"store {self.store} needs a new consent: {creds.reconsent_reason}",
+                                       f"the token was revoked: {connect} again")
+        if not creds.refresh_token:
+            raise fe.ReconsentRequired(f"store {self.store} holds no refresh token", connect)
+        return creds
+
+    async def _rotate(self, http: httpx2.AsyncClient, creds: Credentials) -> Credentials:
+        try:
+            payload = await self.endpoint.request(
+                http, {"grant_type": "refresh_token", "refresh_token": str(creds.refresh_token)})
+        except fe.ReconsentRequired as exc:
+            # Keep the (dead) token: we read it under the lock, so it was the newest; a person must act now.
+            self.tokens.save(replace(creds, needs_reconsent=True, access_token=None,
+                                     reconsent_reason=exc.message))
+            log.warning("store %s needs re-consent: %s", self.store, exc.message)
+            raise
+        updated = creds.with_tokens(payload, self._clock())
+        # Durably first: if the process dies after this line, the file holds the only valid refresh token.
+        self.tokens.save(updated)
+        self.after_save(updated)
+        self._current = updated
+        log.info("store %s: refresh token rotated", self.store)
+        return updated
+
+    def after_save(self, creds: Credentials) -> None:
+        """Called right after a rotated token is saved and before it is used (tests crash the process here)."""
 
     async def invalidate(self, token: str) -> None:
         self._stale = token

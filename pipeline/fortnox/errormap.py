@@ -131,6 +131,7 @@ def _hint(code: int, message: str | None, ctx: RequestContext) -> tuple[type[fe.
         codes.NO_SUCH_ROUTE.code: (fe.NotFound, "the API address is wrong: check FORTNOX_API_URL"),
         codes.CUSTOMER_NOT_FOUND.code: (fe.NotFound, "create the customer in Fortnox first"),
         codes.INVOICE_NOT_FOUND.code: (fe.NotFound, "the invoice does not exist in Fortnox"),
+        2001161: (fe.NotFound, "the project does not exist in Fortnox: create it or remove it from the request"),
         codes.CUSTOMER_NUMBER_USED.code: (fe.ValidationError, "customer numbers stay reserved after deletion: "
                                           "choose another customer number"),
         codes.VOUCHER_UNBALANCED.code: (fe.VoucherUnbalanced, "debit must equal credit: check the store's "

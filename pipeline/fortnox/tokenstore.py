@@ -117,6 +117,10 @@ class TokenStore:
     def path_for(self, store: str) -> Path:
         return self.directory / f"{store}.token"
 
+    @property
+    def can_encrypt(self) -> bool:
+        return bool(self._secret_key)
+
     def _fernet(self) -> Fernet:
         if not self._secret_key:
             raise UserError(f"the token store {self.directory} needs KASSASYNC_SECRET_KEY", KEY_HINT)

@@ -1,0 +1,73 @@
+"""Keeping saved credentials alive: rotate refresh tokens older than a threshold, store by store.
+
+A refresh token dies after 45 idle days (reference/fortnox-api.md §7.2), so the scheduled workflow runs
+`kassasync tokens refresh --older-than 30d`. One store's failure (e.g. a revoked consent) is reported and
+every other store carries on.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import httpx2
+
+from pipeline.errors import UserError
+from pipeline.fortnox import errors as fe
+from pipeline.fortnox.auth import RefreshTokenAuth
+from pipeline.fortnox.factory import TIMEOUT, client_endpoint
+from pipeline.fortnox.throttle import RetryPolicy
+from pipeline.fortnox.tokenstore import REFRESH, TokenStore
+from pipeline.settings import Settings
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_age(text: str) -> float:
+    """'30d', '12h', '90m', '0s' -> seconds."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", text)
+    if not match:
+        raise UserError(f"cannot read the age {text!r}", "write a number and a unit: 30d, 12h, 90m, 2w")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    store: str
+    status: str  # rotated | fresh | service-account | needs-reconsent | failed
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("rotated", "fresh", "service-account")
+
+
+async def refresh_stores(settings: Settings, max_age: float, only: list[str] | None = None, *,
+                         transport: httpx2.AsyncBaseTransport | None = None,
+                         policy: RetryPolicy | None = None) -> list[Outcome]:
+    tokens = TokenStore.in_state_dir(settings.state_dir, settings.secret_key)
+    names = only or tokens.stores()
+    outcomes: list[Outcome] = []
+    async with httpx2.AsyncClient(transport=transport, timeout=TIMEOUT) as http:
+        for name in names:
+            outcomes.append(await _refresh_one(settings, tokens, http, name, max_age, policy))
+    return outcomes
+
+
+async def _refresh_one(settings: Settings, tokens: TokenStore, http: httpx2.AsyncClient, name: str,
+                       max_age: float, policy: RetryPolicy | None) -> Outcome:
+    try:
+        creds = tokens.load(name)
+        if creds is None:
+            return Outcome(name, "failed", f"no saved credentials: run `kassasync connect --store {name}`")
+        if creds.kind != REFRESH:
+            return Outcome(name, "service-account", "client credentials; nothing to refresh")
+        auth = RefreshTokenAuth(client_endpoint(settings, name, policy), tokens, name)
+        rotated = await auth.rotate_if_older(http, max_age)
+        age_days = (time.time() - (tokens.load(name) or creds).refreshed_at) / 86400
+        return Outcome(name, "rotated" if rotated else "fresh",
+                       "new refresh token saved" if rotated else f"rotated {age_days:.1f} days ago")
+    except fe.ReconsentRequired as exc:
+        return Outcome(name, "needs-reconsent", f"{exc.message}; {exc.hint}")
+    except UserError as exc:
+        return Outcome(name, "failed", f"{exc.message}" + (f"; {exc.hint}" if exc.hint else ""))
