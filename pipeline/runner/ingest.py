@@ -1,0 +1,142 @@
+"""Reading a store's new day files into the ledger: once per content digest, mapped, or quarantined."""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pipeline.config.model import StoreConfig
+from pipeline.mapping import MappingResult
+from pipeline.runner import items
+from pipeline.runner.inbox import Inbox
+from pipeline.runner.ledger import Ledger, VoucherRecord
+from pipeline.sie.model import SieVoucher
+
+log = logging.getLogger("kassasync.runner")
+
+
+@dataclass
+class IngestResult:
+    read: int = 0
+    quarantined: int = 0
+    archived: int = 0
+    notes: list[str] = field(default_factory=list)
+    records: list[VoucherRecord] = field(default_factory=list)  # the vouchers of the files read (dry run shows them)
+
+
+def read_day_file(content: bytes, name: str) -> tuple[list[SieVoucher] | None, str]:
+    """The file's vouchers, or None and why it cannot be used (the quarantine note)."""
+    from pipeline.sie import read_sie
+
+    try:
+        document = read_sie(content, name=name, policy="lenient")
+    except Exception as exc:  # noqa: BLE001 - any reader failure means "cannot be read": quarantine, say why
+        return None, f"{name}: the SIE reader failed: {type(exc).__name__}: {exc}"
+    if document.rejected:
+        reasons = [d.render() for d in document.diagnostics if d.is_error]
+        return None, "\n".join(reasons) or f"{name}: rejected by the SIE reader"
+    return list(document.vouchers), ""
+
+
+def plan_records(config: StoreConfig, digest: str, vouchers: list[SieVoucher], *, today: date,
+                 ledger: Ledger | None) -> list[VoucherRecord]:
+    """The file's ledger rows: mapped now, so the status page shows mapping errors before anything is posted."""
+    records = []
+    for ver_id, day, group in items.group_by_item(vouchers, config.voucher_per):
+        key = items.idempotency_key(config.store, day, digest, ver_id)
+        result = items.map_source(group, config, day, today=today)
+        record = VoucherRecord(key=key, store=config.store, business_date=day, file_digest=digest, ver_id=ver_id,
+                               marker=items.marker(key), source=items.source_json(group), state="planned")
+        record = apply_mapping(record, result)
+        if ledger is not None and record.state == "planned" and record.payload_digest:
+            twin = ledger.find_posted_twin(config.store, day, ver_id, record.payload_digest, digest)
+            if twin is not None:
+                record = _skip_twin(record, twin)
+        records.append(record)
+    return records
+
+
+def apply_mapping(record: VoucherRecord, result: MappingResult) -> VoucherRecord:
+    """The record after (re-)mapping: planned with a payload, failed with the first error, or skipped."""
+    from dataclasses import replace
+
+    findings = json.dumps([f.to_json() for f in result.findings], ensure_ascii=False) if result.findings else None
+    if result.draft is not None:
+        payload = items.payload_json(result.draft)
+        return replace(record, state="planned", payload=payload, payload_digest=items.payload_digest(payload),
+                       findings=findings, error_code=None, error_message=None, error_hint=None,
+                       error_permanent=None)
+    first = (result.errors or result.findings)[0]
+    extra = len(result.errors) - 1
+    message = first.message + (f" (and {extra} more finding{'s' if extra > 1 else ''})" if extra > 0 else "")
+    state = "skipped" if result.skipped else "failed"
+    # a future date fixes itself with time; every other mapping error needs a person and --retry-failed
+    permanent = None if state == "skipped" else first.rule != "KS307"
+    return replace(record, state=state, payload=None, payload_digest=None, findings=findings,
+                   error_code=first.rule, error_message=message, error_hint=first.hint, error_permanent=permanent)
+
+
+def _skip_twin(record: VoucherRecord, twin: VoucherRecord) -> VoucherRecord:
+    from dataclasses import replace
+
+    return replace(record, state="skipped", error_code="KS308",
+                   error_message=f"the same Z-report ({twin.ver_id}, {twin.business_date}) is already in the "
+                                 f"ledger from another file ({twin.file_digest[:12]}): not posted twice",
+                   error_hint="nothing to do: the POS exported the same day twice", error_permanent=None)
+
+
+def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, run_id: int | None,
+           dry_run: bool) -> IngestResult:
+    """Every new file of the store: read, mapped and recorded (or quarantined); known contents are not re-read."""
+    result = IngestResult()
+    for path in inbox.day_files(config.store):
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:  # moved away meanwhile (another runner archived it before we held the lock)
+            continue
+        digest = items.file_digest(content)
+        known = ledger.file(config.store, digest)
+        if known is not None:
+            _known_again(config, inbox, ledger, path, known.state, digest, result, dry_run, today)
+            continue
+        vouchers, why = read_day_file(content, path.name)
+        if vouchers is None:
+            result.quarantined += 1
+            result.notes.append(f"{path.name}: quarantined: {why.splitlines()[0]}")
+            if not dry_run:
+                note = (f"{path.name} (store {config.store}) cannot be read and was not posted.\n\n{why}\n\n"
+                        f"Fix: export the day again from the POS and put the new file in {inbox.store_dir(config.store)}/")
+                target = inbox.quarantine(config.store, path, note, digest)
+                ledger.record_file(config.store, digest, str(target), path.name, "quarantined", note=why)
+            continue
+        records = plan_records(config, digest, vouchers, today=today, ledger=None if dry_run else ledger)
+        result.read += 1
+        result.records += records
+        if not dry_run:
+            ledger.add_vouchers(records, run_id)  # before the file is marked read: a crash re-reads, keys dedupe
+            ledger.record_file(config.store, digest, str(path), path.name, "read", voucher_count=len(records))
+    return result
+
+
+def archive_year(ledger: Ledger, store: str, digest: str, today: date) -> int:
+    """The year folder of an archived file: its first business date's year."""
+    days = [r.business_date for r in ledger.store_vouchers(store, file_digest=digest)]
+    return min(days).year if days else today.year
+
+
+def _known_again(config: StoreConfig, inbox: Inbox, ledger: Ledger, path: Path, state: str, digest: str,
+                 result: IngestResult, dry_run: bool, today: date) -> None:
+    """A file whose content the ledger already knows: never read twice; a second copy is moved aside."""
+    if state == "read" or dry_run:
+        if state == "read" and not dry_run:
+            ledger.set_file_state(config.store, digest, "read", path=str(path))
+        return
+    if state == "quarantined":
+        inbox.quarantine(config.store, path, f"{path.name}: the same content was quarantined before; see the "
+                         "note beside the first copy", digest)
+    else:
+        target = inbox.archive(config.store, path, archive_year(ledger, config.store, digest, today), digest)
+        result.notes.append(f"{path.name}: same content as a file already posted; archived to {target}")
+    result.archived += 1 if state != "quarantined" else 0

@@ -1,0 +1,321 @@
+"""Syncing one store: ingest its inbox, re-map what waits, then post each voucher exactly once, in date order.
+
+Exactly once: a voucher is committed as `pending` before its POST and carries its marker in Comments. A
+`pending` voucher (an uncertain outcome now, or a crash earlier) is looked for in Fortnox (one listing of
+its series and date range) before it is posted again. Permanent Fortnox errors mark the voucher `failed`
+until `--retry-failed`; transient ones leave it `pending` or `planned` for the next run.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pipeline.config.model import StoreConfig
+from pipeline.errors import UserError
+from pipeline.fortnox import errors as fe
+from pipeline.fortnox.models import FinancialYear
+from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.runner import items
+from pipeline.runner.inbox import Inbox
+from pipeline.runner.ingest import apply_mapping, archive_year, ingest
+from pipeline.runner.ledger import Ledger, VoucherRecord
+from pipeline.runner.locks import store_lock
+
+log = logging.getLogger("kassasync.runner")
+ClientOpener = Callable[[StoreConfig], contextlib.AbstractAsyncContextManager[FortnoxApi]]
+Progress = Callable[[str, str], None]  # (store, event): "posted" | "failed" | "done"
+# Errors that fail every voucher of the store alike: stop at the first instead of repeating it per day.
+STORE_WIDE = (fe.AuthError, fe.LicenceMissing, fe.ScopeMissing, fe.SeriesNotFound, fe.SeriesNotManual)
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    today: date
+    from_date: date | None = None
+    to_date: date | None = None
+    dry_run: bool = False
+    retry_failed: bool = False
+    reconcile_rounds: int = 3  # post / look up rounds within one run after uncertain outcomes
+
+
+@dataclass
+class StoreResult:
+    store: str
+    state: str = "ok"  # ok | failed | error | locked | dry-run
+    posted: int = 0  # posted by this run (found by marker included)
+    found: int = 0  # of those, found in Fortnox by marker after an uncertain outcome
+    failed: int = 0  # vouchers in the date range that are failed after this run
+    pending: int = 0  # outcome unknown, checked on the next run
+    planned: int = 0  # not posted yet (dry run: would be posted)
+    skipped: int = 0
+    files_read: int = 0
+    files_quarantined: int = 0
+    files_archived: int = 0
+    message: str | None = None  # a store-level problem (lock, credentials, Fortnox unreachable)
+    hint: str | None = None
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    would_post: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.state in ("ok", "dry-run", "locked") and not self.failed
+
+
+async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
+                     options: SyncOptions, run_id: int | None, state_dir: Path,
+                     progress: Progress | None = None) -> StoreResult:
+    """One store, under its lock; never raises: every failure ends up in the StoreResult."""
+    result = StoreResult(config.store)
+    with store_lock(ledger, state_dir, config.store) as held:
+        if not held:
+            result.state, result.message = "locked", "another runner is working this store right now"
+            result.hint = "nothing to do: that runner posts its days; run sync again later to see the result"
+            return result
+        try:
+            await _sync_locked(config, ledger, inbox, open_client, options, run_id, result, progress)
+        except UserError as exc:  # typed Fortnox errors included: credentials, Fortnox unreachable
+            result.state, result.message, result.hint = "error", exc.message, exc.hint
+            log.warning("%s: %s", config.store, exc.message)
+        except Exception as exc:  # noqa: BLE001 - one store's bug must not stop the others
+            log.exception("%s: unexpected error", config.store)
+            result.state, result.message = "error", f"unexpected {type(exc).__name__}: {exc}"
+            result.hint = "see the debug log in the state directory; pending vouchers are checked on the next run"
+        if not options.dry_run:
+            _count(result, ledger, config.store, options)
+        if result.state == "ok" and result.failed:
+            result.state = "failed"
+    if progress:
+        progress(config.store, "done")
+    return result
+
+
+async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
+                       options: SyncOptions, run_id: int | None, result: StoreResult,
+                       progress: Progress | None) -> None:
+    ingested = ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=options.dry_run)
+    result.files_read, result.files_quarantined = ingested.read, ingested.quarantined
+    result.files_archived += ingested.archived
+    if options.dry_run:
+        _dry_run(config, ledger, options, ingested.records, result)
+        return
+    _remap(config, ledger, options)
+    work = ledger.store_vouchers(config.store, states=["planned", "pending"], from_date=options.from_date,
+                                 to_date=options.to_date)
+    if work:
+        async with open_client(config) as client:
+            poster = _Poster(config, ledger, client, run_id, result, progress)
+            await poster.run(work, options.reconcile_rounds)
+    result.files_archived += _archive_done(config, inbox, ledger, options.today)
+
+
+def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions) -> None:
+    """Mapping fixes apply to every day not yet posted: planned ones always, failed ones when they may retry."""
+    states = ["planned", "failed"] + (["skipped"] if options.retry_failed else [])
+    for record in ledger.store_vouchers(config.store, states=states, from_date=options.from_date,
+                                        to_date=options.to_date):
+        if record.state == "failed" and record.error_permanent and not options.retry_failed:
+            continue
+        if record.state == "skipped" and record.error_code == "KS308":
+            continue  # a duplicate of another file's Z-report stays skipped
+        vouchers = items.source_vouchers(record.source)
+        fresh = apply_mapping(record, items.map_source(vouchers, config, record.business_date, today=options.today))
+        if fresh != record:
+            ledger.update_voucher(record.key, state=fresh.state, payload=fresh.payload,
+                                  payload_digest=fresh.payload_digest, findings=fresh.findings,
+                                  error_code=fresh.error_code, error_message=fresh.error_message,
+                                  error_hint=fresh.error_hint, error_permanent=fresh.error_permanent)
+
+
+class _Poster:
+    """Posts one store's vouchers through one client, with the financial year cached in the ledger."""
+
+    def __init__(self, config: StoreConfig, ledger: Ledger, client: FortnoxApi, run_id: int | None,
+                 result: StoreResult, progress: Progress | None) -> None:
+        self.config, self.ledger, self.client, self.run_id = config, ledger, client, run_id
+        self.result, self.progress = result, progress
+        self.years = [FinancialYear(i, f, t) for i, f, t in ledger.cached_years(config.store)]
+
+    async def run(self, work: list[VoucherRecord], rounds: int) -> None:
+        pending = [r for r in work if r.state == "pending"]
+        to_post = [r for r in work if r.state == "planned"]
+        if pending:  # a crash or an uncertain outcome before: look before posting again
+            to_post = sorted(await self.reconcile(pending) + to_post, key=lambda r: (r.business_date, r.key))
+        for _ in range(max(rounds, 1)):
+            uncertain: list[VoucherRecord] = []
+            for record in to_post:
+                outcome = await self.post(record)
+                if outcome == "uncertain":
+                    uncertain.append(record)
+                elif outcome == "stop":
+                    self._fail_rest(to_post[to_post.index(record) + 1:], record.key)
+                    return
+            if not uncertain:
+                return
+            to_post = await self.reconcile(uncertain)
+            if not to_post:
+                return
+
+    async def year_for(self, day: date) -> FinancialYear | None:
+        for year in self.years:
+            if year.covers(day):
+                return year
+        year = await self.client.financial_year_for(day)
+        if year is not None:
+            self.ledger.cache_year(self.config.store, year.id, year.from_date, year.to_date)
+            self.years.append(year)
+        return year
+
+    async def post(self, record: VoucherRecord) -> str:
+        """posted | failed | uncertain | stop (a store-wide error)."""
+        assert record.payload is not None
+        year = await self.year_for(record.business_date)
+        if year is None:
+            self._failed(record, "NO_FINANCIAL_YEAR", f"Fortnox has no financial year for {record.business_date}",
+                         "create the financial year (räkenskapsår) in Fortnox, with the voucher series set to "
+                         f"manual, then run `kassasync sync --retry-failed --store {self.config.store}`")
+            return "failed"
+        draft = items.draft_from_payload(record.payload, record.key)
+        self.ledger.mark_pending([record.key], self.run_id)  # committed before the POST
+        try:
+            voucher = await self.client.create_voucher(year.id, draft)
+        except fe.TransientError as exc:  # timeouts, dropped connections, 5xx, 429: maybe posted
+            log.info("%s %s: uncertain outcome (%s); looking for its marker", self.config.store, record.key, exc)
+            self.ledger.note_uncertain(record.key, code=_code(exc), message=exc.message, hint=exc.hint)
+            return "uncertain"
+        except fe.FortnoxError as exc:
+            self._failed(record, _code(exc), exc.message, exc.hint)
+            return "stop" if isinstance(exc, STORE_WIDE) else "failed"
+        self.ledger.mark_posted(record.key, series=voucher.voucher_series, number=voucher.voucher_number,
+                                year=voucher.year)
+        self.result.posted += 1
+        if self.progress:
+            self.progress(self.config.store, "posted")
+        return "posted"
+
+    async def reconcile(self, records: list[VoucherRecord]) -> list[VoucherRecord]:
+        """Marks the ones Fortnox already holds (by marker) posted; returns the ones it does not hold."""
+        groups: dict[tuple[int, str], list[VoucherRecord]] = {}
+        for record in records:
+            year = await self.year_for(record.business_date)
+            series = json.loads(record.payload or "{}").get("voucher_series", self.config.voucher_series)
+            if year is None:  # no year, so the POST cannot have succeeded
+                groups.setdefault((-1, series), []).append(record)
+            else:
+                groups.setdefault((year.id, series), []).append(record)
+        missing: list[VoucherRecord] = []
+        for (year_id, series), group in groups.items():
+            if year_id < 0:
+                missing += group
+                continue
+            listed = await self.client.vouchers(year_id, series=series, from_date=min(r.business_date for r in group),
+                                                to_date=max(r.business_date for r in group))
+            held = {}
+            for voucher in listed:
+                text = f"{voucher.comments or ''} {voucher.description or ''}"
+                for record in group:
+                    if record.marker in text:
+                        held[record.key] = voucher
+            for record in group:
+                voucher = held.get(record.key)
+                if voucher is None:
+                    missing.append(record)
+                    continue
+                self.ledger.mark_posted(record.key, series=voucher.voucher_series, number=voucher.voucher_number,
+                                        year=voucher.year)
+                self.result.posted += 1
+                self.result.found += 1
+                if self.progress:
+                    self.progress(self.config.store, "posted")
+        return missing
+
+    def _failed(self, record: VoucherRecord, code: str, message: str, hint: str | None) -> None:
+        self.ledger.mark_failed(record.key, code=code, message=message, hint=hint, permanent=True)
+        if self.progress:
+            self.progress(self.config.store, "failed")
+
+    def _fail_rest(self, rest: list[VoucherRecord], cause_key: str) -> None:
+        cause = self.ledger.voucher(cause_key)
+        assert cause is not None
+        for record in rest:
+            if record.state == "planned":
+                self._failed(record, cause.error_code or "", cause.error_message or "", cause.error_hint)
+
+
+def _code(exc: fe.FortnoxError) -> str:
+    return str(exc.code) if exc.code else type(exc).__name__
+
+
+def _archive_done(config: StoreConfig, inbox: Inbox, ledger: Ledger, today: date) -> int:
+    """Files whose vouchers are all posted (or skipped) move to archive/<store>/<yyyy>/."""
+    moved = 0
+    for record in ledger.store_files(config.store, state="read"):
+        vouchers = ledger.store_vouchers(config.store, file_digest=record.digest)
+        if any(v.state not in ("posted", "skipped") for v in vouchers):
+            continue
+        path = Path(record.path)
+        if not path.exists():
+            continue
+        target = inbox.archive(config.store, path, archive_year(ledger, config.store, record.digest, today),
+                               record.digest)
+        ledger.set_file_state(config.store, record.digest, "archived", path=str(target),
+                              note=f"all {len(vouchers)} voucher(s) posted or skipped")
+        moved += 1
+    return moved
+
+
+def _count(result: StoreResult, ledger: Ledger, store: str, options: SyncOptions) -> None:
+    records = ledger.store_vouchers(store, from_date=options.from_date, to_date=options.to_date)
+    for record in records:
+        if record.state == "failed":
+            result.failed += 1
+            result.failures.append(_failure(record))
+        elif record.state == "pending":
+            result.pending += 1
+        elif record.state == "planned":
+            result.planned += 1
+        elif record.state == "skipped":
+            result.skipped += 1
+
+
+def _failure(record: VoucherRecord) -> dict[str, Any]:
+    return {"business_date": record.business_date.isoformat(), "key": record.key, "code": record.error_code,
+            "message": record.error_message, "hint": record.error_hint, "permanent": bool(record.error_permanent)}
+
+
+def _dry_run(config: StoreConfig, ledger: Ledger, options: SyncOptions, new: list[VoucherRecord],
+             result: StoreResult) -> None:
+    """What a real run would post: new files' vouchers plus the ledger's unposted ones, re-mapped now."""
+    result.state = "dry-run"
+    known = ledger.store_vouchers(config.store, states=["planned", "pending", "failed"],
+                                  from_date=options.from_date, to_date=options.to_date)
+    for record in known:
+        if record.state == "failed" and record.error_permanent and not options.retry_failed:
+            new.append(record)
+            continue
+        mapped = items.map_source(items.source_vouchers(record.source), config, record.business_date,
+                                  today=options.today)
+        new.append(replace(apply_mapping(record, mapped), state="planned" if mapped.draft else record.state))
+    for record in new:
+        if options.from_date and record.business_date < options.from_date:
+            continue
+        if options.to_date and record.business_date > options.to_date:
+            continue
+        if record.state == "planned" and record.payload:
+            payload = json.loads(record.payload)
+            total = sum((Decimal(r["debit"]) for r in payload["rows"]), Decimal(0))
+            result.planned += 1
+            result.would_post.append({"business_date": record.business_date.isoformat(), "key": record.key,
+                                      "description": payload["description"], "rows": len(payload["rows"]),
+                                      "total": str(total)})
+        elif record.state == "failed":
+            result.failed += 1
+            result.failures.append(_failure(record))
+        elif record.state == "skipped":
+            result.skipped += 1

@@ -1,0 +1,82 @@
+"""Syncing many stores: concurrently (one task per store, a semaphore), each store's failure its own."""
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.config.model import StoreConfig
+from pipeline.runner.inbox import Inbox
+from pipeline.runner.ledger import Ledger, now
+from pipeline.runner.store_sync import ClientOpener, Progress, StoreResult, SyncOptions, sync_store
+
+DEFAULT_CONCURRENCY = 16
+SUMMARY_FORMAT = 1
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    started_at: datetime
+    finished_at: datetime | None = None
+    options: SyncOptions | None = None
+    stores: list[StoreResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.stores)
+
+    def totals(self) -> dict[str, int]:
+        keys = ("posted", "found", "failed", "pending", "planned", "skipped", "files_read", "files_quarantined",
+                "files_archived")
+        totals = {k: sum(getattr(s, k) for s in self.stores) for k in keys}
+        totals["stores"] = len(self.stores)
+        totals["stores_with_problems"] = sum(1 for s in self.stores if not s.ok)
+        return totals
+
+    def to_json(self) -> dict[str, Any]:
+        options = self.options
+        return {
+            "format": SUMMARY_FORMAT,
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat() + "Z",
+            "finished_at": self.finished_at.isoformat() + "Z" if self.finished_at else None,
+            "dry_run": bool(options and options.dry_run),
+            "retry_failed": bool(options and options.retry_failed),
+            "from_date": options.from_date.isoformat() if options and options.from_date else None,
+            "to_date": options.to_date.isoformat() if options and options.to_date else None,
+            "ok": self.ok,
+            "totals": self.totals(),
+            "stores": [asdict(s) for s in self.stores],
+        }
+
+
+async def sync_stores(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
+                      options: SyncOptions, state_dir: Path, concurrency: int = DEFAULT_CONCURRENCY,
+                      progress: Progress | None = None) -> RunSummary:
+    """Every store once, `concurrency` at a time; the ledger records the run."""
+    started = now()
+    run_id = None if options.dry_run else ledger.start_run(_options_json(options, [c.store for c in configs]))
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(config: StoreConfig) -> StoreResult:
+        async with gate:
+            return await sync_store(config, ledger=ledger, inbox=inbox, open_client=open_client, options=options,
+                                    run_id=run_id, state_dir=state_dir, progress=progress)
+
+    results = await asyncio.gather(*(one(c) for c in configs))
+    summary = RunSummary(run_id=run_id, started_at=started, finished_at=now(), options=options,
+                         stores=sorted(results, key=lambda r: r.store))
+    if run_id is not None:
+        totals = summary.totals()
+        ledger.finish_run(run_id, posted=totals["posted"], failed=totals["failed"], skipped=totals["skipped"],
+                          summary=json.dumps(summary.to_json(), ensure_ascii=False))
+    return summary
+
+
+def _options_json(options: SyncOptions, stores: list[str]) -> dict[str, Any]:
+    return {"stores": stores, "from": options.from_date, "to": options.to_date, "retry_failed": options.retry_failed}

@@ -1,0 +1,114 @@
+"""Test doubles for the runner: an in-memory Fortnox with faults, SIE day-file text, and a tiny reader fallback."""
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from pipeline.fortnox import errors as fe
+from pipeline.fortnox.models import FinancialYear, Voucher, VoucherDraft, VoucherRow
+from pipeline.sie.model import SieTransaction, SieVoucher
+
+
+@dataclass
+class FakeFortnox:
+    """One tenant: financial years, the vouchers posted, and faults by call number or account."""
+
+    years: list[FinancialYear] = field(default_factory=lambda: [FinancialYear(1, date(2026, 1, 1),
+                                                                               date(2026, 12, 31))])
+    posted: list[Voucher] = field(default_factory=list)
+    requests: int = 0
+    drop_after_commit: set[int] = field(default_factory=set)  # POST numbers (1-based) whose answer is lost
+    inactive_accounts: set[int] = field(default_factory=set)
+    series_manual: bool = True
+    posts: int = 0
+    tenant_id: str | None = "1"
+
+    async def financial_year_for(self, day: date) -> FinancialYear | None:
+        self.requests += 1
+        return next((y for y in self.years if y.covers(day)), None)
+
+    async def create_voucher(self, year_id: int, voucher: VoucherDraft) -> Voucher:
+        self.requests += 1
+        self.posts += 1
+        if not self.series_manual:
+            raise fe.SeriesNotManual("series F is not manual", "tick Manuell kontering", code=8000002)
+        for row in voucher.rows:
+            if row.account in self.inactive_accounts:
+                raise fe.AccountInactive(f"account {row.account} is not active", "activate it", code=2000550)
+        stored = Voucher(voucher.voucher_series, len(self.posted) + 1, year_id, voucher.transaction_date,
+                         voucher.description, voucher.comments, voucher.cost_center,
+                         tuple(VoucherRow(r.account, r.debit, r.credit, cost_center=r.cost_center)
+                               for r in voucher.rows))
+        self.posted.append(stored)
+        if self.posts in self.drop_after_commit:
+            raise fe.UncertainOutcome("the connection dropped", "looked up before posting again")
+        return stored
+
+    async def vouchers(self, year_id: int, *, series: str | None = None, from_date: date | None = None,
+                       to_date: date | None = None) -> list[Voucher]:
+        self.requests += 1
+        return [v for v in self.posted if v.year == year_id and (series is None or v.voucher_series == series)
+                and (from_date is None or v.transaction_date >= from_date)
+                and (to_date is None or v.transaction_date <= to_date)]
+
+    def opener(self):  # noqa: ANN201 - the ClientOpener shape
+        @contextlib.asynccontextmanager
+        async def open_client(_config: object) -> AsyncIterator[FakeFortnox]:
+            yield self
+        return open_client
+
+
+def day_file(vouchers: list[tuple[str, date, list[tuple[str, str]]]]) -> bytes:
+    """A 4I day file in the ES Kassasystem shape: empty series, quoted number, dated #TRANS rows."""
+    lines = ["#FLAGGA 0", "#FORMAT PC8", "#SIETYP 4", '#PROGRAM "ES Kassasystem" 7', "#GEN 20261128",
+             '#FNAMN "Test AB"', ""]
+    for number, day, rows in vouchers:
+        stamp = day.strftime("%Y%m%d")
+        lines += [f'#VER "" "{number}" {stamp} " nr. {number}" {stamp}', "{"]
+        lines += [f'\t#TRANS {account} {{}} {amount} {stamp} "x"' for account, amount in rows]
+        lines += ["}"]
+    return ("\r\n".join(lines) + "\r\n").encode("cp437")
+
+
+def tiny_read(content: bytes, name: str) -> tuple[list[SieVoucher] | None, str]:
+    """Stand-in for pipeline.sie.read_sie while the reader is not there (only #VER and #TRANS)."""
+    text = content.decode("cp437")
+    if "#VER" not in text and "#FLAGGA" not in text:
+        return None, f"{name}: not a SIE file"
+    vouchers: list[SieVoucher] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if m := re.match(r'#VER "([^"]*)" "?(\w+)"? (\d{8}) "([^"]*)"', line.strip()):
+            day = date(int(m[3][:4]), int(m[3][4:6]), int(m[3][6:]))
+            vouchers.append(SieVoucher(series=m[1], number=m[2], date=day, text=m[4], line=lineno))
+        elif m := re.match(r"#TRANS (\S+) \{[^}]*\} (\S+)", line.strip()):
+            vouchers[-1].rows.append(SieTransaction(account=m[1], amount=Decimal(m[2]), line=lineno))
+    return vouchers, ""
+
+
+def store_config(store: str = "deli", **changes: object):  # noqa: ANN201
+    """A small store: food 12 % -> 6 % on 2026-04-01, beer 25 %, POS VAT accounts mapped to Fortnox's."""
+    import dataclasses
+
+    from pipeline.config.model import ArticleGroupRow, StoreConfig
+
+    food = (ArticleGroupRow(3210, 2620, Decimal(12), valid_until=date(2026, 3, 31)),
+            ArticleGroupRow(3210, 2630, Decimal(6), valid_from=date(2026, 4, 1)))
+    config = StoreConfig(
+        store=store, name=f"{store.title()} AB", org_number="556000-0000", start_date=date(2026, 2, 1),
+        voucher_series="F", tenant_id="1",
+        accounts={a: str(a) for a in (1910, 1932, 2611, 2621, 2631, 3210, 3340, 3740)},
+        account_map={2610: 2611, 2620: 2621, 2630: 2631},
+        article_groups={"MAT": food, "OL": (ArticleGroupRow(3340, 2610, Decimal(25)),)},
+        voucher_description="Dagskassa {{ date }} {{ store.name }} Z {{ z_report }}")
+    return dataclasses.replace(config, **changes)
+
+
+def may_rows(scale: int = 1) -> list[tuple[str, str]]:
+    """A balanced day after the food VAT change: food 1000 at 6 %, beer 280 at 25 %, paid by card."""
+    food, beer = Decimal(1000) * scale, Decimal(280) * scale
+    return [("1932", str(food * Decimal("1.06") + beer * Decimal("1.25"))), ("2630", str(-food * Decimal("0.06"))),
+            ("3210", str(-food)), ("2610", str(-beer * Decimal("0.25"))), ("3340", str(-beer))]

@@ -1,0 +1,179 @@
+"""One store's sync against an in-memory Fortnox: posting, exactly once after lost answers and crashes,
+permanent errors and --retry-failed, quarantine, archive, duplicates, locks, dry run."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+from runner_fakes import FakeFortnox, day_file, may_rows, store_config
+
+from pipeline.runner.inbox import Inbox
+from pipeline.runner.ledger import Ledger
+from pipeline.runner.locks import store_lock
+from pipeline.runner.store_sync import SyncOptions, sync_store
+
+TODAY = date(2026, 11, 28)
+D1, D2, D3 = date(2026, 5, 4), date(2026, 5, 5), date(2026, 5, 6)
+
+
+class World:
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp = tmp_path
+        self.inbox = Inbox(tmp_path / "inbox")
+        self.state = tmp_path / "state"
+        self.ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+        self.fortnox = FakeFortnox()
+        self.config = store_config()
+
+    def drop(self, name: str, content: bytes) -> Path:
+        folder = self.inbox.store_dir(self.config.store)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+        return folder / name
+
+    def sync(self, **options: object):  # noqa: ANN201
+        opts = SyncOptions(today=TODAY, **options)  # type: ignore[arg-type]
+        return asyncio.run(sync_store(self.config, ledger=self.ledger, inbox=self.inbox,
+                                      open_client=self.fortnox.opener(), options=opts, run_id=None,
+                                      state_dir=self.state))
+
+
+def test_posts_each_z_report_once_and_archives_the_file(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.drop("z.se", day_file([("64", D1, may_rows()), ("65", D2, may_rows(2))]))
+    result = world.sync()
+    assert (result.state, result.posted, result.failed) == ("ok", 2, 0)
+    assert world.fortnox.requests == 3  # one financial-year lookup, two POSTs
+    assert [v.transaction_date for v in world.fortnox.posted] == [D1, D2]
+    first = world.fortnox.posted[0]
+    assert first.comments.startswith("KS-") and first.description == "Dagskassa 2026-05-04 Deli AB Z 64"
+    assert {r.account for r in first.rows} == {1932, 2631, 3210, 2611, 3340}
+    assert (world.inbox.root / "archive" / "deli" / "2026" / "z.se").exists()
+    assert not (world.inbox.root / "deli" / "z.se").exists()
+    # the next day's run: one request, the year comes from the ledger
+    world.fortnox.requests = 0
+    world.drop("z2.SI", day_file([("66", D3, may_rows())]))
+    assert world.sync().posted == 1 and world.fortnox.requests == 1
+    assert world.sync().posted == 0 and len(world.fortnox.posted) == 3
+
+
+def test_lost_answer_is_found_by_marker_not_posted_twice(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.fortnox.drop_after_commit = {1, 2}
+    world.drop("z.se", day_file([("64", D1, may_rows()), ("65", D2, may_rows(2))]))
+    result = world.sync()
+    assert result.posted == 2 and result.found == 2
+    assert len(world.fortnox.posted) == 2
+    days = world.ledger.store_days("deli")
+    assert [d.state for d in days] == ["posted", "posted"]
+
+
+def test_crash_after_pending_is_resolved_before_posting_again(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.drop("z.se", day_file([("64", D1, may_rows()), ("65", D2, may_rows(2))]))
+    world.sync(dry_run=True)
+    assert world.fortnox.posted == []  # a dry run neither posts nor records
+    world.sync()
+    # simulate a crash between the POST and its commit: the first voucher is back to pending
+    key = world.ledger.store_vouchers("deli")[0].key
+    world.ledger.update_voucher(key, state="pending")
+    # and a crash before the POST: the second was pending but never reached Fortnox
+    second = world.ledger.store_vouchers("deli")[1]
+    world.ledger.update_voucher(second.key, state="pending")
+    world.fortnox.posted.pop()
+    world.drop("z.se", day_file([("64", D1, may_rows()), ("65", D2, may_rows(2))]))  # the POS drops it again
+    result = world.sync()
+    assert result.found == 1 and result.posted == 2
+    assert sorted(v.transaction_date for v in world.fortnox.posted) == [D1, D2]
+
+
+def test_permanent_error_waits_for_retry_failed(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.fortnox.inactive_accounts = {2631}
+    world.drop("z.se", day_file([("64", D1, may_rows())]))
+    result = world.sync()
+    assert result.state == "failed" and result.failures[0]["code"] == "2000550"
+    assert result.failures[0]["hint"] == "activate it"
+    posts = world.fortnox.posts
+    assert world.sync().failed == 1 and world.fortnox.posts == posts  # not retried by itself
+    world.fortnox.inactive_accounts = set()
+    assert world.sync(retry_failed=True).posted == 1
+    assert (world.inbox.root / "archive" / "deli" / "2026" / "z.se").exists()
+
+
+def test_store_wide_error_stops_the_store(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.fortnox.series_manual = False
+    world.drop("z.se", day_file([("64", D1, may_rows()), ("65", D2, may_rows())]))
+    result = world.sync()
+    assert result.failed == 2 and world.fortnox.posts == 1
+
+
+def test_mapping_fix_applies_to_failed_days_on_retry(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    old_vat = [("1932", "1470.00"), ("2620", "-120.00"), ("3210", "-1000.00"), ("2610", "-70.00"),
+               ("3340", "-280.00")]
+    world.drop("z.se", day_file([("64", D1, old_vat), ("65", D2, may_rows())]))
+    result = world.sync()
+    assert result.posted == 1 and result.failures[0]["code"] == "KS304"
+    assert world.ledger.store_days("deli")[0].state == "failed"
+    # the reseller decides the POS was right (say, a 12 % take-away group) and fixes the YAML
+    from pipeline.config.model import ArticleGroupRow
+    groups = dict(world.config.article_groups)
+    groups["MAT"] = (ArticleGroupRow(3210, 2620, world.config.article_groups["MAT"][0].vat_rate),)
+    world.config = dataclasses.replace(world.config, article_groups=groups)
+    assert world.sync().posted == 0  # a permanent mapping error waits for --retry-failed
+    assert world.sync(retry_failed=True).posted == 1
+    assert [r.account for r in world.fortnox.posted[-1].rows if r.credit][0] == 2621
+
+
+def test_unreadable_file_is_quarantined_with_a_note(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.drop("broken.se", b"\x00\x01 this is not SIE")
+    result = world.sync()
+    assert result.files_quarantined == 1
+    target = world.inbox.root / "quarantine" / "deli" / "broken.se"
+    assert target.exists()
+    assert "cannot be read" in target.with_name("broken.se.why.txt").read_text()
+    assert world.ledger.store_files("deli")[0].state == "quarantined"
+
+
+def test_same_content_twice_is_read_once(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    content = day_file([("64", D1, may_rows())])
+    world.drop("a.se", content)
+    world.sync()
+    world.drop("copy-of-a.se", content)
+    result = world.sync()
+    assert result.posted == 0 and len(world.fortnox.posted) == 1
+    assert (world.inbox.root / "archive" / "deli" / "2026" / "copy-of-a.se").exists()
+
+
+def test_same_z_report_in_another_file_is_skipped(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.drop("a.se", day_file([("64", D1, may_rows())]))
+    world.sync()
+    world.drop("b.se", day_file([("64", D1, may_rows()), ("65", D2, may_rows())]))
+    assert world.sync().posted == 1 and len(world.fortnox.posted) == 2
+
+
+def test_locked_store_is_left_alone(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.drop("a.se", day_file([("64", D1, may_rows())]))
+    with store_lock(world.ledger, world.state, "deli") as held:
+        assert held
+        assert world.sync().state == "locked"
+    assert world.fortnox.posted == []
+
+
+def test_date_range_and_start_date(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    early = date(2026, 1, 20)
+    world.drop("a.se", day_file([("60", early, may_rows()), ("64", D1, may_rows()), ("65", D2, may_rows())]))
+    result = world.sync(from_date=D2, to_date=D2)
+    assert result.posted == 1 and world.fortnox.posted[0].transaction_date == D2
+    assert world.sync().posted == 1
+    states = {d.business_date: d.state for d in world.ledger.store_days("deli")}
+    assert states == {early: "skipped", D1: "posted", D2: "posted"}
