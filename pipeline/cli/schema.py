@@ -1,6 +1,16 @@
-"""Placeholder until the command lands (registers nothing)."""
+"""`kassasync schema`: print the store file JSON Schema (schemas/store.schema.json, the one source)."""
+from __future__ import annotations
+
 import click
+
+from pipeline.config.schema import schema_text
+
+
+@click.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema (draft-07) of store files, for editors and other tools."""
+    click.echo(schema_text(), nl=False)
 
 
 def register(group: click.Group) -> None:
-    pass
+    group.add_command(schema_command)

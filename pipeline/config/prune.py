@@ -1,0 +1,53 @@
+"""Leave out the parts of a document that failed the schema, so the semantic rules can still check the rest."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pipeline.config.located import YDict
+
+# Sections whose entries stand on their own: a bad entry is left out, the rest of the section is kept.
+_ENTRY_SECTIONS = frozenset({"article_groups", "payment_methods", "accounts", "account_map", "fortnox", "pos",
+                             "voucher", "rules"})
+# What the StoreConfig cannot be built without.
+BUILD_NEEDS = (("store",), ("name",), ("org_number",), ("start_date",), ("fortnox", "voucher_series"))
+
+
+def prune_point(path: tuple[Any, ...]) -> tuple[Any, ...]:
+    if path and path[0] in _ENTRY_SECTIONS and len(path) >= 2:
+        return path[:2]
+    return path[:1]
+
+
+def pruned(doc: YDict, paths: Iterable[tuple[Any, ...]]) -> YDict:
+    """A copy of `doc` without the entries the paths point into (locations are kept)."""
+    result = doc
+    for path in {prune_point(p) for p in paths if p}:
+        result = _without(result, path)
+    return result
+
+
+def _without(node: YDict, path: tuple[Any, ...]) -> YDict:
+    key = path[0]
+    if key not in node:
+        return node
+    copy = YDict(node.loc)
+    copy.update(node)
+    copy.key_locs = dict(node.key_locs)
+    copy.value_locs = dict(node.value_locs)
+    child = node[key]
+    if len(path) > 1 and isinstance(child, YDict):
+        copy[key] = _without(child, path[1:])
+    else:
+        del copy[key]
+    return copy
+
+
+def buildable(doc: YDict) -> bool:
+    for path in BUILD_NEEDS:
+        node: Any = doc
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+    return True
