@@ -49,6 +49,7 @@ JSON_SYNTAX = _c(2002115, 400, "Error deserializing JSON: JSON_ERROR_SYNTAX", Tr
 DISALLOWED_CHARACTERS = _c(2000359, 400, "Värdet innehåller otillåtna tecken.", True, "disallowed characters")
 CUSTOMER_NOT_FOUND = _c(2000433, 404, "Kan inte hitta kunden.", True, "customer not found")
 INVOICE_NOT_FOUND = _c(2000434, 404, "Kan inte hitta fakturan.", True, "invoice not found")
+PROJECT_NOT_FOUND = _c(2001161, 404, "Kan inte hitta projektet.", True, "project not found")
 CUSTOMER_NUMBER_USED = _c(2000637, 400, "Kundnumret är redan använt.", True, "customer number already used")
 
 # Sandbox-only codes: the real codes for these failures are not public (fortnox-api.md §4.2, §8).

@@ -1,0 +1,151 @@
+"""/_sandbox admin endpoints (sandbox only): faults, clock, lifetimes, what was posted, request counts."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pipeline.sandbox.api import sandbox_state
+from pipeline.sandbox.responses import json_response
+from pipeline.sandbox.seed import SeedError
+from pipeline.sandbox.seed_apply import apply_seed
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    data = json.loads(raw) if raw.strip() else {}
+    if not isinstance(data, dict):
+        raise ValueError("send a JSON object")
+    return data
+
+
+def _bad(message: str) -> Response:
+    return json_response({"error": message}, 400)
+
+
+async def settings(request: Request) -> Response:
+    return json_response(sandbox_state(request).settings())
+
+
+async def set_faults(request: Request) -> Response:
+    state = sandbox_state(request)
+    try:
+        state.faults.update(await _json(request))
+    except (ValueError, TypeError) as exc:
+        return _bad(str(exc))
+    return json_response(state.settings())
+
+
+async def set_clock(request: Request) -> Response:
+    """`{"advance_s": 3600}` moves the clock forward; `{"today": "2027-01-02"}` sets the date."""
+    state = sandbox_state(request)
+    try:
+        body = await _json(request)
+        if "advance_s" in body:
+            state.clock.advance(float(body["advance_s"]))
+        if "today" in body:
+            state.clock.set_today(date.fromisoformat(str(body["today"])))
+    except (ValueError, TypeError) as exc:
+        return _bad(str(exc))
+    return json_response(state.settings())
+
+
+async def set_lifetimes(request: Request) -> Response:
+    state = sandbox_state(request)
+    try:
+        for name, value in (await _json(request)).items():
+            if name not in ("code_s", "access_s", "refresh_s"):
+                return _bad(f"unknown lifetime {name!r}; use code_s, access_s or refresh_s")
+            setattr(state.lifetimes, name, float(value))
+    except (ValueError, TypeError) as exc:
+        return _bad(str(exc))
+    return json_response(state.settings())
+
+
+async def tenants(request: Request) -> Response:
+    state = sandbox_state(request)
+    rows = state.db.query("SELECT tenant_id, company, locked_until FROM tenants ORDER BY tenant_id")
+    return json_response({"tenants": [{
+        "tenant_id": str(r["tenant_id"]), "company_name": json.loads(r["company"]).get("CompanyName"),
+        "locked_until": r["locked_until"], "requests": state.requests.get(r["tenant_id"], 0),
+    } for r in rows]})
+
+
+async def posted(request: Request) -> Response:
+    """Every voucher of a tenant with its rows, oldest first; `dropped` marks the fault-injected ones."""
+    state = sandbox_state(request)
+    tid = int(request.path_params["tenant_id"])
+    rows = state.db.query("SELECT * FROM vouchers WHERE tenant_id = ? ORDER BY created, year, series, number",
+                          (tid,))
+    return json_response({"tenant_id": str(tid), "vouchers": [{
+        "year": r["year"], "series": r["series"], "number": r["number"],
+        "transaction_date": r["transaction_date"], "description": r["description"], "comments": r["comments"],
+        "cost_center": r["cost_center"], "rows": json.loads(r["rows"]), "client_id": r["client_id"],
+        "created": r["created"], "reference_type": r["reference_type"],
+        "dropped": (tid, r["year"], r["series"], r["number"]) in state.dropped,
+    } for r in rows]}, content_type="application/json; charset=utf-8")
+
+
+async def request_counts(request: Request) -> Response:
+    state = sandbox_state(request)
+    return json_response({"requests": {str(k): v for k, v in sorted(state.requests.items())}})
+
+
+async def reset_counts(request: Request) -> Response:
+    state = sandbox_state(request)
+    with state.lock:
+        state.requests.clear()
+    state.limiter.reset()
+    return json_response({"requests": {}})
+
+
+async def revoke_consent(request: Request) -> Response:
+    """The customer withdraws the integration: every token and refresh token of that consent stops working."""
+    state = sandbox_state(request)
+    with state.db.write() as conn:
+        conn.execute("DELETE FROM consents WHERE tenant_id = ? AND client_id = ?",
+                     (int(request.path_params["tenant_id"]), request.path_params["client_id"]))
+    return json_response({"revoked": True})
+
+
+async def set_locked_period(request: Request) -> Response:
+    """`{"end_date": "2026-06-30"}` locks up to and including that date; null unlocks."""
+    state = sandbox_state(request)
+    try:
+        end = (await _json(request)).get("end_date")
+        value = None if end is None else date.fromisoformat(str(end)).isoformat()
+    except (ValueError, TypeError) as exc:
+        return _bad(str(exc))
+    with state.db.write() as conn:
+        conn.execute("UPDATE tenants SET locked_until = ? WHERE tenant_id = ?",
+                     (value, int(request.path_params["tenant_id"])))
+    return json_response({"end_date": value})
+
+
+async def seed(request: Request) -> Response:
+    """Add tenants and clients from a seed (JSON body in the seed format); existing tenants are kept."""
+    state = sandbox_state(request)
+    try:
+        created = apply_seed(state.db, await _json(request))
+    except (SeedError, ValueError, KeyError, TypeError) as exc:
+        return _bad(str(exc))
+    return json_response({"created": created})
+
+
+ROUTES = [
+    Route("/_sandbox/settings", settings),
+    Route("/_sandbox/faults", set_faults, methods=["POST"]),
+    Route("/_sandbox/clock", set_clock, methods=["POST"]),
+    Route("/_sandbox/lifetimes", set_lifetimes, methods=["POST"]),
+    Route("/_sandbox/tenants", tenants),
+    Route("/_sandbox/tenants/{tenant_id:int}/vouchers", posted),
+    Route("/_sandbox/tenants/{tenant_id:int}/locked-period", set_locked_period, methods=["POST"]),
+    Route("/_sandbox/tenants/{tenant_id:int}/consents/{client_id}", revoke_consent, methods=["DELETE"]),
+    Route("/_sandbox/requests", request_counts),
+    Route("/_sandbox/requests/reset", reset_counts, methods=["POST"]),
+    Route("/_sandbox/seed", seed, methods=["POST"]),
+]

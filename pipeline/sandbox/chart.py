@@ -1,0 +1,211 @@
+"""/3 accounts and voucher series, both per financial year (`?financialyear=` or the year covering today)."""
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pipeline.fortnox import codes
+from pipeline.sandbox.api import ApiError, Caller, check_fields, endpoint, financial_year, paged, read_body
+from pipeline.sandbox.resources import _text
+from pipeline.sandbox.responses import json_response
+
+ACCOUNT_FIELDS = frozenset({
+    "@url", "Active", "BalanceBroughtForward", "BalanceCarriedForward", "CostCenter", "CostCenterSettings",
+    "Description", "Number", "OpeningQuantities", "Project", "ProjectSettings", "QuantitySettings",
+    "QuantityUnit", "SRU", "TransactionInformation", "TransactionInformationSettings", "VATCode", "Year",
+})
+
+
+def account_json(row: sqlite3.Row, caller: Caller, single: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "@url": f"{caller.api_base}/accounts/{row['number']}?financialyear={row['year']}",
+        "Active": bool(row["active"]),
+        "BalanceBroughtForward": row["balance"],
+        "CostCenterSettings": "ALLOWED",
+        "Description": row["description"],
+        "Number": row["number"],
+        "ProjectSettings": "ALLOWED",
+        "Year": row["year"],
+    }
+    if row["sru"] is not None:
+        item["SRU"] = row["sru"]
+    if row["vat_code"]:
+        item["VATCode"] = row["vat_code"]
+    if single:
+        item.update({"BalanceCarriedForward": row["balance"], "QuantitySettings": "ALLOWED",
+                     "TransactionInformationSettings": "ALLOWED", "OpeningQuantities": []})
+    return item
+
+
+@endpoint("bookkeeping")
+async def list_accounts(request: Request, caller: Caller) -> Response:
+    fy = financial_year(caller, request)
+    rows = caller.db.query("SELECT * FROM accounts WHERE tenant_id = ? AND year = ? ORDER BY number",
+                           (caller.tenant_id, fy["id"]))
+    return json_response(paged(request, [account_json(r, caller) for r in rows], "Accounts"))
+
+
+def _account_number(raw: Any) -> int:
+    try:
+        number = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(codes.ACCOUNT_FORMAT, str(raw)) from exc
+    if not 1000 <= number <= 9999 or isinstance(raw, bool):
+        raise ApiError(codes.ACCOUNT_FORMAT, str(raw))
+    return number
+
+
+def _account(caller: Caller, fy_id: int, number: int) -> sqlite3.Row:
+    row = caller.db.one("SELECT * FROM accounts WHERE tenant_id = ? AND year = ? AND number = ?",
+                        (caller.tenant_id, fy_id, number))
+    if row is None:
+        raise ApiError(codes.ACCOUNT_NOT_FOUND, str(number))
+    return row
+
+
+@endpoint("bookkeeping")
+async def get_account(request: Request, caller: Caller) -> Response:
+    fy = financial_year(caller, request)
+    row = _account(caller, fy["id"], _account_number(request.path_params["number"]))
+    return json_response({"Account": account_json(row, caller, single=True)})
+
+
+@endpoint("bookkeeping")
+async def create_account(request: Request, caller: Caller) -> Response:
+    fy = financial_year(caller, request)
+    body = await read_body(request, "Account")
+    check_fields(body, ACCOUNT_FIELDS)
+    number = _account_number(body.get("Number"))
+    description = _text(body, "Description", 200, required=True)
+    with caller.db.write() as conn:
+        if conn.execute("SELECT 1 FROM accounts WHERE tenant_id = ? AND year = ? AND number = ?",
+                        (caller.tenant_id, fy["id"], number)).fetchone():
+            raise ApiError(codes.ALREADY_EXISTS, f"konto {number}")
+        conn.execute("INSERT INTO accounts (tenant_id, year, number, description, active, sru, vat_code, balance) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (caller.tenant_id, fy["id"], number, description, int(bool(body.get("Active", True))),
+                      body.get("SRU"), body.get("VATCode"), float(body.get("BalanceBroughtForward") or 0)))
+    row = _account(caller, fy["id"], number)
+    return json_response({"Account": account_json(row, caller, single=True)}, 201)
+
+
+@endpoint("bookkeeping")
+async def update_account(request: Request, caller: Caller) -> Response:
+    fy = financial_year(caller, request)
+    number = _account_number(request.path_params["number"])
+    _account(caller, fy["id"], number)
+    body = await read_body(request, "Account")
+    check_fields(body, ACCOUNT_FIELDS)
+    if "Number" in body and _account_number(body["Number"]) != number:
+        raise ApiError(codes.INVALID_PARAMETER, "Number kan inte ändras")
+    changes: dict[str, Any] = {}
+    if "Description" in body:
+        changes["description"] = _text(body, "Description", 200, required=True)
+    if "Active" in body:
+        if not isinstance(body["Active"], bool):
+            raise ApiError(codes.INVALID_PARAMETER, "Active")
+        changes["active"] = int(body["Active"])
+    if "SRU" in body:
+        changes["sru"] = body["SRU"]
+    if "VATCode" in body:
+        changes["vat_code"] = body["VATCode"]
+    if changes:
+        sets = ", ".join(f"{name} = ?" for name in changes)
+        with caller.db.write() as conn:
+            conn.execute(f"UPDATE accounts SET {sets} WHERE tenant_id = ? AND year = ? AND number = ?",
+                         (*changes.values(), caller.tenant_id, fy["id"], number))
+    return json_response({"Account": account_json(_account(caller, fy["id"], number), caller, single=True)})
+
+
+SERIES_FIELDS = frozenset({"@url", "Approver", "Code", "Description", "Manual", "NextVoucherNumber", "Year"})
+
+
+def series_json(row: sqlite3.Row, caller: Caller, single: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "@url": f"{caller.api_base}/voucherseries/{row['code']}?financialyear={row['year']}",
+        "Approver": {"Id": 0, "Name": ""},
+        "Code": row["code"],
+        "Description": row["description"],
+        "Manual": bool(row["manual"]),
+        "Year": row["year"],
+    }
+    if single:  # NextVoucherNumber is only in single items, never in lists (§3.3)
+        item["NextVoucherNumber"] = row["next_number"]
+    return item
+
+
+def _series(caller: Caller, fy_id: int, code: str) -> sqlite3.Row:
+    row = caller.db.one("SELECT * FROM voucher_series WHERE tenant_id = ? AND year = ? AND code = ?",
+                        (caller.tenant_id, fy_id, code))
+    if row is None:
+        raise ApiError(codes.SERIES_NOT_FOUND_404, code)
+    return row
+
+
+@endpoint("bookkeeping")
+async def list_series(request: Request, caller: Caller) -> Response:
+    fy = financial_year(caller, request)
+    rows = caller.db.query("SELECT * FROM voucher_series WHERE tenant_id = ? AND year = ? ORDER BY code",
+                           (caller.tenant_id, fy["id"]))
+    return json_response(paged(request, [series_json(r, caller) for r in rows], "VoucherSeriesCollection"))
+
+
+@endpoint("bookkeeping")
+async def get_series(request: Request, caller: Caller) -> Response:
+    fy = financial_year(caller, request)
+    row = _series(caller, fy["id"], request.path_params["code"])
+    return json_response({"VoucherSeries": series_json(row, caller, single=True)})
+
+
+@endpoint("bookkeeping")
+async def create_series(request: Request, caller: Caller) -> Response:
+    fy = financial_year(caller, request)
+    body = await read_body(request, "VoucherSeries")
+    check_fields(body, SERIES_FIELDS)
+    code = str(_text(body, "Code", 10, required=True))
+    description = _text(body, "Description", 200) or code
+    with caller.db.write() as conn:
+        if conn.execute("SELECT 1 FROM voucher_series WHERE tenant_id = ? AND year = ? AND code = ?",
+                        (caller.tenant_id, fy["id"], code)).fetchone():
+            raise ApiError(codes.ALREADY_EXISTS, f"verifikationsserie {code}")
+        # [U] a new series allows manual bookkeeping only when asked to (Manual defaults to false).
+        conn.execute("INSERT INTO voucher_series VALUES (?, ?, ?, ?, ?, 1)",
+                     (caller.tenant_id, fy["id"], code, description, int(bool(body.get("Manual", False)))))
+    return json_response({"VoucherSeries": series_json(_series(caller, fy["id"], code), caller, single=True)}, 201)
+
+
+@endpoint("bookkeeping")
+async def update_series(request: Request, caller: Caller) -> Response:
+    fy = financial_year(caller, request)
+    code = request.path_params["code"]
+    _series(caller, fy["id"], code)
+    body = await read_body(request, "VoucherSeries")
+    check_fields(body, SERIES_FIELDS)
+    if "Code" in body and body["Code"] != code:
+        raise ApiError(codes.INVALID_PARAMETER, "Code kan inte ändras")
+    with caller.db.write() as conn:
+        if "Manual" in body:
+            if not isinstance(body["Manual"], bool):
+                raise ApiError(codes.INVALID_PARAMETER, "Manual")
+            conn.execute("UPDATE voucher_series SET manual = ? WHERE tenant_id = ? AND year = ? AND code = ?",
+                         (int(body["Manual"]), caller.tenant_id, fy["id"], code))
+        if "Description" in body:
+            conn.execute("UPDATE voucher_series SET description = ? WHERE tenant_id = ? AND year = ? AND code = ?",
+                         (_text(body, "Description", 200) or code, caller.tenant_id, fy["id"], code))
+    return json_response({"VoucherSeries": series_json(_series(caller, fy["id"], code), caller, single=True)})
+
+
+ROUTES = [
+    Route("/3/accounts", list_accounts),
+    Route("/3/accounts", create_account, methods=["POST"]),
+    Route("/3/accounts/{number}", get_account),
+    Route("/3/accounts/{number}", update_account, methods=["PUT"]),
+    Route("/3/voucherseries", list_series),
+    Route("/3/voucherseries", create_series, methods=["POST"]),
+    Route("/3/voucherseries/{code}", get_series),
+    Route("/3/voucherseries/{code}", update_series, methods=["PUT"]),
+]

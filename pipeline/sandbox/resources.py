@@ -1,0 +1,202 @@
+"""/3 resources around the chart: company information, locked period, financial years, cost centers."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pipeline.fortnox import codes
+from pipeline.sandbox.api import ApiError, Caller, check_fields, endpoint, paged, parse_date, read_body
+from pipeline.sandbox.responses import json_response
+
+
+@endpoint("companyinformation")
+async def company_information(request: Request, caller: Caller) -> Response:
+    row = caller.db.one("SELECT company FROM tenants WHERE tenant_id = ?", (caller.tenant_id,))
+    return json_response({"CompanyInformation": json.loads(row["company"]) if row else {}})
+
+
+@endpoint("settings")
+async def locked_period(request: Request, caller: Caller) -> Response:
+    # [U] path and scope: the "Locked Period" resource of FX-docs; no date means no period is locked.
+    row = caller.db.one("SELECT locked_until FROM tenants WHERE tenant_id = ?", (caller.tenant_id,))
+    return json_response({"LockedPeriod": {"EndDate": row["locked_until"] if row else None}})
+
+
+def fy_json(row: sqlite3.Row, caller: Caller, in_list: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "@url": f"{caller.api_base}/financialyears/{row['id']}",
+        "Id": row["id"],
+        "FromDate": row["from_date"],
+        "ToDate": row["to_date"],
+        "AccountingMethod": row["method"],
+    }
+    # Quirk kept from real responses: list items say `accountCharts`, single items `AccountChartType`.
+    item["accountCharts" if in_list else "AccountChartType"] = row["chart_type"]
+    return item
+
+
+@endpoint("bookkeeping")
+async def list_financial_years(request: Request, caller: Caller) -> Response:
+    on = request.query_params.get("date") or request.query_params.get("Date")
+    if on:
+        day = parse_date(on, "date").isoformat()
+        rows = caller.db.query("SELECT * FROM financial_years WHERE tenant_id = ? AND from_date <= ? "
+                               "AND to_date >= ? ORDER BY from_date", (caller.tenant_id, day, day))
+    else:
+        rows = caller.db.query("SELECT * FROM financial_years WHERE tenant_id = ? ORDER BY from_date",
+                               (caller.tenant_id,))
+    return json_response(paged(request, [fy_json(r, caller, True) for r in rows], "FinancialYears"))
+
+
+@endpoint("bookkeeping")
+async def get_financial_year(request: Request, caller: Caller) -> Response:
+    try:
+        fy_id = int(request.path_params["id"])
+    except ValueError as exc:
+        raise ApiError(codes.INVALID_IDENTIFIER) from exc
+    row = caller.db.one("SELECT * FROM financial_years WHERE tenant_id = ? AND id = ?", (caller.tenant_id, fy_id))
+    if row is None:
+        raise ApiError(codes.FINANCIAL_YEAR_NOT_FOUND, f"id {fy_id}")
+    return json_response({"FinancialYear": fy_json(row, caller)})
+
+
+FY_FIELDS = frozenset({"@url", "Id", "FromDate", "ToDate", "AccountingMethod", "AccountChartType", "accountCharts"})
+
+
+def _copy_previous_year(conn: sqlite3.Connection, tenant_id: int, new_id: int, from_date: str) -> None:
+    """A new year takes the chart and series of the year before it ("från föregående år"), numbers from 1."""
+    prev = conn.execute("SELECT id FROM financial_years WHERE tenant_id = ? AND to_date < ? "
+                        "ORDER BY to_date DESC LIMIT 1", (tenant_id, from_date)).fetchone()
+    if prev is None:
+        prev = conn.execute("SELECT id FROM financial_years WHERE tenant_id = ? AND id != ? ORDER BY to_date "
+                            "LIMIT 1", (tenant_id, new_id)).fetchone()
+    if prev is None:
+        return
+    conn.execute("INSERT INTO accounts (tenant_id, year, number, description, active, sru, vat_code, balance) "
+                 "SELECT tenant_id, ?, number, description, active, sru, vat_code, 0 FROM accounts "
+                 "WHERE tenant_id = ? AND year = ?", (new_id, tenant_id, prev["id"]))
+    conn.execute("INSERT INTO voucher_series (tenant_id, year, code, description, manual, next_number) "
+                 "SELECT tenant_id, ?, code, description, manual, 1 FROM voucher_series "
+                 "WHERE tenant_id = ? AND year = ?", (new_id, tenant_id, prev["id"]))
+
+
+@endpoint("bookkeeping")
+async def create_financial_year(request: Request, caller: Caller) -> Response:
+    body = await read_body(request, "FinancialYear")
+    check_fields(body, FY_FIELDS)
+    if not body.get("FromDate") or not body.get("ToDate"):
+        raise ApiError(codes.INVALID_PARAMETER, "FromDate och ToDate krävs")
+    start, end = parse_date(body["FromDate"], "FromDate"), parse_date(body["ToDate"], "ToDate")
+    method = body.get("AccountingMethod") or "ACCRUAL"
+    if end < start or method not in ("ACCRUAL", "CASH"):
+        raise ApiError(codes.INVALID_PARAMETER, "FromDate/ToDate/AccountingMethod")
+    with caller.db.write() as conn:
+        overlap = conn.execute("SELECT id FROM financial_years WHERE tenant_id = ? AND from_date <= ? "
+                               "AND to_date >= ?", (caller.tenant_id, end.isoformat(), start.isoformat())).fetchone()
+        if overlap is not None:
+            raise ApiError(codes.FINANCIAL_YEAR_OVERLAP, f"id {overlap['id']}")
+        new_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM financial_years WHERE tenant_id = ?",
+                              (caller.tenant_id,)).fetchone()[0]
+        conn.execute("INSERT INTO financial_years VALUES (?, ?, ?, ?, ?, ?)",
+                     (caller.tenant_id, new_id, start.isoformat(), end.isoformat(), method,
+                      body.get("AccountChartType") or "BAS 2026"))
+        _copy_previous_year(conn, caller.tenant_id, new_id, start.isoformat())
+    row = caller.db.one("SELECT * FROM financial_years WHERE tenant_id = ? AND id = ?", (caller.tenant_id, new_id))
+    assert row is not None
+    return json_response({"FinancialYear": fy_json(row, caller)}, 201)
+
+
+def cost_center_json(row: sqlite3.Row, caller: Caller) -> dict[str, Any]:
+    item = {"@url": f"{caller.api_base}/costcenters/{row['code']}", "Active": bool(row["active"]),
+            "Code": row["code"], "Description": row["description"]}
+    if row["note"]:
+        item["Note"] = row["note"]
+    return item
+
+
+@endpoint("costcenter")
+async def list_cost_centers(request: Request, caller: Caller) -> Response:
+    rows = caller.db.query("SELECT * FROM cost_centers WHERE tenant_id = ? ORDER BY code", (caller.tenant_id,))
+    return json_response(paged(request, [cost_center_json(r, caller) for r in rows], "CostCenters"))
+
+
+def _cost_center(caller: Caller, code: str) -> sqlite3.Row:
+    row = caller.db.one("SELECT * FROM cost_centers WHERE tenant_id = ? AND code = ?", (caller.tenant_id, code))
+    if row is None:
+        raise ApiError(codes.COST_CENTER_NOT_FOUND_404, code)
+    return row
+
+
+@endpoint("costcenter")
+async def get_cost_center(request: Request, caller: Caller) -> Response:
+    return json_response({"CostCenter": cost_center_json(_cost_center(caller, request.path_params["code"]), caller)})
+
+
+CC_FIELDS = frozenset({"@url", "Active", "Code", "Description", "Note"})
+
+
+def _text(body: dict[str, Any], name: str, max_len: int, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise ApiError(codes.INVALID_PARAMETER, f"{name} krävs")
+        return None
+    if not isinstance(value, str):
+        raise ApiError(codes.INVALID_PARAMETER, name)
+    if len(value) > max_len:
+        raise ApiError(codes.TEXT_TOO_LONG, f"{name} får vara högst {max_len} tecken")
+    return value
+
+
+@endpoint("costcenter")
+async def create_cost_center(request: Request, caller: Caller) -> Response:
+    body = await read_body(request, "CostCenter")
+    check_fields(body, CC_FIELDS)
+    code = _text(body, "Code", 6, required=True)
+    description = _text(body, "Description", 200, required=True)
+    with caller.db.write() as conn:
+        if conn.execute("SELECT 1 FROM cost_centers WHERE tenant_id = ? AND code = ?",
+                        (caller.tenant_id, code)).fetchone():
+            raise ApiError(codes.ALREADY_EXISTS, f"kostnadsställe {code}")
+        conn.execute("INSERT INTO cost_centers VALUES (?, ?, ?, ?, ?)",
+                     (caller.tenant_id, code, description, _text(body, "Note", 1000),
+                      int(bool(body.get("Active", True)))))
+    return json_response({"CostCenter": cost_center_json(_cost_center(caller, str(code)), caller)}, 201)
+
+
+@endpoint("costcenter")
+async def update_cost_center(request: Request, caller: Caller) -> Response:
+    code = request.path_params["code"]
+    _cost_center(caller, code)
+    body = await read_body(request, "CostCenter")
+    check_fields(body, CC_FIELDS)
+    with caller.db.write() as conn:
+        if "Description" in body:
+            conn.execute("UPDATE cost_centers SET description = ? WHERE tenant_id = ? AND code = ?",
+                         (_text(body, "Description", 200, required=True), caller.tenant_id, code))
+        if "Note" in body:
+            conn.execute("UPDATE cost_centers SET note = ? WHERE tenant_id = ? AND code = ?",
+                         (_text(body, "Note", 1000), caller.tenant_id, code))
+        if "Active" in body:
+            conn.execute("UPDATE cost_centers SET active = ? WHERE tenant_id = ? AND code = ?",
+                         (int(bool(body["Active"])), caller.tenant_id, code))
+    return json_response({"CostCenter": cost_center_json(_cost_center(caller, code), caller)})
+
+
+ROUTES = [
+    Route("/3/companyinformation", company_information),
+    Route("/3/settings/lockedperiod", locked_period),
+    Route("/3/financialyears", list_financial_years),
+    Route("/3/financialyears/", list_financial_years),
+    Route("/3/financialyears", create_financial_year, methods=["POST"]),
+    Route("/3/financialyears/{id}", get_financial_year),
+    Route("/3/costcenters", list_cost_centers),
+    Route("/3/costcenters", create_cost_center, methods=["POST"]),
+    Route("/3/costcenters/{code}", get_cost_center),
+    Route("/3/costcenters/{code}", update_cost_center, methods=["PUT"]),
+]

@@ -1,0 +1,57 @@
+"""Everything one sandbox server holds: database, clock, faults, rate limiter, token lifetimes, counters."""
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.sandbox.clock import Clock
+from pipeline.sandbox.db import Database
+from pipeline.sandbox.faults import Dice, Faults, RateLimiter
+
+
+@dataclass
+class Lifetimes:
+    """Token lifetimes in seconds (Fortnox: code 10 min, access token 1 h, refresh token 45 days)."""
+
+    code_s: float = 600.0
+    access_s: float = 3600.0
+    refresh_s: float = 45 * 86400.0
+
+
+@dataclass
+class SandboxState:
+    db: Database
+    clock: Clock
+    faults: Faults
+    dice: Dice
+    lifetimes: Lifetimes = field(default_factory=Lifetimes)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    requests: Counter[int] = field(default_factory=Counter)
+    dropped: set[tuple[int, int, str, int]] = field(default_factory=set)  # (tenant, year, series, number)
+    signing_key: bytes = b""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, data_dir: Path, clock: Clock | None = None, faults: Faults | None = None,
+             fault_seed: int | None = None, lifetimes: Lifetimes | None = None) -> SandboxState:
+        db = Database(data_dir)
+        key = db.get_meta("signing_key")
+        if key is None:  # one key per data dir, so tokens stay valid across a restart
+            key = secrets.token_hex(32)
+            db.set_meta("signing_key", key)
+        return cls(db=db, clock=clock or Clock(), faults=faults or Faults(), dice=Dice(fault_seed),
+                   lifetimes=lifetimes or Lifetimes(), signing_key=bytes.fromhex(key))
+
+    def count_request(self, tenant_id: int) -> None:
+        with self.lock:
+            self.requests[tenant_id] += 1
+
+    def settings(self) -> dict[str, Any]:
+        return {"faults": self.faults.as_dict(), "clock_offset_s": self.clock.offset,
+                "today": self.clock.today().isoformat(),
+                "lifetimes": {"code_s": self.lifetimes.code_s, "access_s": self.lifetimes.access_s,
+                              "refresh_s": self.lifetimes.refresh_s}}

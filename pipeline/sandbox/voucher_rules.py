@@ -1,0 +1,182 @@
+"""Fortnox's voucher rules as pure functions: shape and text checks, then checks against the year's chart."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from pipeline.fortnox import codes
+from pipeline.fortnox.codes import ErrorCode
+
+VOUCHER_FIELDS = frozenset({
+    "@url", "ApprovalState", "Comments", "CostCenter", "Description", "Project", "ReferenceNumber",
+    "ReferenceType", "TransactionDate", "VoucherNumber", "VoucherRows", "VoucherSeries", "Year",
+})
+ROW_FIELDS = frozenset({
+    "Account", "CostCenter", "Credit", "Debit", "Description", "Project", "Quantity", "Removed",
+    "TransactionInformation",
+})
+ORE = Decimal("0.01")
+
+
+class VoucherRejected(Exception):
+    def __init__(self, code: ErrorCode, detail: str | None = None, fmt: dict[str, str] | None = None) -> None:
+        super().__init__(f"{code.code} {code.message} {detail or ''}")
+        self.code = code
+        self.detail = detail
+        self.fmt = fmt  # values for placeholders in the message, e.g. {date} of the locked period
+
+
+@dataclass(frozen=True)
+class RowIn:
+    account: int
+    debit: Decimal
+    credit: Decimal
+    description: str | None
+    cost_center: str | None
+    transaction_information: str | None
+    quantity: float | None
+
+
+@dataclass(frozen=True)
+class VoucherIn:
+    series: str
+    transaction_date: date
+    description: str
+    comments: str | None
+    cost_center: str | None
+    rows: tuple[RowIn, ...]
+
+
+@dataclass(frozen=True)
+class YearFacts:
+    """What the checks need to know about the target year, read from the database by the caller."""
+
+    from_date: date
+    to_date: date
+    locked_until: date | None
+    series_manual: bool | None  # None: the series does not exist in that year
+    accounts: dict[int, tuple[str, bool]]  # number -> (description, active), for the accounts the rows use
+    cost_centers: frozenset[str]  # the codes that exist
+
+
+def _text(body: dict[str, Any], name: str, max_len: int, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise VoucherRejected(codes.INVALID_PARAMETER, f"{name} krävs")
+        return None
+    if not isinstance(value, str):
+        raise VoucherRejected(codes.INVALID_PARAMETER, name)
+    if len(value) > max_len:
+        raise VoucherRejected(codes.TEXT_TOO_LONG, f"{name} får vara högst {max_len} tecken")
+    # [U] Fortnox has a character whitelist; control characters and emoji are outside any version of it.
+    if any(ord(ch) < 32 and ch not in "\t\n\r" or ord(ch) > 0xFFFF for ch in value):
+        raise VoucherRejected(codes.DISALLOWED_CHARACTERS, name)
+    return value
+
+
+def _money(row: dict[str, Any], name: str, where: str) -> Decimal:
+    value = row.get(name, 0)
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, bool):
+        raise VoucherRejected(codes.INVALID_PARAMETER, f"{where}: {name}")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise VoucherRejected(codes.INVALID_PARAMETER, f"{where}: {name}={value}") from exc
+    if not amount.is_finite():
+        raise VoucherRejected(codes.INVALID_PARAMETER, f"{where}: {name}={value}")
+    return amount.quantize(ORE, rounding=ROUND_HALF_UP)
+
+
+def _row(raw: Any, index: int) -> RowIn:
+    where = f"rad {index + 1}"
+    if not isinstance(raw, dict):
+        raise VoucherRejected(codes.INVALID_PARAMETER, where)
+    for name in raw:
+        if name not in ROW_FIELDS:
+            raise VoucherRejected(codes.UNKNOWN_FIELD, f"{where}: {name}")
+    account = raw.get("Account")
+    if isinstance(account, bool) or not isinstance(account, int | str) or not str(account).isdigit() \
+            or not 1000 <= int(account) <= 9999:
+        raise VoucherRejected(codes.ACCOUNT_FORMAT, f"{where}: {account}")
+    quantity = raw.get("Quantity")
+    return RowIn(
+        account=int(account),
+        debit=_money(raw, "Debit", where),
+        credit=_money(raw, "Credit", where),
+        description=_text(raw, "Description", 200),
+        cost_center=_text(raw, "CostCenter", 6),
+        transaction_information=_text(raw, "TransactionInformation", 100),
+        quantity=float(quantity) if isinstance(quantity, int | float) and not isinstance(quantity, bool) else None,
+    )
+
+
+def parse_voucher(body: dict[str, Any]) -> VoucherIn:
+    """Shape, required fields, text lengths and row count; nothing that needs the database."""
+    for name in body:
+        if name not in VOUCHER_FIELDS:
+            raise VoucherRejected(codes.UNKNOWN_FIELD, name)
+    series = _text(body, "VoucherSeries", 10, required=True)
+    description = _text(body, "Description", 200, required=True)
+    raw_date = _text(body, "TransactionDate", 10, required=True)
+    try:
+        day = date.fromisoformat(str(raw_date))
+    except ValueError as exc:
+        raise VoucherRejected(codes.INVALID_PARAMETER, f"TransactionDate {raw_date}") from exc
+    if _text(body, "Project", 20):
+        raise VoucherRejected(codes.PROJECT_NOT_FOUND, str(body["Project"]))
+    rows_raw = body.get("VoucherRows")
+    if not isinstance(rows_raw, list) or len(rows_raw) < 2:
+        raise VoucherRejected(codes.TOO_FEW_ROWS)
+    rows = tuple(_row(raw, n) for n, raw in enumerate(rows_raw))
+    for n, raw in enumerate(rows_raw):
+        if raw.get("Project"):
+            raise VoucherRejected(codes.PROJECT_NOT_FOUND, f"rad {n + 1}: {raw['Project']}")
+    return VoucherIn(series=str(series), transaction_date=day, description=str(description),
+                     comments=_text(body, "Comments", 1000), cost_center=_text(body, "CostCenter", 6), rows=rows)
+
+
+def check_against_year(voucher: VoucherIn, facts: YearFacts) -> None:
+    """The rules that need the year: date, locked period, series, accounts, cost centers, balance."""
+    day = voucher.transaction_date
+    if not facts.from_date <= day <= facts.to_date:
+        raise VoucherRejected(codes.NO_FINANCIAL_YEAR, f"{day} ligger utanför räkenskapsåret "
+                                                       f"{facts.from_date}–{facts.to_date}")
+    if facts.locked_until is not None and day <= facts.locked_until:
+        raise VoucherRejected(codes.LOCKED_PERIOD, str(day), {"date": facts.locked_until.isoformat()})
+    if facts.series_manual is None:
+        raise VoucherRejected(codes.SERIES_NOT_FOUND, voucher.series)
+    if not facts.series_manual:
+        raise VoucherRejected(codes.SERIES_NOT_MANUAL, voucher.series)
+    for n, row in enumerate(voucher.rows):
+        known = facts.accounts.get(row.account)
+        if known is None:
+            raise VoucherRejected(codes.ACCOUNT_IN_REQUEST_NOT_FOUND, f"rad {n + 1}: konto {row.account}")
+        if not known[1]:
+            raise VoucherRejected(codes.ACCOUNT_NOT_ACTIVE, f"rad {n + 1}: konto {row.account}")
+    for code in [voucher.cost_center] + [row.cost_center for row in voucher.rows]:
+        if code is not None and code not in facts.cost_centers:
+            raise VoucherRejected(codes.COST_CENTER_NOT_FOUND, code)
+    debit = sum((row.debit for row in voucher.rows), Decimal(0))
+    credit = sum((row.credit for row in voucher.rows), Decimal(0))
+    if debit != credit:
+        raise VoucherRejected(codes.VOUCHER_UNBALANCED, f"debet {debit} kredit {credit}")
+
+
+def rows_json(voucher: VoucherIn, facts: YearFacts) -> list[dict[str, Any]]:
+    """Rows as Fortnox returns them: Description defaults to the account's name (J4 sample)."""
+    return [{
+        "Account": row.account,
+        "CostCenter": row.cost_center or voucher.cost_center or "",
+        "Credit": float(row.credit),
+        "Debit": float(row.debit),
+        "Description": row.description or facts.accounts[row.account][0],
+        "Project": "",
+        "Quantity": row.quantity or 0.0,
+        "Removed": False,
+        "TransactionInformation": row.transaction_information or "",
+    } for row in voucher.rows]
