@@ -1,6 +1,148 @@
-"""Placeholder until the command lands (registers nothing)."""
+"""`kassasync sync`: map each store's new day files and post them to Fortnox exactly once."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import date, datetime
+from typing import Any
+
 import click
+
+from pipeline.cli.context import app_context
+from pipeline.config.model import StoreConfig
+from pipeline.errors import UserError
+from pipeline.runner.inbox import Inbox
+from pipeline.runner.ledger import Ledger
+from pipeline.runner.render import render_json, render_text
+from pipeline.runner.store_sync import ClientOpener, StoreResult, SyncOptions
+from pipeline.runner.sync_all import DEFAULT_CONCURRENCY, RunSummary, sync_stores
+from pipeline.settings import Settings
+
+log = logging.getLogger("kassasync.cli")
+DATE = click.DateTime(["%Y-%m-%d"])
+
+
+@click.command("sync")
+@click.option("--store", "store_ids", multiple=True, metavar="ID", help="A store id (repeatable).")
+@click.option("--all", "all_stores", is_flag=True, help="Every store file in --stores (the default).")
+@click.option("--date", "day", type=DATE, default=None, help="Only this business date.")
+@click.option("--from", "from_day", type=DATE, default=None, help="First business date to post.")
+@click.option("--to", "to_day", type=DATE, default=None, help="Last business date to post.")
+@click.option("--dry-run", is_flag=True, help="Read and map, show what would be posted; change nothing.")
+@click.option("--retry-failed", is_flag=True,
+              help="Re-map failed days with the current store files and post them again.")
+@click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON summary instead of the table.")
+@click.option("--concurrency", type=click.IntRange(1, 512), default=DEFAULT_CONCURRENCY, show_default=True,
+              help="Stores worked on at the same time (one store's vouchers stay in date order).")
+@click.option("--today", type=DATE, default=None, hidden=True, help="Pretend today is this date (tests, demo).")
+def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | None, from_day: datetime | None,
+                 to_day: datetime | None, dry_run: bool, retry_failed: bool, as_json: bool, concurrency: int,
+                 today: datetime | None) -> None:
+    """Post every store's new Z-reports to Fortnox, each exactly once.
+
+    Reads <inbox>/<store>/*.se|*.si, maps them with the store file, posts them in date order and
+    moves posted files to <inbox>/archive/<store>/<yyyy>/. Exit 1 when anything failed.
+    """
+    context = app_context()
+    settings = context.settings
+    if store_ids and all_stores:
+        raise UserError("--store and --all both given", "use one: --store ID (repeatable) or --all")
+    if day and (from_day or to_day):
+        raise UserError("--date cannot be combined with --from/--to", "use --date D, or --from D --to D")
+    from_date = (day or from_day).date() if (day or from_day) else None
+    to_date = (day or to_day).date() if (day or to_day) else None
+    if from_date and to_date and from_date > to_date:
+        raise UserError(f"--from {from_date} is after --to {to_date}", "swap the two dates")
+    options = SyncOptions(today=today.date() if today else date.today(), from_date=from_date, to_date=to_date,
+                          dry_run=dry_run, retry_failed=retry_failed)
+    configs, broken = _select(settings, store_ids)
+    summary = run_sync(settings, configs, options, concurrency=concurrency, show_progress=not as_json
+                       and not context.quiet)
+    summary.stores = sorted(summary.stores + broken, key=lambda s: s.store)
+    click.echo(render_json(summary) if as_json else render_text(summary), nl=False)
+    if not summary.ok:
+        raise click.exceptions.Exit(1)
+
+
+def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOptions, *, concurrency: int,
+             show_progress: bool, opener: ClientOpener | None = None) -> RunSummary:
+    """The sync of the given stores with the ledger and inbox from the settings (the demo calls this too)."""
+    if settings.ledger_url.startswith("sqlite"):
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger.open(settings.ledger_url)
+    progress = _Progress(len(configs), show_progress)
+    try:
+        return asyncio.run(sync_stores(configs, ledger=ledger, inbox=Inbox(settings.inbox_dir),
+                                       open_client=opener or _opener(settings), options=options,
+                                       state_dir=settings.state_dir, concurrency=concurrency,
+                                       progress=progress))
+    finally:
+        progress.close()
+        ledger.close()
+
+
+def _opener(settings: Settings) -> ClientOpener:
+    from pipeline.cli.plan import client_opener  # one way to open a store's client, shared with plan
+
+    return client_opener(settings)
+
+
+def _select(settings: Settings, store_ids: tuple[str, ...]) -> tuple[list[StoreConfig], list[StoreResult]]:
+    """The chosen stores; with all stores, a broken store file is reported for that store, the rest run."""
+    from pipeline.config import get_store, load_stores
+
+    if store_ids:
+        return [get_store(settings.stores_dir, s) for s in dict.fromkeys(store_ids)], []
+    configs, diagnostics = load_stores(settings.stores_dir)
+    broken: dict[str, StoreResult] = {}
+    for diag in diagnostics:
+        if not diag.is_error:
+            continue
+        store = diag.location.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if store in configs or store.startswith("_") or store in broken:
+            continue
+        broken[store] = StoreResult(store, state="error", message=f"store file has errors: {diag.render()}",
+                                    hint=f"run `kassasync validate {diag.location.path}` and fix it")
+    if not configs and not broken:
+        raise UserError(f"no store files in {settings.stores_dir}", "pass --stores DIR, or add stores/<id>.yaml")
+    inbox = Inbox(settings.inbox_dir)
+    for orphan in sorted(set(inbox.store_dirs()) - set(configs) - set(broken)):
+        log.warning("inbox folder %s has no store file %s/%s.yaml: its files wait", inbox.store_dir(orphan),
+                    settings.stores_dir, orphan)
+    return [configs[s] for s in sorted(configs)], list(broken.values())
+
+
+class _Progress:
+    """A bar of stores done on a terminal; a plain line per store otherwise (logs, CI)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tty = enabled and sys.stderr.isatty()
+        self.bar: Any = None
+        self.posted = 0
+        self.per_store: dict[str, dict[str, int]] = {}
+        if self.tty:
+            self.bar = click.progressbar(length=total, label="syncing stores", file=sys.stderr,
+                                         item_show_func=lambda _: f"{self.posted} posted")
+            self.bar.__enter__()
+
+    def __call__(self, store: str, event: str) -> None:
+        counts = self.per_store.setdefault(store, {"posted": 0, "failed": 0})
+        if event in counts:
+            counts[event] += 1
+            self.posted += event == "posted"
+        if event != "done" or not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.update(1)
+        else:
+            click.echo(f"sync: {store}: {counts['posted']} posted, {counts['failed']} failed", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 def register(group: click.Group) -> None:
-    pass
+    group.add_command(sync_command)

@@ -94,7 +94,7 @@ def _finding(component: _Component, amounts: dict[int, Decimal], vat: Decimal, l
                 f"{rate_low.normalize()}-{rate_high.normalize()} %")
             net = -amounts.get(account, Decimal(0))
             parts.append(f"{net.quantize(ORE)} on {account} (article group {'/'.join(groups)}, {rate})")
-        message = (f"VAT on {vat_names} is {vat.quantize(ORE)} on {day}; revenue " + "; ".join(parts)
+        message = (f"VAT on {vat_names} is {vat.quantize(ORE)} on {day}, but revenue " + " and ".join(parts)
                    + f" should carry {expected}")
         net_total = -sum((amounts.get(a, Decimal(0)) for a in component.revenue), Decimal(0))
         if elsewhere and net_total:
