@@ -9,6 +9,18 @@ from datetime import date
 from decimal import Decimal
 
 ObjectRef = tuple[str, str]  # (dimension number, object id), both strings as written
+_Date = date  # the field `date` shadows the type inside SieVoucher; mypy needs this alias there
+
+
+@dataclass(frozen=True)
+class SieFinding:
+    """Something the reader noticed about one voucher, e.g. kind "unbalanced" with the amount it is off by."""
+
+    kind: str  # "unbalanced" | "rtrans_unpaired" | "too_many_rows"
+    code: str  # the diagnostic code, e.g. "SIE301"
+    message: str
+    amount: Decimal | None = None
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -34,13 +46,14 @@ class SieVoucher:
     number: str
     date: date
     text: str | None = None
-    reg_date: date | None = None
+    reg_date: _Date | None = None
     sign: str | None = None
     rows: list[SieTransaction] = field(default_factory=list)
     added_rows: list[SieTransaction] = field(default_factory=list)  # #RTRANS, for history
     removed_rows: list[SieTransaction] = field(default_factory=list)  # #BTRANS, for history
     line: int = 0
     end_line: int = 0
+    findings: list[SieFinding] = field(default_factory=list)
 
     @property
     def balance(self) -> Decimal:
@@ -58,5 +71,5 @@ class SieVoucher:
             return f"{self.series}:{self.number}"
         return f"line{self.line}"
 
-    def row_date(self, row: SieTransaction) -> date:
+    def row_date(self, row: SieTransaction) -> _Date:
         return row.date or self.date

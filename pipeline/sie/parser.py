@@ -1,0 +1,218 @@
+"""The line-by-line SIE parser: dispatches labels, builds vouchers, checks balance and #KSUMMA.
+
+Pure: it is fed decoded lines and fills a SieDocument; completed vouchers wait in `ready` for the reader
+to hand out (or keep), so a file of any size is read in bounded memory.
+"""
+from __future__ import annotations
+
+import zlib
+from datetime import date
+from decimal import Decimal
+
+from pipeline.sie import codes
+from pipeline.sie.document import Limits, SieDocument, SieUnknownItem
+from pipeline.sie.labels import HANDLERS
+from pipeline.sie.model import SieTransaction, SieVoucher
+from pipeline.sie.tokens import (
+    STRAY_BRACE,
+    UNCLOSED_LIST,
+    UNTERMINATED_QUOTE,
+    Field,
+    checksum_text,
+    column,
+    tokenize,
+)
+from pipeline.sie.values import parse_date
+from pipeline.sie.vouchers import VoucherRules
+
+_PRE_LABEL_GARBAGE = 20  # this many non-SIE lines before any label: the file is not SIE
+
+
+class Parser(VoucherRules):
+    """Feeds lines into a SieDocument. States: 0 outside a voucher, 1 after #VER, 2 inside its braces."""
+
+    def __init__(self, doc: SieDocument, policy: str = "lenient", limits: Limits | None = None) -> None:
+        if policy not in ("lenient", "strict"):
+            raise ValueError(f"policy must be 'lenient' or 'strict', not {policy!r}")
+        self.doc = doc
+        self.policy = policy
+        self.limits = limits or Limits()
+        self.ready: list[SieVoucher] = []
+        self.lineno = 0
+        self.stopped = False
+        self.seen_label = False
+        self.known_label = False
+        self.garbage = 0
+        self.per_code: dict[str, int] = {}
+        self.stored_error = False
+        self.state = 0
+        self.voucher: SieVoucher | None = None
+        self.voucher_bad = False
+        self.vsum = Decimal(0)
+        self.vdebit = Decimal(0)
+        self.overflow = 0
+        self.rtrans: SieTransaction | None = None
+        self.crc: int | None = None
+        self.ksumma_line = 0
+        self.ksumma_closed = 0
+        self.handlers = {**HANDLERS, "#VER": Parser._ver, "#TRANS": Parser._trans,
+                         "#RTRANS": Parser._trans, "#BTRANS": Parser._trans, "#KSUMMA": Parser._ksumma}
+
+    # Reporting -------------------------------------------------------------------------------------
+
+    def diag(self, code: str, line: int, col: int = 0, detail: str | None = None, hint: str | None = None) -> None:
+        d = codes.make(code, self.policy, self.doc.name, line, col, detail, hint)
+        if d.is_error:
+            self.doc.error_count += 1
+        elif d.severity.value == "warning":
+            self.doc.warning_count += 1
+        seen = self.per_code.get(code, 0)
+        self.per_code[code] = seen + 1
+        if (seen < self.limits.max_per_code and len(self.doc.diagnostics) < self.limits.max_diagnostics) \
+                or d.is_error and not self.stored_error:
+            self.doc.diagnostics.append(d)
+            self.stored_error = self.stored_error or d.is_error
+
+    @staticmethod
+    def col(raw: str, index: int) -> int:
+        return column(raw, index)
+
+    def extra(self, f: list[Field], start: int, raw: str, line: int) -> None:
+        if len(f) > start:
+            self.diag("SIE202", line, column(raw, start), f"{f[0]} has {len(f) - start} more field(s)")
+
+    def date_field(self, f: list[Field], i: int, raw: str, line: int, *, required: bool, code: str) -> date | None:
+        value = f[i] if i < len(f) else None
+        if value in (None, "") and not required:
+            return None
+        day = parse_date(value)
+        if day is None:
+            self.diag(code, line, column(raw, i), f"{f[0]}: {value!r} is not a YYYYMMDD date",
+                      hint="write dates as YYYYMMDD, e.g. 20240131")
+        return day
+
+    # The main loop ---------------------------------------------------------------------------------
+
+    def feed(self, lines: list[str]) -> None:
+        """Parse whole lines (without terminators) that follow the lines fed so far."""
+        handlers = self.handlers
+        lineno = self.lineno
+        for raw in lines:
+            lineno += 1
+            s = raw.strip()
+            if not s:
+                continue
+            first = s[0]
+            if first == "#":
+                fields, flags = tokenize(s)
+                if flags:
+                    self._token_flags(flags, raw, lineno)
+                label = fields[0]
+                if self.crc is not None and label != "#KSUMMA":
+                    self.crc = zlib.crc32(checksum_text(fields).encode("cp437", "replace"), self.crc)
+                elif self.ksumma_closed and label != "#KSUMMA":
+                    self._after_ksumma(lineno)
+                handler = handlers.get(label)  # type: ignore[arg-type]
+                if handler is None:
+                    self._unknown(fields, raw, lineno)
+                else:
+                    self.known_label = True
+                    handler(self, fields, raw, lineno)
+                self.seen_label = True
+            elif s == "{":
+                self._open(lineno)
+            elif s == "}":
+                self._close(lineno)
+            else:
+                self._garbage(s, raw, lineno)
+                if self.stopped:
+                    break
+        self.lineno = lineno
+        self.doc.lines = lineno
+
+    def line_too_long(self, line: int) -> None:
+        self.diag("SIE103", line, 1, f"line {line} is longer than {self.limits.max_line_bytes} bytes; "
+                  "it was skipped")
+
+    def finish(self) -> None:
+        """End of file: close what is open and judge the file as a whole."""
+        line = self.lineno
+        if self.state:
+            code = "SIE110" if self.state == 2 else "SIE303"
+            self.diag(code, line, 1, f"the voucher of line {self.voucher.line if self.voucher else 0} "
+                      "is still open at the end of the file")
+            self.voucher_bad = True
+            self._finish_voucher(line)
+        if self.crc is not None:
+            self.diag("SIE402", line, 1, f"the opening #KSUMMA is on line {self.ksumma_line}")
+        if not self.stopped and not self.known_label:
+            if self.doc.size == 0:
+                self.diag("SIE102", 1, 1, "the file is empty")
+            else:
+                self.diag("SIE102", 1, 1)
+        listed: dict[str, int] = {}
+        for d in self.doc.diagnostics:
+            listed[d.rule] = listed.get(d.rule, 0) + 1
+        for code, count in self.per_code.items():
+            if count > listed.get(code, 0):
+                self.doc.diagnostics.append(codes.make(
+                    "SIE405", self.policy, self.doc.name, 0, 0,
+                    f"{code}: {count - listed.get(code, 0)} more of {count} not listed"))
+        self.doc.lines = line
+
+    # Lines that are not items -----------------------------------------------------------------------
+
+    def _token_flags(self, flags: int, raw: str, line: int) -> None:
+        if flags & UNTERMINATED_QUOTE:
+            self.diag("SIE107", line, raw.rfind('"') + 1)
+        if flags & UNCLOSED_LIST:
+            self.diag("SIE111", line, raw.rfind("{") + 1)
+        if flags & STRAY_BRACE:
+            self.diag("SIE109", line, max(raw.rfind("}"), 0) + 1, "a brace inside the line does not pair up")
+
+    def _garbage(self, s: str, raw: str, line: int) -> None:
+        if not self.seen_label:
+            if s.startswith("<"):
+                self.diag("SIE101", line, 1, f"line {line} starts with {s[:40]!r}")
+                self.stopped = True
+                return
+            self.garbage += 1
+            if self.garbage >= _PRE_LABEL_GARBAGE:
+                self.diag("SIE102", 1, 1, f"the first {self.garbage} lines hold no SIE label")
+                self.stopped = True
+                return
+        col = len(raw) - len(raw.lstrip()) + 1
+        self.diag("SIE108", line, col, f"{s[:40]!r}")
+
+    def _unknown(self, f: list[Field], raw: str, line: int) -> None:
+        label = str(f[0])
+        self.diag("SIE201", line, column(raw, 0), f"{label} on line {line}")
+        if len(self.doc.unknown) < self.limits.max_unknown_items:
+            self.doc.unknown.append(SieUnknownItem(label, tuple(f[1:]), line))
+
+    def _after_ksumma(self, line: int) -> None:
+        self.diag("SIE403", line, 1, f"the checksum closed on line {self.ksumma_closed}")
+        self.ksumma_closed = 0  # report once
+
+    def _ksumma(self, f: list[Field], raw: str, line: int) -> None:
+        if len(f) == 1:
+            if self.crc is None and not self.ksumma_closed:
+                self.crc = 0
+                self.ksumma_line = line
+            return
+        value = f[1]
+        stated = int(value) if isinstance(value, str) and value.isdigit() and value.isascii() else -1
+        if not 0 <= stated <= 0xFFFFFFFF:
+            self.diag("SIE404", line, column(raw, 1), f"{value!r}")
+        elif self.crc is None:
+            self.diag("SIE404", line, column(raw, 1), "a closing value with no opening #KSUMMA")
+        else:
+            self.doc.checksum_value = stated
+            self.doc.checksum_computed = self.crc
+            self.doc.checksum = "ok" if stated == self.crc else "mismatch"
+            if stated != self.crc:
+                self.diag("SIE401", line, column(raw, 1),
+                          f"the file states {stated}, its content gives {self.crc}")
+        self.crc = None
+        self.ksumma_closed = line
+

@@ -1,0 +1,174 @@
+"""Reading SIE files: whole-file `read_sie` and streaming `iter_vouchers`, both over the same block reader.
+
+The file is read in blocks of whole lines, each decoded on its own and split on CR, LF or CRLF; a line
+longer than the limit is reported and skipped without being held in memory.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pipeline.sie import codes
+from pipeline.sie.codes import SieError
+from pipeline.sie.document import Limits, SieDocument
+from pipeline.sie.encoding import Decoder
+from pipeline.sie.model import SieVoucher
+from pipeline.sie.parser import Parser
+
+log = logging.getLogger("kassasync.sie")
+BLOCK = 1 << 20
+
+
+def _file_blocks(path: Path, size: int = BLOCK) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while block := handle.read(size):
+            yield block
+
+
+def _bytes_blocks(data: bytes, size: int = BLOCK * 8) -> Iterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(data), size):
+        yield bytes(view[start:start + size])
+
+
+class SieStream:
+    """Iterates over the vouchers of one file; `document` holds everything else read so far.
+
+    Vouchers are not kept in `document.vouchers` unless `keep` is set (that is what read_sie does).
+    """
+
+    def __init__(self, blocks: Iterable[bytes], name: str, policy: str = "lenient",
+                 limits: Limits | None = None, keep: bool = False) -> None:
+        self.document = SieDocument(name=name)
+        self.parser = Parser(self.document, policy, limits)
+        self._blocks = blocks
+        self._keep = keep
+        self._strict = policy == "strict" and not keep  # read_sie reports, the stream raises
+
+    def __iter__(self) -> Iterator[SieVoucher]:
+        doc, parser = self.document, self.parser
+        digest = hashlib.sha256()
+        decoder = Decoder()
+        for text in _lines_of(self._blocks, parser, decoder, digest, doc):
+            parser.feed(text)
+            yield from self._hand_out()
+            if parser.stopped:
+                break
+        parser.finish()
+        doc.encoding = decoder.name
+        doc.sha256 = digest.hexdigest()
+        yield from self._hand_out()
+
+    def _hand_out(self) -> Iterator[SieVoucher]:
+        parser = self.parser
+        if self._strict and self.document.error_count:
+            raise SieError.from_diagnostic(self.document.errors[0])
+        if parser.ready:
+            ready, parser.ready = parser.ready, []
+            if self._keep:
+                self.document.vouchers.extend(ready)
+            else:
+                yield from ready
+
+
+def _lines_of(blocks: Iterable[bytes], parser: Parser, decoder: Decoder, digest: hashlib._Hash,
+              doc: SieDocument) -> Iterator[list[str]]:
+    """Lists of decoded lines, block by block; reports over-long lines and encoding notes to `parser`."""
+    max_line = parser.limits.max_line_bytes
+    carry = b""
+    skipping = False  # inside an over-long line: drop bytes until its end
+    lineno = 0
+    for block in blocks:
+        digest.update(block)
+        doc.size += len(block)
+        if skipping:
+            end = _first_break(block)
+            if end < 0:
+                continue
+            skipping = False
+            if block[end:end + 2] == b"\r\n":
+                end += 1
+            block = block[end + 1:]
+        data = carry + block if carry else block
+        stop = len(data) - 1 if data.endswith(b"\r") else len(data)  # CR may be half of a CRLF
+        cut = max(data.rfind(b"\n", 0, stop), data.rfind(b"\r", 0, stop))
+        if cut < 0:
+            carry = data
+        else:
+            carry = data[cut + 1:]
+            lines = _decode(data[:cut + 1], parser, decoder, lineno)
+            lineno += len(lines)
+            yield lines
+        if len(carry) > max_line:
+            parser.lineno = lineno
+            parser.line_too_long(lineno + 1)
+            lineno += 1
+            parser.lineno = lineno
+            carry, skipping = b"", True
+    if carry and not skipping:
+        yield _decode(carry + b"\n", parser, decoder, lineno)
+
+
+def _first_break(block: bytes) -> int:
+    positions = [p for p in (block.find(b"\n"), block.find(b"\r")) if p >= 0]
+    return min(positions) if positions else -1
+
+
+def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> list[str]:
+    """Whole lines of `chunk` (which ends with a line break) as text, terminators removed."""
+    text, note, offset = decoder.decode(chunk)
+    if note:
+        line = lineno + _count_breaks(text[:offset]) + 1
+        if note == "fffd":
+            parser.diag("SIE104", line, 0)
+        else:
+            parser.diag("SIE105", line, 0, f"first on line {line}; the encoding is reported as cp437+latin-1")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    lines.pop()  # the chunk ends with a break, so the last piece is empty
+    return lines
+
+
+def _count_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def read_sie(source: Path | bytes, *, name: str | None = None, policy: str = "lenient",
+             limits: Limits | None = None) -> SieDocument:
+    """Read a whole SIE file into a SieDocument. Problems in the content become diagnostics, never
+    exceptions; `doc.rejected` says whether the file can be used. Raises SieError only when the file
+    cannot be read at all."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        blocks: Iterable[bytes] = _bytes_blocks(bytes(source))
+        label = name or "<bytes>"
+    else:
+        path = Path(source)
+        label = name or str(path)
+        _check_readable(path, label)
+        blocks = _file_blocks(path)
+    stream = SieStream(blocks, label, policy, limits, keep=True)
+    try:
+        for _ in stream:
+            pass
+    except OSError as exc:
+        raise SieError("SIE100", f"{codes.CODES['SIE100'].title}: {exc.strerror or exc}", label) from exc
+    return stream.document
+
+
+def iter_vouchers(source: Path, *, policy: str = "lenient", limits: Limits | None = None) -> SieStream:
+    """Stream the vouchers of a file of any size in bounded memory. The returned SieStream is an iterator
+    of SieVoucher; its `document` holds the header, chart and diagnostics. Under the strict policy the
+    first error raises SieError; under lenient, errors are only collected."""
+    path = Path(source)
+    _check_readable(path, str(path))
+    return SieStream(_file_blocks(path), str(path), policy, limits)
+
+
+def _check_readable(path: Path, label: str) -> None:
+    if not path.is_file():
+        what = "does not exist" if not path.exists() else "is not a file"
+        raise SieError("SIE100", f"{codes.CODES['SIE100'].title}: {label} {what}", label,
+                       hint=codes.CODES["SIE100"].hint)

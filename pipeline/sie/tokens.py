@@ -1,0 +1,160 @@
+"""The SIE line tokenizer (sie-format.md §3): quoted and bare fields, `\\"` escapes, object lists.
+
+A line becomes a list of fields: the label first, then strings, with an object list `{...}` as one tuple
+of strings. Most lines take a fast path through `str.split`; only lines with a backslash go through the
+regular expression, which also gives columns for diagnostics.
+"""
+from __future__ import annotations
+
+import re
+
+Field = str | tuple[str, ...]
+
+UNTERMINATED_QUOTE = 1  # a quoted field ran to the end of the line
+UNCLOSED_LIST = 2  # an object list had no closing brace
+STRAY_BRACE = 4  # a } with no { before it, or a { inside an object list
+
+# Quoted (escapes: only \" is an escape, every other backslash is literal; the regex backtracks to close
+# the field at a \" when nothing else closes it, so "C:\dir\" still reads as C:\dir\), an unterminated
+# quoted field, a brace, or a bare word (ends at whitespace, a brace or a quote).
+_TOKEN = re.compile(r'"((?:\\"|[^"])*)"|"(.*)|([{}])|([^\s{}"]+)', re.S)
+_EMPTY: tuple[str, ...] = ()
+
+
+def tokenize(s: str) -> tuple[list[Field], int]:
+    """Fields of a stripped line and a bit set of problems (0 when clean)."""
+    if '"' not in s:
+        if "{" not in s and "}" not in s:
+            return s.split(), 0  # type: ignore[return-value]
+        toks: list[Field] = s.split()  # type: ignore[assignment]
+        if s.count("{") == 1 and s.count("}") == 1 and "{}" in toks:
+            toks[toks.index("{}")] = _EMPTY
+            return toks, 0
+        return _words_with_braces([s]), 0 if s.count("{") == s.count("}") else _brace_flags(s)
+    if "\\" in s:
+        return _tokenize_regex(s)
+    parts = s.split('"')
+    if not len(parts) & 1:  # an odd number of quotes: the last quoted field is not closed
+        return _tokenize_regex(s)
+    return _assemble(parts)
+
+
+def _brace_flags(s: str) -> int:
+    return UNCLOSED_LIST if s.count("{") > s.count("}") else STRAY_BRACE
+
+
+def _words_with_braces(segments: list[str]) -> list[Field]:
+    """Bare segments only (no quotes): split with braces as their own tokens, then group object lists."""
+    out: list[Field] = []
+    objs: list[str] | None = None
+    for word in " ".join(segments).replace("{", " { ").replace("}", " } ").split():
+        if word == "{":
+            if objs is None:
+                objs = []
+        elif word == "}":
+            if objs is not None:
+                out.append(tuple(objs))
+                objs = None
+        elif objs is not None:
+            objs.append(word)
+        else:
+            out.append(word)
+    if objs is not None:
+        out.append(tuple(objs))
+    return out
+
+
+def _assemble(parts: list[str]) -> tuple[list[Field], int]:
+    """Alternating bare/quoted segments from `str.split('"')` (no backslashes in the line)."""
+    out: list[Field] = []
+    objs: list[str] | None = None
+    flags = 0
+    for i, seg in enumerate(parts):
+        if i & 1:
+            (out if objs is None else objs).append(seg)
+            continue
+        if "{" in seg or "}" in seg:
+            seg = seg.replace("{", " { ").replace("}", " } ")
+            for word in seg.split():
+                if word == "{":
+                    if objs is None:
+                        objs = []
+                    else:
+                        flags |= STRAY_BRACE
+                elif word == "}":
+                    if objs is None:
+                        flags |= STRAY_BRACE
+                    else:
+                        out.append(tuple(objs))
+                        objs = None
+                else:
+                    (out if objs is None else objs).append(word)
+        elif seg:
+            (out if objs is None else objs).extend(seg.split())
+    if objs is not None:
+        out.append(tuple(objs))
+        flags |= UNCLOSED_LIST
+    return out, flags
+
+
+def _tokenize_regex(s: str) -> tuple[list[Field], int]:
+    out: list[Field] = []
+    objs: list[str] | None = None
+    flags = 0
+    for m in _TOKEN.finditer(s):
+        quoted, open_quote, brace, bare = m.groups()
+        if brace == "{":
+            if objs is None:
+                objs = []
+            else:
+                flags |= STRAY_BRACE
+            continue
+        if brace == "}":
+            if objs is None:
+                flags |= STRAY_BRACE
+            else:
+                out.append(tuple(objs))
+                objs = None
+            continue
+        if quoted is not None:
+            word = quoted.replace('\\"', '"')
+        elif open_quote is not None:
+            word = open_quote.replace('\\"', '"').rstrip()
+            flags |= UNTERMINATED_QUOTE
+        else:
+            word = bare
+        (out if objs is None else objs).append(word)
+    if objs is not None:
+        out.append(tuple(objs))
+        flags |= UNCLOSED_LIST
+    return out, flags
+
+
+def field_columns(raw: str) -> list[int]:
+    """1-based column of each field of the (unstripped) line: the label is field 0, a list is one field."""
+    cols: list[int] = []
+    depth = 0
+    for m in _TOKEN.finditer(raw):
+        brace = m.group(3)
+        if brace == "{":
+            if depth == 0:
+                cols.append(m.start() + 1)
+            depth += 1
+        elif brace == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            cols.append(m.start() + 1)
+    return cols
+
+
+def column(raw: str, index: int) -> int:
+    """Column of field `index` (label = 0); past the last field, the column just after the line's text."""
+    cols = field_columns(raw)
+    if 0 <= index < len(cols):
+        return cols[index]
+    return len(raw.rstrip()) + 1
+
+
+def checksum_text(fields: list[Field]) -> str:
+    """The label and field contents joined with nothing between, object-list members included (§7)."""
+    return "".join(f if isinstance(f, str) else "".join(f) for f in fields)
