@@ -251,8 +251,9 @@ def _account_map_simple(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
             yield Finding(("account_map", str(source)), f"account_map maps {source} to itself",
                           severity=Severity.WARNING)
         elif target in config.account_map and config.account_map[target] != target:
-            yield Finding(("account_map", str(source)), f"account_map maps {source} to {target}, which is "
-                                                        f"mapped again to {config.account_map[target]}; "
+            # Reported on the second link: that is the entry that makes the chain.
+            yield Finding(("account_map", str(target)), f"account_map maps {source} to {target}, and this entry "
+                                                        f"maps {target} again to {config.account_map[target]}; "
                                                         "mappings are applied once")
 
 

@@ -1,0 +1,93 @@
+"""schemas/store.schema.json: a valid draft-07 schema that documents every key and accepts DESIGN.md's example."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from config_helpers import FIXTURES, ROOT, STORES
+
+from pipeline.config.load import load_one
+from pipeline.config.schema import SCHEMA_PATH, check_schema, schema_text
+from pipeline.config.yamlload import load_yaml_file
+
+SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+EXAMPLE = FIXTURES / "design" / "ovningskund-centrum.yaml"
+DESIGN_MD = ROOT.parent / "shared" / "DESIGN.md"
+
+
+def _objects(node: Any, path: str = "#") -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            found.append((path, node))
+        for key, value in node.items():
+            found.extend(_objects(value, f"{path}/{key}"))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found.extend(_objects(value, f"{path}/{i}"))
+    return found
+
+
+def test_schema_is_valid_draft_07() -> None:
+    assert SCHEMA["$schema"] == "http://json-schema.org/draft-07/schema#"
+    jsonschema.Draft7Validator.check_schema(SCHEMA)
+
+
+def test_every_property_has_a_description_and_objects_are_closed() -> None:
+    objects = _objects(SCHEMA)
+    assert len(objects) >= 5
+    for path, obj in objects:
+        assert "additionalProperties" in obj, path
+        if "properties" in obj:
+            assert obj["additionalProperties"] is False, path
+        for name, prop in obj.get("properties", {}).items():
+            assert prop.get("description"), f"{path}/properties/{name} has no description"
+
+
+def test_design_example_validates_with_every_key() -> None:
+    doc, diags = load_yaml_file(EXAMPLE)
+    assert doc is not None and diags == []
+    assert check_schema(doc) == []
+    assert set(doc) == set(SCHEMA["properties"]), "the example should use every top-level key"
+    loaded = load_one(EXAMPLE)
+    assert loaded.diagnostics == [] and loaded.config is not None
+
+
+def test_design_example_fixture_matches_design_md() -> None:
+    if not DESIGN_MD.exists():
+        pytest.skip("../shared/DESIGN.md is not here")
+    block = re.search(r"## Store file, version 1\s+```yaml\n(.*?)```", DESIGN_MD.read_text(encoding="utf-8"), re.S)
+    assert block is not None
+    ours = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    assert yaml.safe_load(block.group(1)) == ours
+    # And it validates against the schema as an editor would see it (keys as text, dates as text).
+    as_json = json.loads(json.dumps(yaml.load(block.group(1), Loader=yaml.BaseLoader)))
+    errors = [e for e in jsonschema.Draft7Validator(SCHEMA).iter_errors(as_json)
+              if e.validator not in ("anyOf", "type", "enum", "const")]  # BaseLoader turns 1 into "1"
+    assert errors == []
+
+
+def test_example_stores_validate_with_check_jsonschema_semantics() -> None:
+    validator = jsonschema.Draft7Validator(SCHEMA)
+    for path in sorted(STORES.glob("*.yaml")) + sorted((STORES / "_profiles").glob("*.yaml")):
+        doc, _ = load_yaml_file(path)
+        assert doc is not None
+        assert list(validator.iter_errors(doc)) == [], path.name
+
+
+def test_every_example_store_has_the_schema_line() -> None:
+    for path in sorted(STORES.glob("*.yaml")):
+        assert path.read_text(encoding="utf-8").startswith(
+            "# yaml-language-server: $schema=../schemas/store.schema.json\n"), path.name
+    for path in sorted((STORES / "_profiles").glob("*.yaml")):
+        assert "$schema=../../schemas/store.schema.json" in path.read_text(encoding="utf-8"), path.name
+
+
+def test_schema_text_is_the_file() -> None:
+    assert schema_text() == SCHEMA_PATH.read_text(encoding="utf-8")
+    assert Path(SCHEMA_PATH).parent.name == "schemas"
