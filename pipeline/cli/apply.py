@@ -88,7 +88,7 @@ def apply_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int
     settings = app_context().settings
     unposted = first_unposted_days(settings, [p.config for p in todo])
     opener = client_opener(settings)
-    results = asyncio.run(apply_many(todo, opener, day, lambda c: unposted.get(c.store), concurrency))
+    results = asyncio.run(apply_many(todo, opener, concurrency))
     click.echo("Applied:")
     _report(results)
     again = asyncio.run(plan_many([p.config for p in todo], opener, day, lambda c: unposted.get(c.store),

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from datetime import date
 
 from pipeline.errors import UserError
 from pipeline.plan.execute import ApplyResult, apply_store
-from pipeline.plan.run import DEFAULT_CONCURRENCY, ClientOpener, PlannedStore, UnpostedLookup
+from pipeline.plan.run import DEFAULT_CONCURRENCY, ClientOpener, PlannedStore
 
 
-async def apply_many(planned: Iterable[PlannedStore], opener: ClientOpener, today: date,
-                     unposted: UnpostedLookup | None = None,
+async def apply_many(planned: Iterable[PlannedStore], opener: ClientOpener,
                      concurrency: int = DEFAULT_CONCURRENCY) -> list[ApplyResult]:
     """Carry out each store's reviewed changes; a store that fails stops there, the others go on."""
     gate = asyncio.Semaphore(max(1, concurrency))
@@ -20,8 +18,7 @@ async def apply_many(planned: Iterable[PlannedStore], opener: ClientOpener, toda
         async with gate:
             try:
                 async with opener(item.config) as api:
-                    return await apply_store(api, item.config, list(item.plan.changes), today,
-                                             unposted(item.config) if unposted else None)
+                    return await apply_store(api, item.config, list(item.plan.changes))
             except UserError as exc:  # could not even connect: nothing was done in this store
                 first = item.plan.changes[0] if item.plan.changes else None
                 return ApplyResult(item.config.store, failed=first, error=str(exc))

@@ -76,7 +76,7 @@ def _locked_blocker(config: StoreConfig, snap: LiveSnapshot, unposted_from: date
     )]
 
 
-def _year_changes(config: StoreConfig, state: YearState) -> list[Change]:
+def year_changes(config: StoreConfig, state: YearState) -> list[Change]:
     label = year_label(state.year)
     changes: list[Change] = []
     for number in sorted(config.managed_accounts):
@@ -159,7 +159,7 @@ def diff_store(config: StoreConfig, snap: LiveSnapshot, *, unposted_from: date |
             f"choose its chart of accounts; kassasync only creates the year after an existing one.",
         ))
     for state in snap.years:
-        changes += _year_changes(config, state)
+        changes += year_changes(config, state)
     center_changes, warnings = _cost_center(config, snap)
     changes += center_changes
     if snap.current is not None and snap.next is None:

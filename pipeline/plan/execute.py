@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
 
 from pipeline.config.model import StoreConfig
 from pipeline.fortnox.errors import FortnoxError
 from pipeline.fortnox.protocol import FortnoxApi
-from pipeline.plan.diff import diff_store
+from pipeline.plan.diff import year_changes
 from pipeline.plan.model import Change, ChangeKind
-from pipeline.plan.snapshot import take_snapshot
+from pipeline.plan.snapshot import year_state
 
 log = logging.getLogger("kassasync.plan")
 
@@ -61,8 +60,7 @@ async def _run(api: FortnoxApi, result: ApplyResult, changes: list[Change]) -> N
         result.done.append(change)
 
 
-async def apply_store(api: FortnoxApi, config: StoreConfig, changes: list[Change], today: date,
-                      unposted_from: date | None = None) -> ApplyResult:
+async def apply_store(api: FortnoxApi, config: StoreConfig, changes: list[Change]) -> ApplyResult:
     """Make the reviewed changes; stop at the first refusal. After creating a financial year, set it up too.
 
     Fortnox copies chart and series settings into a new year; where it did not (a series or account added
@@ -71,10 +69,11 @@ async def apply_store(api: FortnoxApi, config: StoreConfig, changes: list[Change
     """
     result = ApplyResult(config.store)
     await _run(api, result, changes)
-    if result.ok and any(c.kind is ChangeKind.CREATE_FINANCIAL_YEAR for c in result.done):
-        snap = await take_snapshot(api, today, with_cost_centers=bool(config.cost_center))
-        new_year = snap.next.year.id if snap.next else None
-        follow_up = [c for c in diff_store(config, snap, unposted_from=unposted_from).changes
-                     if new_year is not None and c.year_id == new_year]
-        await _run(api, result, follow_up)
+    created = [c for c in result.done if c.kind is ChangeKind.CREATE_FINANCIAL_YEAR]
+    if result.ok and created:
+        # Three reads, not a full snapshot: the years, and the new year's chart and series.
+        years = await api.financial_years()
+        new_year = next((y for y in years if y.from_date == created[0].from_date), None)
+        if new_year is not None:
+            await _run(api, result, year_changes(config, await year_state(api, new_year)))
     return result

@@ -46,7 +46,7 @@ def current_and_next(years: list[FinancialYear], today: date) -> tuple[Financial
     return current, following
 
 
-async def _year_state(api: FortnoxApi, year: FinancialYear) -> YearState:
+async def year_state(api: FortnoxApi, year: FinancialYear) -> YearState:
     accounts = await api.accounts(year.id)
     series = await api.voucher_series(year.id)
     return YearState(
@@ -69,8 +69,8 @@ async def take_snapshot(api: FortnoxApi, today: date, *, with_cost_centers: bool
     if with_cost_centers:
         centers = {c.code: c for c in await api.cost_centers()}
     current, following = current_and_next(years, today)
-    current_state = await _year_state(api, current) if current else None
-    next_state = await _year_state(api, following) if following else None
+    current_state = await year_state(api, current) if current else None
+    next_state = await year_state(api, following) if following else None
     log.debug("snapshot of tenant %s: %d years, current %s, next %s", company.database_number, len(years),
               current.id if current else None, following.id if following else None)
     return LiveSnapshot(

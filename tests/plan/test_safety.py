@@ -55,7 +55,7 @@ def test_new_year_gets_its_own_fixes_when_fortnox_did_not_copy_them() -> None:
         return year
 
     fake.create_financial_year = create_bare  # type: ignore[method-assign]
-    result = asyncio.run(apply_store(fake, item.config, list(item.plan.changes), TODAY))
+    result = asyncio.run(apply_store(fake, item.config, list(item.plan.changes)))
     assert result.ok
     assert [c.kind.value for c in result.done] == ["create_financial_year", "create_voucher_series"]
     assert planned(fake).plan.status == "clean"
@@ -71,6 +71,6 @@ def test_executor_stops_at_the_first_refusal() -> None:
         raise AccountInactive("Kontot är inte aktivt", "activate it", code=2000550)
 
     fake.create_account = refuse  # type: ignore[method-assign]
-    result = asyncio.run(apply_store(fake, item.config, list(item.plan.changes), TODAY))
+    result = asyncio.run(apply_store(fake, item.config, list(item.plan.changes)))
     assert not result.ok and result.done == [] and result.failed == item.plan.changes[0]
     assert "activate it" in (result.error or "")
