@@ -1,6 +1,99 @@
-"""Placeholder until the command lands (registers nothing)."""
+"""`kassasync demo`: the whole job end to end on the embedded default, locally, against the sandbox.
+
+Starts the sandbox seeded from the store files with some drift, then runs the same commands an operator
+would (validate, plan, apply, sync, status, report) as separate processes, so each step's output and
+exit code are exactly what the command gives on its own.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import click
+
+from pipeline.cli.context import app_context
+from pipeline.config import load_stores
+from pipeline.errors import UserError
+
+DEMO_SECRET_KEY = "kassasync-demo-only-secret-key"  # encrypts the demo's own token store, never real tokens
+MARKER = ".kassasync-demo"
+
+# (title, arguments, exit codes that mean the step did what it should)
+STEPS: list[tuple[str, list[str], set[int]]] = [
+    ("Validate every store file (what CI runs on a pull request)", ["validate"], {0}),
+    ("Plan: each store's YAML against its live Fortnox (the sandbox, seeded with drift)",
+     ["plan", "--all", "--detailed-exitcode"], {2}),
+    ("Apply the plan (what the merge to main runs)", ["apply", "--all", "--yes", "--force"], {0}),
+    ("Plan again: nothing left to change", ["plan", "--all", "--detailed-exitcode"], {0}),
+    ("Doctor: the preparation checklist, checked live", ["doctor", "--all"], {0, 1}),
+    ("Sync the inbox: every Z-report posted once (one day has a mapping error on purpose)",
+     ["sync", "--all"], {0, 1}),
+    ("Sync again: nothing is posted twice", ["sync", "--all"], {0, 1}),
+    ("Status per store", ["status"], {0, 1}),
+]
 
 
 def register(group: click.Group) -> None:
-    pass
+    group.add_command(demo)
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-out"), show_default=True,
+              help="Working directory for the demo's inbox copy, state, sandbox data and HTML report.")
+@click.option("--inbox-source", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=Path("demo/inbox"), show_default=True, help="Sample day files, copied into the demo's inbox.")
+def demo(out_dir: Path, inbox_source: Path) -> None:
+    """Run the whole product locally: sandbox, validate, plan, apply, sync, status, report."""
+    from pipeline.sandbox.seed import dump_seed, seed_from_stores
+    from pipeline.sandbox.testing import running_sandbox
+
+    started = time.monotonic()
+    settings = app_context().settings
+    configs, diagnostics = load_stores(settings.stores_dir)
+    if not configs:
+        raise UserError(f"no valid store files in {settings.stores_dir}", "run `kassasync validate` to see why")
+    out_dir = _fresh_dir(out_dir)
+    inbox = out_dir / "inbox"
+    shutil.copytree(inbox_source, inbox)
+    seed_path = out_dir / "sandbox-seed.yaml"
+    seed_path.write_text(dump_seed(seed_from_stores(list(configs.values()), drift=True)), encoding="utf-8")
+    click.secho(f"kassasync demo: {len(configs)} stores from {settings.stores_dir}/, day files from "
+                f"{inbox_source}/ (copied to {inbox}/)", bold=True)
+
+    with running_sandbox(out_dir / "sandbox", seed_path) as sandbox:
+        click.echo(f"sandbox Fortnox listening on {sandbox.base_url} (seed: {seed_path})")
+        env = {**os.environ, **sandbox.env(), "KASSASYNC_HOME": str(out_dir / "state"),
+               "KASSASYNC_SECRET_KEY": DEMO_SECRET_KEY}
+        env.pop("KASSASYNC_DATABASE_URL", None)
+        base = [sys.executable, "-m", "pipeline", "--stores", str(settings.stores_dir), "--inbox", str(inbox)]
+        steps = [*STEPS, ("Write the HTML status page", ["report", "--out", str(out_dir / "report")], {0})]
+        surprises = []
+        for number, (title, args, expected) in enumerate(steps, start=1):
+            click.secho(f"\n== {number}/{len(steps)} {title}", bold=True)
+            click.secho("$ kassasync " + " ".join(args), fg="cyan")
+            code = subprocess.run([*base, *args], env=env, check=False).returncode
+            if code not in expected:
+                surprises.append(f"step {number} (kassasync {' '.join(args)}) exited {code}")
+        posted = sum(len(sandbox.posted_vouchers(c.tenant_id)) for c in configs.values() if c.tenant_id)
+
+    click.secho(f"\n== done in {time.monotonic() - started:.1f} s", bold=True)
+    click.echo(f"vouchers in the sandbox: {posted}; status page: {out_dir / 'report' / 'index.html'}")
+    if surprises:
+        raise UserError("the demo did not go as expected: " + "; ".join(surprises),
+                        f"see the output above and the debug log in {out_dir / 'state' / 'logs'}")
+
+
+def _fresh_dir(out_dir: Path) -> Path:
+    """An empty working directory; only a directory an earlier demo made is ever removed."""
+    if out_dir.exists():
+        if not (out_dir / MARKER).exists():
+            raise UserError(f"{out_dir} exists and was not made by the demo",
+                            "pass --out with a new directory, or remove it yourself")
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    (out_dir / MARKER).write_text("made by kassasync demo; removed by the next demo run\n", encoding="utf-8")
+    return out_dir.resolve()
