@@ -90,9 +90,10 @@ def parse_error_body(text: str, content_type: str = "") -> ErrorBody:
 
 def _account_in(message: str | None, ctx: RequestContext) -> str:
     """The account a message names ("Konto \"3001\" ..."), else the request's accounts."""
-    found = re.search(r"\b(\d{4})\b", message or "")
-    if found:
-        return found.group(1)
+    found = [int(n) for n in re.findall(r"\b(\d{4})\b", message or "")]
+    named = [n for n in found if n in ctx.accounts] or found
+    if named:
+        return str(named[0])
     if len(ctx.accounts) == 1:
         return str(ctx.accounts[0])
     if ctx.accounts:

@@ -1,9 +1,14 @@
 """Shared helpers for the Fortnox client tests: settings pointed at a temporary state dir, a store, a fast retry policy."""
 from __future__ import annotations
 
+import html
+import re
+import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import httpx2
 import pytest
 
 from pipeline.config.model import StoreConfig
@@ -35,3 +40,32 @@ def make_store(store: str = "test-store", tenant_id: str | None = "1000001") -> 
 @pytest.fixture
 def fast_policy() -> RetryPolicy:
     return FAST
+
+
+def sandbox_seed(today: date | None = None) -> dict[str, Any]:
+    """The demo seed, with the demo client accepting any loopback redirect (connect listens on a free port)."""
+    from pipeline.sandbox.seed import demo_client, demo_seed
+
+    seed = demo_seed(today or date.today())
+    seed["clients"] = [{**demo_client(), "redirect_uri": None}]
+    return seed
+
+
+def approve_in_browser(url: str, tenant_id: str = "1000001", decision: str = "approve") -> httpx2.Response:
+    """The scripted browser step: open the consent page, pick the company, approve, follow the redirect home."""
+    with httpx2.Client(timeout=10) as browser:
+        page = browser.get(url)
+        assert page.status_code == 200, page.text
+        form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+        form = {k: html.unescape(v) for k, v in form.items()}
+        form.update(tenant_id=tenant_id, decision=decision)
+        action = url.split("?")[0]
+        answer = browser.post(action, data=form)
+        assert answer.status_code == 302, answer.text
+        return browser.get(answer.headers["location"])
+
+
+def browser_thread(url: str, **kwargs: Any) -> bool:
+    """Stand-in for webbrowser.open: approves in a background thread, like a person would."""
+    threading.Thread(target=approve_in_browser, args=(url,), kwargs=kwargs, daemon=True).start()
+    return True
