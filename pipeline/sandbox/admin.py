@@ -109,6 +109,7 @@ async def revoke_consent(request: Request) -> Response:
     with state.db.write() as conn:
         conn.execute("DELETE FROM consents WHERE tenant_id = ? AND client_id = ?",
                      (int(request.path_params["tenant_id"]), request.path_params["client_id"]))
+    state.consents_changed()
     return json_response({"revoked": True})
 
 
@@ -133,6 +134,7 @@ async def seed(request: Request) -> Response:
         created = apply_seed(state.db, await _json(request))
     except (SeedError, ValueError, KeyError, TypeError) as exc:
         return _bad(str(exc))
+    state.consents_changed()
     return json_response({"created": created})
 
 

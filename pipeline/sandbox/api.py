@@ -68,9 +68,7 @@ def _authenticate(request: Request, state: SandboxState) -> dict[str, Any] | Non
     except jwt.InvalidToken:
         return None
     # A consent the customer revoked ends every token issued under it.
-    row = state.db.one("SELECT 1 FROM consents WHERE client_id = ? AND tenant_id = ?",
-                       (claims.get("clientId"), claims.get("tenantId")))
-    return claims if row is not None else None
+    return claims if state.has_consent(str(claims.get("clientId")), int(claims.get("tenantId", 0))) else None
 
 
 def _injected_error(state: SandboxState) -> Response | None:
@@ -80,7 +78,8 @@ def _injected_error(state: SandboxState) -> Response | None:
         return fortnox_error(codes.SYSTEM_EXCEPTION, status=status)
     if state.dice.hit(faults.html_error_rate):
         status = state.dice.choice([502, 503])
-        return html_page(status, f"{status} Service Unavailable", "The server is temporarily unable to serve "
+        title = "502 Bad Gateway" if status == 502 else "503 Service Unavailable"
+        return html_page(status, title, "The server is temporarily unable to serve "
                          "your request. Please try again later.")
     return None
 

@@ -75,7 +75,8 @@ def create_app(data_dir: Path, seed: dict | Path | None = None, **options: Any) 
 
 def app_for_state(state: SandboxState) -> Starlette:
     _install_log_filter()
-    routes = [*oauth.ROUTES, *resources.ROUTES, *chart.ROUTES, *vouchers.ROUTES, *invoices.ROUTES,
+    # Vouchers first: Starlette tries routes in order, and voucher posts are the hot path.
+    routes = [*vouchers.ROUTES, *oauth.ROUTES, *chart.ROUTES, *resources.ROUTES, *invoices.ROUTES,
               *admin.ROUTES]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     app.state.sandbox = state

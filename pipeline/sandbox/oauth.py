@@ -175,6 +175,7 @@ def _grant_code(state: SandboxState, client: sqlite3.Row, params: Any, tenant_id
                            (client["client_id"], tenant_id)).fetchone()
         conn.execute("INSERT OR REPLACE INTO consents VALUES (?, ?, ?, ?)",
                      (client["client_id"], tenant_id, " ".join(scopes), int(service or bool(old and old["service"]))))
+    state.consents_changed()
     return _redirect(redirect, {"code": code, "state": params["state"]})
 
 

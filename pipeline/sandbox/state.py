@@ -34,6 +34,7 @@ class SandboxState:
     dropped: set[tuple[int, int, str, int]] = field(default_factory=set)  # (tenant, year, series, number)
     signing_key: bytes = b""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _consents: dict[tuple[str, int], bool] = field(default_factory=dict)
 
     @classmethod
     def open(cls, data_dir: Path, clock: Clock | None = None, faults: Faults | None = None,
@@ -45,6 +46,18 @@ class SandboxState:
             db.set_meta("signing_key", key)
         return cls(db=db, clock=clock or Clock(), faults=faults or Faults(), dice=Dice(fault_seed),
                    lifetimes=lifetimes or Lifetimes(), signing_key=bytes.fromhex(key))
+
+    def has_consent(self, client_id: str, tenant_id: int) -> bool:
+        """Whether the consent still stands (cached: every /3 request asks; consents change rarely)."""
+        key = (client_id, tenant_id)
+        known = self._consents.get(key)
+        if known is None:
+            row = self.db.one("SELECT 1 FROM consents WHERE client_id = ? AND tenant_id = ?", key)
+            known = self._consents[key] = row is not None
+        return known
+
+    def consents_changed(self) -> None:
+        self._consents.clear()
 
     def count_request(self, tenant_id: int) -> None:
         with self.lock:

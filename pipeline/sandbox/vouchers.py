@@ -131,7 +131,8 @@ async def create_voucher(request: Request, caller: Caller) -> Response:
         with caller.db.write() as conn:
             facts = _facts(conn, caller, fy, voucher)
             check_against_year(voucher, facts)
-            number = insert_voucher(conn, caller, fy["id"], voucher, rows_json(voucher, facts))
+            rows = rows_json(voucher, facts)
+            number = insert_voucher(conn, caller, fy["id"], voucher, rows)
     except VoucherRejected as exc:
         raise ApiError(exc.code, exc.detail, 400, exc.fmt) from exc
     state = caller.state
@@ -140,8 +141,19 @@ async def create_voucher(request: Request, caller: Caller) -> Response:
         log.info("fault: dropping the connection after voucher %s %s in year %s of tenant %s",
                  voucher.series, number, fy["id"], caller.tenant_id)
         return DroppedResponse()
-    return json_response({"Voucher": voucher_json(_voucher(caller, fy["id"], voucher.series, number), caller, True)},
-                         201)
+    return json_response({"Voucher": _created_json(caller, fy["id"], number, voucher, rows)}, 201)
+
+
+def _created_json(caller: Caller, fy_id: int, number: int, voucher: VoucherIn,
+                  rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The stored voucher as GET would show it, built from what was just written (no second read)."""
+    return {
+        "@url": f"{caller.api_base}/vouchers/{voucher.series}/{number}?financialyear={fy_id}",
+        "ApprovalState": 0, "Comments": voucher.comments or "", "Description": voucher.description,
+        "ReferenceNumber": "", "ReferenceType": "MANUAL", "TransactionDate": voucher.transaction_date.isoformat(),
+        "VoucherNumber": number, "VoucherSeries": voucher.series, "Year": fy_id,
+        "CostCenter": voucher.cost_center or "", "Project": "", "VoucherRows": rows,
+    }
 
 
 def _voucher(caller: Caller, fy_id: int, series: str, number: int) -> sqlite3.Row:
