@@ -32,7 +32,7 @@ LONGEST_COUNT = 999
 _ALLOWED_NODES = (
     nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Getattr, nodes.Const,
     nodes.Filter, nodes.If, nodes.CondExpr, nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not,
-    nodes.Concat, nodes.Add, nodes.Test,
+    nodes.Concat, nodes.Add, nodes.Test, nodes.Keyword,
 )
 _ALLOWED_FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "truncate", "replace",
                               "default", "d", "string", "first", "last", "length", "int"})
@@ -77,9 +77,9 @@ def check_template(source: str) -> None:
                                    "need (allowed: variables, filters, if/else)")
         if isinstance(node, nodes.Name) and node.name not in KNOWN_VARIABLES:
             raise DescriptionError(f"unknown variable `{node.name}`; known: " + ", ".join(KNOWN_VARIABLES))
-        if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) \
-                and node.node.name == "store" and node.attr not in STORE_ATTRIBUTES:
-            raise DescriptionError(f"unknown variable `store.{node.attr}`; known: "
+        if isinstance(node, nodes.Getattr) and not (
+                isinstance(node.node, nodes.Name) and node.node.name == "store" and node.attr in STORE_ATTRIBUTES):
+            raise DescriptionError(f"unknown variable `{_dotted(node)}`; known: "
                                    + ", ".join(f"store.{a}" for a in STORE_ATTRIBUTES))
         if isinstance(node, nodes.Filter) and node.name not in _ALLOWED_FILTERS:
             raise DescriptionError(f"filter `{node.name}` is not allowed; allowed: "
@@ -89,6 +89,12 @@ def check_template(source: str) -> None:
         if isinstance(node, nodes.Const) and isinstance(node.value, int | float) \
                 and abs(node.value) > _MAX_CONST:
             raise DescriptionError(f"the number {node.value} is larger than a voucher text needs")
+
+
+def _dotted(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Getattr):
+        return f"{_dotted(node.node)}.{node.attr}"
+    return node.name if isinstance(node, nodes.Name) else "…"
 
 
 def store_vars(config: StoreConfig) -> StoreVars:

@@ -37,6 +37,19 @@ def _put(target: YDict, key: str, value: Any, source: YDict) -> None:
     target.value_locs[key] = source.value_locs[key]
 
 
+_CACHE: dict[tuple[Path, int, int, str], tuple[YDict | None, list[Diagnostic]]] = {}
+
+
+def _load_cached(path: Path, display: str) -> tuple[YDict | None, list[Diagnostic]]:
+    # 2,000 stores share one profile: read it once per process (the key changes when the file does).
+    # Nothing downstream mutates a loaded document, so sharing it is safe.
+    stat = path.stat()
+    key = (path.resolve(), stat.st_mtime_ns, stat.st_size, display)
+    if key not in _CACHE:
+        _CACHE[key] = load_yaml_file(path, display)
+    return _CACHE[key]
+
+
 def profile_path(store_path: Path, profile: str) -> Path:
     return store_path.parent / PROFILE_DIR / f"{profile}.yaml"
 
@@ -54,9 +67,10 @@ def load_profile(store_path: Path, doc: YDict, display_dir: str) -> tuple[YDict 
             f"create {display} or remove `extends:`"
         return None, [Diagnostic(doc.value_locs["extends"], Severity.ERROR, RULE,
                                  f"profile `{name}` not found ({display})", hint)]
-    profile, diags = load_yaml_file(path, display)
+    profile, diags = _load_cached(path, display)
     if profile is None:
         return None, diags
+    diags = list(diags)
     for key in _STORE_ONLY:
         if key in profile:
             diags.append(Diagnostic(profile.key_locs[key], Severity.ERROR, RULE,

@@ -33,6 +33,7 @@ _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOM = b"\xef\xbb\xbf"
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 class _TooBig(Exception):
@@ -211,7 +212,7 @@ def _tab_indents(text: str, name: str) -> list[Diagnostic]:
 def _flow_depth(text: str) -> int:
     # A cheap upper bound on [ { nesting, so a 100 000-deep bracket file never reaches the recursive parser.
     depth = deepest = 0
-    for char in text:
+    for char in _BRACKETS.findall(text):
         if char in "[{":
             depth += 1
             deepest = max(deepest, depth)
