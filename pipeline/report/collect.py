@@ -1,0 +1,95 @@
+"""The I/O edge of status and report: store files, the ledger and the last plan, read into a StatusModel.
+
+The day query reads only the columns status shows (not the SIE source or the Fortnox payload, which
+`Ledger.store_days` loads too), so a fleet of hundreds of stores with a year of history stays quick.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipeline.config import load_stores
+from pipeline.errors import UserError
+from pipeline.report.build import DEFAULT_WINDOW, build_status
+from pipeline.report.model import StatusModel, StoreInfo
+from pipeline.report.plan_record import load_plan
+from pipeline.runner.ledger import DayStatus, Ledger, day_state, vouchers
+from pipeline.settings import Settings
+
+log = logging.getLogger("kassasync.report")
+
+_DAY_COLUMNS = (vouchers.c.store, vouchers.c.business_date, vouchers.c.key, vouchers.c.state,
+                vouchers.c.error_code, vouchers.c.error_message, vouchers.c.error_hint,
+                vouchers.c.error_permanent, vouchers.c.series, vouchers.c.number, vouchers.c.year)
+
+
+def read_days(ledger: Ledger, store: str | None = None) -> list[DayStatus]:
+    """Per store and business date, the day's state and its first failure (same rules as Ledger.store_days)."""
+    query = sa.select(*_DAY_COLUMNS).order_by(vouchers.c.store, vouchers.c.business_date, vouchers.c.key)
+    if store:
+        query = query.where(vouchers.c.store == store)
+    grouped: dict[tuple[str, date], list[Any]] = {}
+    with ledger.engine.connect() as conn:
+        for row in conn.execute(query):
+            grouped.setdefault((row.store, row.business_date), []).append(row)
+    return [_day(store_id, day, rows) for (store_id, day), rows in grouped.items()]
+
+
+def _day(store: str, day: date, rows: list[Any]) -> DayStatus:
+    failed = [r for r in rows if r.state == "failed"]
+    attention = failed or [r for r in rows if r.state == "pending" and r.error_message]
+    first = attention[0] if attention else None
+    return DayStatus(
+        store=store, business_date=day, state=day_state(r.state for r in rows), vouchers=len(rows),
+        posted=sum(1 for r in rows if r.state == "posted"), failed=len(failed),
+        error_code=first.error_code if first else None, error_message=first.error_message if first else None,
+        error_hint=first.error_hint if first else None,
+        error_permanent=first.error_permanent if first else None,
+        fortnox=tuple(f"{r.series} {r.number} (year {r.year})" for r in rows if r.state == "posted"))
+
+
+def store_infos(settings: Settings, ledger: Ledger, store_ids: Sequence[str]) -> list[StoreInfo]:
+    """The stores to show: every valid store file, plus stores only the ledger knows; or just `store_ids`."""
+    configs, diags = load_stores(settings.stores_dir)
+    errors = [d for d in diags if d.severity.value == "error"]
+    if errors:
+        log.warning("%d problem(s) in the store files; stores with errors show without their start_date "
+                    "(run `kassasync validate`)", len(errors))
+    infos = {c.store: StoreInfo(c.store, c.name, c.start_date) for c in configs.values()}
+    for store in ledger.stores():
+        infos.setdefault(store, StoreInfo(store, store, None, configured=False))
+    if not store_ids:
+        return [infos[k] for k in sorted(infos)]
+    unknown = [s for s in store_ids if s not in infos]
+    if unknown:
+        raise UserError(f"no store {', '.join(unknown)}: neither a valid store file in {settings.stores_dir} "
+                        "nor any day in the ledger",
+                        f"known stores: {', '.join(sorted(infos)) or 'none'}; check the id, or --stores DIR")
+    return [infos[s] for s in store_ids]
+
+
+def open_ledger(settings: Settings) -> Ledger:
+    if settings.database_url is None:  # the default SQLite file: its folder may not exist before a first sync
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+    return Ledger.open(settings.ledger_url)
+
+
+def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] = (),
+                   window: int = DEFAULT_WINDOW, plan_path: Path | None = None,
+                   generated_at: datetime | None = None) -> StatusModel:
+    """Everything status and report show, read once."""
+    ledger = open_ledger(settings)
+    try:
+        infos = store_infos(settings, ledger, store_ids)
+        only = store_ids[0] if len(store_ids) == 1 else None
+        days = read_days(ledger, only)
+        files = ledger.store_files(only, state="quarantined")
+    finally:
+        ledger.close()
+    plan = load_plan(settings.state_dir, plan_path)
+    return build_status(infos, days, files, today, window=window, plan=plan, generated_at=generated_at)

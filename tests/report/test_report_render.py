@@ -1,0 +1,104 @@
+"""Text, JSON and HTML renderings of a populated ledger, against golden files (KASSASYNC_UPDATE_GOLDEN=1)."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+from report_helpers import GENERATED, PLAN, STORES, TODAY, check_golden, open_populated
+
+from pipeline.report.build import build_status
+from pipeline.report.collect import read_days
+from pipeline.report.model import StatusModel, StoreInfo
+from pipeline.report.plan_record import parse_plan
+from pipeline.report.render import missing_text, render_html, render_json, render_text
+from pipeline.runner.ledger import DayStatus
+
+
+def model(tmp_path: Path, *, with_plan: bool = True) -> StatusModel:
+    ledger = open_populated(tmp_path)
+    try:
+        days, files = read_days(ledger), ledger.store_files(state="quarantined")
+        assert days == ledger.store_days()  # the light query agrees with the ledger's own
+    finally:
+        ledger.close()
+    plan = parse_plan(PLAN, "state/last-plan.json", datetime(2026, 11, 28, 5, 0)) if with_plan else None
+    return build_status(STORES, days, files, TODAY, window=14, plan=plan, generated_at=GENERATED)
+
+
+def test_text_golden(tmp_path: Path) -> None:
+    text = render_text(model(tmp_path))
+    check_golden("status.txt", text)
+    assert "KS304" in text and "fix: change the food VAT" in text
+
+
+def test_text_without_a_plan_says_so(tmp_path: Path) -> None:
+    text = render_text(model(tmp_path, with_plan=False))
+    assert text.count("drift            no plan recorded") == 3
+    check_golden("status-no-plan.txt", text)
+
+
+def test_json_is_versioned_and_complete(tmp_path: Path) -> None:
+    data = json.loads(render_json(model(tmp_path)))
+    assert data["format"] == 1 and data["today"] == "2026-11-28"
+    assert data["summary"] == {"stores": 3, "attention": 3, "failed_days": 2, "missing_days": 10,
+                               "pending_days": 2, "drifting_stores": 2}
+    hamnen = data["stores"][0]
+    assert hamnen["last_posted_day"] == "2026-11-26"
+    assert hamnen["failed"][0]["code"] == "KS304" and hamnen["failed"][0]["fix"].startswith("change the food VAT")
+    assert hamnen["missing"] == [{"from": "2026-11-19", "to": "2026-11-20", "days": 2}]
+    assert hamnen["drift"]["changes"] == 2 and len(hamnen["days"]) == 14
+    assert data["stores"][1]["missing"] == [{"from": "2026-11-20", "to": "2026-11-27", "days": 8}]
+    assert data["stores"][2]["quarantined_undated"][0]["name"] == "export.se"
+    (tmp_path / "again").mkdir()
+    check_golden("status.json", render_json(model(tmp_path / "again")))
+
+
+class _Cells(HTMLParser):
+    """Collects the grid's cells: (store, date, state, text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[str, str, str]] = []
+        self.store = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "tr" and found.get("data-store"):
+            self.store = found["data-store"] or ""
+        if tag == "td" and found.get("data-state"):
+            self.cells.append((self.store, found.get("data-date") or "", found["data-state"] or ""))
+
+
+def test_html_golden_and_grid(tmp_path: Path) -> None:
+    page = render_html(model(tmp_path))
+    check_golden("index.html", page)
+    parser = _Cells()
+    parser.feed(page)
+    assert len(parser.cells) == 3 * 14
+    assert ("hamnens-delikatesser", "2026-11-25", "failed") in parser.cells
+    assert ("kartbutiken-uppsala", "2026-11-27", "missing") in parser.cells
+    assert ("sjobodens-krog", "2026-11-28", "not_yet_due") in parser.cells
+    assert 'id="fail-hamnens-delikatesser-2026-11-25"' in page and "Fix: change the food VAT" in page
+    assert "<script" not in page and "http" not in page.replace("http-equiv", "")  # self-contained
+
+
+def test_html_escapes_what_comes_from_files_and_fortnox(tmp_path: Path) -> None:
+    bad = DayStatus(store="x", business_date=date(2026, 11, 27), state="failed", vouchers=1, posted=0, failed=1,
+                    error_code="2000", error_message="<script>alert(1)</script>", error_hint="a & b")
+    page = render_html(build_status([StoreInfo("x", "<b>X</b>", None)], [bad], [], TODAY, window=3))
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;X&lt;/b&gt;" in page and "a &amp; b" in page
+
+
+def test_missing_text_caps_to_recent_days() -> None:
+    store = StoreInfo("s", "S", date(2026, 1, 1))
+    first = DayStatus("s", date(2026, 1, 1), "posted", 1, 1, 0)
+    gap = build_status([store], [first, DayStatus("s", date(2026, 11, 27), "posted", 1, 1, 0)], [], TODAY, window=3)
+    assert missing_text(gap.stores[0], TODAY) == "2026-10-28 – 2026-11-26 (30 days); 329 in all since 2026-01-02"
+    recent = [DayStatus("s", date(2026, 10, n), "posted", 1, 1, 0) for n in range(20, 32)]
+    recent += [DayStatus("s", date(2026, 11, n), "posted", 1, 1, 0) for n in range(1, 28)]
+    old = build_status([store], [first, *recent], [], TODAY, window=3)
+    assert missing_text(old.stores[0], TODAY) == "none in the last 31 days (291 days earlier; see --format json)"
+    assert missing_text(build_status([store], [], [], date(2026, 1, 1)).stores[0], TODAY) == "none"
