@@ -5,16 +5,16 @@ import asyncio
 
 import click
 
+from pipeline.cli import plan as plan_cli
 from pipeline.cli.context import app_context
-from pipeline.cli.plan import client_opener, plan_selected, store_options, today_from
+from pipeline.cli.plan import plan_configs, plan_selected, store_options, today_from
 from pipeline.errors import UserError
 from pipeline.plan import safety
 from pipeline.plan.apply_run import apply_many
 from pipeline.plan.execute import ApplyResult
-from pipeline.plan.inputs import first_unposted_days
 from pipeline.plan.model import Plan
 from pipeline.plan.render import render_text
-from pipeline.plan.run import PlannedStore, as_plan, plan_many
+from pipeline.plan.run import PlannedStore, as_plan
 
 
 def _check_checksum(plan: Plan, checksum: str | None) -> None:
@@ -55,6 +55,11 @@ def _report(results: list[ApplyResult]) -> None:
             click.echo(f"  {result.store}: stopped there; run plan again to see what is left", err=True)
 
 
+async def _apply(todo: list[PlannedStore], concurrency: int) -> list[ApplyResult]:
+    async with plan_cli.opener_scope(app_context().settings) as opener:
+        return await apply_many(todo, opener, concurrency)
+
+
 @click.command("apply")
 @store_options
 @click.option("--checksum", metavar="SHA", default=None,
@@ -85,14 +90,10 @@ def apply_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int
             raise click.exceptions.Exit(1)
         return
     _confirm(todo, yes)
-    settings = app_context().settings
-    unposted = first_unposted_days(settings, [p.config for p in todo])
-    opener = client_opener(settings)
-    results = asyncio.run(apply_many(todo, opener, concurrency))
+    results = asyncio.run(_apply(todo, concurrency))
     click.echo("Applied:")
     _report(results)
-    again = asyncio.run(plan_many([p.config for p in todo], opener, day, lambda c: unposted.get(c.store),
-                                  concurrency))
+    again = plan_configs([p.config for p in todo], day, concurrency)
     left = [p for p in again if p.plan.changes]
     for p in left:
         click.echo(f"  {p.config.store}: still {len(p.plan.changes)} change(s) pending; run plan to see them",

@@ -11,8 +11,8 @@ import click
 
 from pipeline.cli.context import app_context
 from pipeline.config.model import StoreConfig
-from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.plan import render
+from pipeline.plan.clients import shared_opener
 from pipeline.plan.inputs import first_unposted_days, select_stores
 from pipeline.plan.run import DEFAULT_CONCURRENCY, ClientOpener, PlannedStore, plan_many
 from pipeline.settings import Settings
@@ -34,27 +34,33 @@ def store_options(command: click.Command) -> click.Command:
     return command
 
 
-def client_opener(settings: Settings) -> ClientOpener:
-    def open_for(config: StoreConfig) -> AbstractAsyncContextManager[FortnoxApi]:
-        from pipeline.fortnox.factory import open_client  # the client stage's factory
-
-        return open_client(settings, config)  # type: ignore[return-value]
-
-    return open_for
+def opener_scope(settings: Settings) -> AbstractAsyncContextManager[ClientOpener]:
+    """Where each store's Fortnox client comes from during one run (tests replace this with fakes)."""
+    return shared_opener(settings)
 
 
 def today_from(option: object) -> date:
     return option.date() if option is not None else date.today()  # type: ignore[attr-defined]
 
 
-def plan_selected(store_ids: Sequence[str], all_stores: bool, today: date, concurrency: int,
-                  opener: ClientOpener | None = None) -> list[PlannedStore]:
-    """Load the selected store files and plan them against Fortnox (the part apply shares)."""
+def plan_configs(configs: Sequence[StoreConfig], today: date, concurrency: int) -> list[PlannedStore]:
+    """Plan these stores against their Fortnox, concurrently, in one event loop and one connection pool."""
     settings = app_context().settings
-    configs = select_stores(settings.stores_dir, store_ids, all_stores)
     unposted = first_unposted_days(settings, configs)
-    return asyncio.run(plan_many(configs, opener or client_opener(settings), today,
-                                 unposted=lambda c: unposted.get(c.store), concurrency=concurrency))
+
+    async def run() -> list[PlannedStore]:
+        async with opener_scope(settings) as opener:
+            return await plan_many(configs, opener, today, unposted=lambda c: unposted.get(c.store),
+                                   concurrency=concurrency)
+
+    return asyncio.run(run())
+
+
+def plan_selected(store_ids: Sequence[str], all_stores: bool, today: date,
+                  concurrency: int) -> list[PlannedStore]:
+    """Load the selected store files and plan them (the part apply and doctor share)."""
+    configs = select_stores(app_context().settings.stores_dir, store_ids, all_stores)
+    return plan_configs(configs, today, concurrency)
 
 
 @click.command("plan")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 from plan_fakes import Y2026, FakeFortnox, opener_for, store
 
-from pipeline.cli import apply as apply_cli
 from pipeline.cli import plan as plan_cli
 from pipeline.cli.main import cli
 from pipeline.config.model import StoreConfig
@@ -29,9 +29,13 @@ def fleet(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeFortnox]:
         return [configs[s] for s in (sorted(configs) if all_stores else ids)]
 
     monkeypatch.setattr(plan_cli, "select_stores", select)
-    monkeypatch.setattr(plan_cli, "client_opener", lambda _settings: opener_for(fakes))
-    monkeypatch.setattr(apply_cli, "client_opener", lambda _settings: opener_for(fakes))
+    monkeypatch.setattr(plan_cli, "opener_scope", lambda _settings: _scope(opener_for(fakes)))
     return fakes
+
+
+@asynccontextmanager
+async def _scope(opener):  # type: ignore[no-untyped-def]
+    yield opener
 
 
 def run(tmp_path: Path, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
