@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +13,8 @@ import click
 from pipeline.cli.context import app_context
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
+from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.runner.http import SharedTransport, pooled_transport
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ledger import Ledger
 from pipeline.runner.render import render_json, render_text
@@ -72,20 +75,31 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
         settings.state_dir.mkdir(parents=True, exist_ok=True)
     ledger = Ledger.open(settings.ledger_url)
     progress = _Progress(len(configs), show_progress)
+
+    async def run() -> RunSummary:
+        transport = pooled_transport(max_connections=max(concurrency * 2, 10))
+        try:
+            return await sync_stores(configs, ledger=ledger, inbox=Inbox(settings.inbox_dir),
+                                     open_client=opener or _opener(settings, SharedTransport(transport)),
+                                     options=options, state_dir=settings.state_dir, concurrency=concurrency,
+                                     progress=progress)
+        finally:
+            await transport.aclose()
+
     try:
-        return asyncio.run(sync_stores(configs, ledger=ledger, inbox=Inbox(settings.inbox_dir),
-                                       open_client=opener or _opener(settings), options=options,
-                                       state_dir=settings.state_dir, concurrency=concurrency,
-                                       progress=progress))
+        return asyncio.run(run())
     finally:
         progress.close()
         ledger.close()
 
 
-def _opener(settings: Settings) -> ClientOpener:
-    from pipeline.cli.plan import client_opener  # one way to open a store's client, shared with plan
+def _opener(settings: Settings, transport: SharedTransport) -> ClientOpener:
+    def open_for(config: StoreConfig) -> AbstractAsyncContextManager[FortnoxApi]:
+        from pipeline.fortnox.factory import open_client  # the client stage's factory
 
-    return client_opener(settings)
+        return open_client(settings, config, transport=transport)  # type: ignore[return-value]
+
+    return open_for
 
 
 def _select(settings: Settings, store_ids: tuple[str, ...]) -> tuple[list[StoreConfig], list[StoreResult]]:

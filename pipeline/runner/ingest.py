@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -41,8 +42,11 @@ def read_day_file(content: bytes, name: str) -> tuple[list[SieVoucher] | None, s
 
 
 def plan_records(config: StoreConfig, digest: str, vouchers: list[SieVoucher], *, today: date,
-                 ledger: Ledger | None) -> list[VoucherRecord]:
-    """The file's ledger rows: mapped now, so the status page shows mapping errors before anything is posted."""
+                 others: Sequence[VoucherRecord] = ()) -> list[VoucherRecord]:
+    """The file's ledger rows, mapped now (so the status page shows mapping errors before anything is posted).
+
+    `others`: the store's ledger rows on the same dates, to skip a Z-report another file already brought.
+    """
     records = []
     for ver_id, day, group in items.group_by_item(vouchers, config.voucher_per):
         key = items.idempotency_key(config.store, day, digest, ver_id)
@@ -50,11 +54,10 @@ def plan_records(config: StoreConfig, digest: str, vouchers: list[SieVoucher], *
         record = VoucherRecord(key=key, store=config.store, business_date=day, file_digest=digest, ver_id=ver_id,
                                marker=items.marker(key), source=items.source_json(group), state="planned")
         record = apply_mapping(record, result)
-        if ledger is not None and record.state == "planned" and record.payload_digest:
-            twin = ledger.find_posted_twin(config.store, day, ver_id, record.payload_digest, digest)
-            if twin is not None:
-                record = _skip_twin(record, twin)
-        records.append(record)
+        twin = next((o for o in [*others, *records] if record.state == "planned" and o.file_digest != digest
+                     and o.business_date == day and o.ver_id == ver_id and o.payload_digest == record.payload_digest
+                     and o.state in ("posted", "pending", "planned")), None)
+        records.append(_skip_twin(record, twin) if twin else record)
     return records
 
 
@@ -91,15 +94,18 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, ru
            dry_run: bool) -> IngestResult:
     """Every new file of the store: read, mapped and recorded (or quarantined); known contents are not re-read."""
     result = IngestResult()
-    for path in inbox.day_files(config.store):
+    paths = inbox.day_files(config.store)
+    if not paths:
+        return result
+    known = {f.digest: f for f in ledger.store_files(config.store)}
+    for path in paths:
         try:
             content = path.read_bytes()
         except FileNotFoundError:  # moved away meanwhile (another runner archived it before we held the lock)
             continue
         digest = items.file_digest(content)
-        known = ledger.file(config.store, digest)
-        if known is not None:
-            _known_again(config, inbox, ledger, path, known.state, digest, result, dry_run, today)
+        if digest in known:
+            _known_again(config, inbox, ledger, path, known[digest].state, digest, result, dry_run, today)
             continue
         vouchers, why = read_day_file(content, path.name)
         if vouchers is None:
@@ -111,13 +117,20 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, ru
                 target = inbox.quarantine(config.store, path, note, digest)
                 ledger.record_file(config.store, digest, str(target), path.name, "quarantined", note=why)
             continue
-        records = plan_records(config, digest, vouchers, today=today, ledger=None if dry_run else ledger)
+        dates = {v.date for v in vouchers}
+        others = ledger.store_vouchers(config.store, dates=dates) if dates else []
+        records = plan_records(config, digest, vouchers, today=today, others=others + result.records)
         result.read += 1
         result.records += records
-        if not dry_run:
-            ledger.add_vouchers(records, run_id)  # before the file is marked read: a crash re-reads, keys dedupe
-            ledger.record_file(config.store, digest, str(path), path.name, "read", voucher_count=len(records))
+        if not dry_run:  # vouchers and file in one commit: a crash before it re-reads the file, keys dedupe
+            ledger.add_file(config.store, digest, str(path), path.name, records, run_id)
+        known[digest] = _FileSeen("read")
     return result
+
+
+@dataclass(frozen=True)
+class _FileSeen:
+    state: str
 
 
 def archive_year(ledger: Ledger, store: str, digest: str, today: date) -> int:

@@ -193,7 +193,7 @@ class Ledger:
         engine = sa.create_engine(url, **kwargs)
         if is_sqlite:
             sa.event.listen(engine, "connect", _sqlite_pragmas)
-        metadata.create_all(engine)
+        _create_tables(engine)
         return cls(engine)
 
     @property
@@ -242,6 +242,17 @@ class Ledger:
             else:
                 conn.execute(files.insert().values(store=store, digest=digest, first_seen_at=stamp, **values))
 
+    def add_file(self, store: str, digest: str, path: str, name: str, records: Sequence[VoucherRecord],
+                 run_id: int | None) -> None:
+        """A file read and its vouchers, in one transaction (vouchers already known by key are kept as they are)."""
+        stamp = now()
+        with self.engine.begin() as conn:
+            self._insert_vouchers(conn, records, run_id, stamp)
+            conn.execute(files.delete().where(files.c.store == store, files.c.digest == digest))
+            conn.execute(files.insert().values(store=store, digest=digest, path=path, name=name, state="read",
+                                               note=None, voucher_count=len(records), first_seen_at=stamp,
+                                               updated_at=stamp))
+
     def set_file_state(self, store: str, digest: str, state: str, *, path: str, note: str | None = None) -> None:
         with self.engine.begin() as conn:
             conn.execute(files.update().where(files.c.store == store, files.c.digest == digest)
@@ -261,15 +272,20 @@ class Ledger:
         """Insert the vouchers not yet known (by key); returns how many were new. One transaction."""
         if not records:
             return 0
-        stamp = now()
         with self.engine.begin() as conn:
-            keys = [r.key for r in records]
-            known = set(conn.execute(sa.select(vouchers.c.key).where(vouchers.c.key.in_(keys))).scalars())
-            fresh = [r for r in records if r.key not in known]
-            for record in fresh:
-                values = {name: getattr(record, name) for name in _VOUCHER_FIELDS}
-                values.update(run_id=run_id, created_at=stamp, updated_at=stamp)
-                conn.execute(vouchers.insert().values(**values))
+            return self._insert_vouchers(conn, records, run_id, now())
+
+    @staticmethod
+    def _insert_vouchers(conn: sa.Connection, records: Sequence[VoucherRecord], run_id: int | None,
+                         stamp: datetime) -> int:
+        if not records:
+            return 0
+        keys = [r.key for r in records]
+        known = set(conn.execute(sa.select(vouchers.c.key).where(vouchers.c.key.in_(keys))).scalars())
+        fresh = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
+                  "updated_at": stamp} for r in records if r.key not in known]
+        if fresh:
+            conn.execute(vouchers.insert(), fresh)
         return len(fresh)
 
     def voucher(self, key: str) -> VoucherRecord | None:
@@ -278,10 +294,18 @@ class Ledger:
         return _voucher(row) if row else None
 
     def store_vouchers(self, store: str, *, states: Iterable[str] | None = None, from_date: date | None = None,
-                       to_date: date | None = None, file_digest: str | None = None) -> list[VoucherRecord]:
+                       to_date: date | None = None, file_digest: str | None = None,
+                       file_digests: Iterable[str] | None = None, dates: Iterable[date] | None = None,
+                       exclude_states: Iterable[str] | None = None) -> list[VoucherRecord]:
         query = vouchers.select().where(vouchers.c.store == store)
         if states is not None:
             query = query.where(vouchers.c.state.in_(list(states)))
+        if exclude_states is not None:
+            query = query.where(vouchers.c.state.not_in(list(exclude_states)))
+        if file_digests is not None:
+            query = query.where(vouchers.c.file_digest.in_(list(file_digests)))
+        if dates is not None:
+            query = query.where(vouchers.c.business_date.in_(list(dates)))
         if from_date:
             query = query.where(vouchers.c.business_date >= from_date)
         if to_date:
@@ -292,17 +316,6 @@ class Ledger:
         with self.engine.connect() as conn:
             return [_voucher(r) for r in conn.execute(query)]
 
-    def find_posted_twin(self, store: str, business_date: date, ver_id: str, payload_digest: str,
-                         other_than_digest: str) -> VoucherRecord | None:
-        """The same Z-report (date, #VER id, same rows) already posted from another file, if any."""
-        query = vouchers.select().where(
-            vouchers.c.store == store, vouchers.c.business_date == business_date,
-            vouchers.c.ver_id == ver_id, vouchers.c.payload_digest == payload_digest,
-            vouchers.c.file_digest != other_than_digest, vouchers.c.state.in_(["posted", "pending"]))
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        return _voucher(row) if row else None
-
     def update_voucher(self, key: str, **values: Any) -> None:
         values["updated_at"] = now()
         with self.engine.begin() as conn:
@@ -312,9 +325,18 @@ class Ledger:
         """Committed BEFORE the POSTs: from here on a voucher may exist in Fortnox, so look before re-posting."""
         if not keys:
             return
-        with self.engine.begin() as conn:
-            conn.execute(vouchers.update().where(vouchers.c.key.in_(list(keys))).values(
-                state="pending", run_id=run_id, updated_at=now(), attempts=vouchers.c.attempts + 1))
+        with self.engine.connect() as conn:
+            if self.is_sqlite:  # this one commit must survive a power cut too: sync the WAL to disk
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                conn.commit()
+            try:
+                conn.execute(vouchers.update().where(vouchers.c.key.in_(list(keys))).values(
+                    state="pending", run_id=run_id, updated_at=now(), attempts=vouchers.c.attempts + 1))
+                conn.commit()
+            finally:
+                if self.is_sqlite:
+                    conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                    conn.commit()
 
     def mark_posted(self, key: str, *, series: str, number: int, year: int) -> None:
         stamp = now()
@@ -339,11 +361,12 @@ class Ledger:
             return [(int(r[0]), r[1], r[2]) for r in rows]
 
     def cache_year(self, store: str, year_id: int, from_date: date, to_date: date) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(financial_years.delete().where(financial_years.c.store == store,
-                                                        financial_years.c.year_id == year_id))
-            conn.execute(financial_years.insert().values(store=store, year_id=year_id, from_date=from_date,
-                                                         to_date=to_date))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(financial_years.insert().values(store=store, year_id=year_id, from_date=from_date,
+                                                             to_date=to_date))
+        except sa.exc.IntegrityError:  # another runner cached it first: the same year, nothing to do
+            pass
 
     def forget_years(self, store: str) -> None:
         with self.engine.begin() as conn:
@@ -402,9 +425,23 @@ def _day(store: str, day: date, records: list[VoucherRecord]) -> DayStatus:
     )
 
 
+def _create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Creates missing tables; two runners starting at once may race, and the loser simply looks again."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except sa.exc.DatabaseError as exc:
+            if "already exists" not in str(exc) or attempt == attempts - 1:
+                raise
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets a status reader and a runner work at once; busy_timeout makes two runners wait, not fail.
+    # synchronous=NORMAL: a commit survives the process being killed, not a power cut; the one write that
+    # must survive both (`pending` before a POST) asks for a full sync itself (mark_pending).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

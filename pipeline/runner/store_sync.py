@@ -7,6 +7,7 @@ until `--retry-failed`; transient ones leave it `pending` or `planned` for the n
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -24,7 +25,7 @@ from pipeline.fortnox.models import FinancialYear
 from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.runner import items
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ingest import apply_mapping, archive_year, ingest
+from pipeline.runner.ingest import apply_mapping, ingest
 from pipeline.runner.ledger import Ledger, VoucherRecord
 from pipeline.runner.locks import store_lock
 
@@ -105,9 +106,7 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
     if options.dry_run:
         _dry_run(config, ledger, options, ingested.records, result)
         return
-    _remap(config, ledger, options)
-    work = ledger.store_vouchers(config.store, states=["planned", "pending"], from_date=options.from_date,
-                                 to_date=options.to_date)
+    work = _remap(config, ledger, options)
     if work:
         async with open_client(config) as client:
             poster = _Poster(config, ledger, client, run_id, result, progress)
@@ -115,12 +114,18 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
     result.files_archived += _archive_done(config, inbox, ledger, options.today)
 
 
-def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions) -> None:
-    """Mapping fixes apply to every day not yet posted: planned ones always, failed ones when they may retry."""
-    states = ["planned", "failed"] + (["skipped"] if options.retry_failed else [])
+def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions) -> list[VoucherRecord]:
+    """Mapping fixes apply to every day not yet posted: planned ones always, failed ones when they may retry.
+
+    Returns the vouchers to post (planned) or to look up first (pending), in date order.
+    """
+    states = ["planned", "pending", "failed"] + (["skipped"] if options.retry_failed else [])
+    work: list[VoucherRecord] = []
     for record in ledger.store_vouchers(config.store, states=states, from_date=options.from_date,
                                         to_date=options.to_date):
-        if record.state == "failed" and record.error_permanent and not options.retry_failed:
+        if record.state == "pending" or (record.state == "failed" and record.error_permanent
+                                         and not options.retry_failed):
+            work += [record] if record.state == "pending" else []
             continue
         if record.state == "skipped" and record.error_code == "KS308":
             continue  # a duplicate of another file's Z-report stays skipped
@@ -131,6 +136,9 @@ def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions) -> None:
                                   payload_digest=fresh.payload_digest, findings=fresh.findings,
                                   error_code=fresh.error_code, error_message=fresh.error_message,
                                   error_hint=fresh.error_hint, error_permanent=fresh.error_permanent)
+        if fresh.state == "planned":
+            work.append(fresh)
+    return work
 
 
 class _Poster:
@@ -182,7 +190,8 @@ class _Poster:
                          f"manual, then run `kassasync sync --retry-failed --store {self.config.store}`")
             return "failed"
         draft = items.draft_from_payload(record.payload, record.key)
-        self.ledger.mark_pending([record.key], self.run_id)  # committed before the POST
+        # committed (and synced) before the POST; in a thread, so other stores go on meanwhile
+        await asyncio.to_thread(self.ledger.mark_pending, [record.key], self.run_id)
         try:
             voucher = await self.client.create_voucher(year.id, draft)
         except fe.TransientError as exc:  # timeouts, dropped connections, 5xx, 429: maybe posted
@@ -255,15 +264,21 @@ def _code(exc: fe.FortnoxError) -> str:
 def _archive_done(config: StoreConfig, inbox: Inbox, ledger: Ledger, today: date) -> int:
     """Files whose vouchers are all posted (or skipped) move to archive/<store>/<yyyy>/."""
     moved = 0
-    for record in ledger.store_files(config.store, state="read"):
-        vouchers = ledger.store_vouchers(config.store, file_digest=record.digest)
+    waiting = ledger.store_files(config.store, state="read")
+    if not waiting:
+        return 0
+    by_file: dict[str, list[VoucherRecord]] = {}
+    for voucher in ledger.store_vouchers(config.store, file_digests=[f.digest for f in waiting]):
+        by_file.setdefault(voucher.file_digest, []).append(voucher)
+    for record in waiting:
+        vouchers = by_file.get(record.digest, [])
         if any(v.state not in ("posted", "skipped") for v in vouchers):
             continue
         path = Path(record.path)
         if not path.exists():
             continue
-        target = inbox.archive(config.store, path, archive_year(ledger, config.store, record.digest, today),
-                               record.digest)
+        year = min(v.business_date for v in vouchers).year if vouchers else today.year
+        target = inbox.archive(config.store, path, year, record.digest)
         ledger.set_file_state(config.store, record.digest, "archived", path=str(target),
                               note=f"all {len(vouchers)} voucher(s) posted or skipped")
         moved += 1
@@ -271,7 +286,8 @@ def _archive_done(config: StoreConfig, inbox: Inbox, ledger: Ledger, today: date
 
 
 def _count(result: StoreResult, ledger: Ledger, store: str, options: SyncOptions) -> None:
-    records = ledger.store_vouchers(store, from_date=options.from_date, to_date=options.to_date)
+    records = ledger.store_vouchers(store, from_date=options.from_date, to_date=options.to_date,
+                                    exclude_states=["posted"])
     for record in records:
         if record.state == "failed":
             result.failed += 1

@@ -1,0 +1,130 @@
+"""Benchmark of `kassasync sync`: N stores, one day each, against a sandbox (its own process) with latency.
+
+Prints the wall time of a cold run (empty ledger) and of the next day's run, the floor
+(stores x requests per store x latency / concurrency), their ratio (target <= 2), and Fortnox API
+requests per store-day as the sandbox counted them (target <= 2 cold, <= 1.2 the next day).
+
+    .venv/bin/python bench/sync.py [--stores 500] [--latency-ms 50] [--concurrency 16]
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "runner"))  # the fleet builder the fault tests use
+
+from fleet_builder import write_fleet  # noqa: E402
+
+from pipeline.cli.sync import run_sync  # noqa: E402
+from pipeline.config import load_stores  # noqa: E402
+from pipeline.runner.store_sync import SyncOptions  # noqa: E402
+from pipeline.sandbox.seed import dump_seed, seed_from_stores  # noqa: E402
+from pipeline.sandbox.testing import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxHandle  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
+
+TODAY = date(2026, 11, 28)
+FIRST_DAY = date(2026, 11, 20)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_sandbox(root: Path, latency_ms: float) -> tuple[subprocess.Popen[bytes], SandboxHandle]:
+    configs, _ = load_stores(root / "stores")
+    seed = root / "seed.yaml"
+    seed.write_text(dump_seed(seed_from_stores(list(configs.values()), today=TODAY)), encoding="utf-8")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "--state-dir", str(root / "sandbox-state"), "sandbox", "serve",
+         "--port", str(port), "--data", str(root / "sandbox"), "--seed", str(seed),
+         "--latency-ms", str(latency_ms)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    handle = SandboxHandle(base_url=f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            handle.admin("GET", "/requests")
+            return process, handle
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the sandbox did not start") from None
+            time.sleep(0.2)
+
+
+def api_requests(handle: SandboxHandle) -> int:
+    return sum(int(v) for v in handle.admin("GET", "/requests")["requests"].values())
+
+
+def timed_run(root: Path, handle: SandboxHandle, concurrency: int) -> tuple[float, int, dict[str, int]]:
+    env = {**os.environ, "FORTNOX_API_URL": handle.api_url, "FORTNOX_AUTH_URL": handle.auth_url,
+           "FORTNOX_CLIENT_ID": DEMO_CLIENT_ID, "FORTNOX_CLIENT_SECRET": DEMO_CLIENT_SECRET}
+    settings = Settings.from_env(stores_dir=root / "stores", inbox_dir=root / "inbox", state_dir=root / "state",
+                                 env=env)
+    configs = [c for _, c in sorted(load_stores(root / "stores")[0].items())]
+    handle.reset_request_counts()
+    started = time.perf_counter()
+    summary = run_sync(settings, configs, SyncOptions(today=TODAY), concurrency=concurrency, show_progress=False)
+    elapsed = time.perf_counter() - started
+    return elapsed, api_requests(handle), summary.totals()
+
+
+def report(label: str, stores: int, elapsed: float, requests: int, totals: dict[str, int], latency_ms: float,
+           concurrency: int, target: float) -> None:
+    per_store = requests / stores
+    floor = stores * per_store * latency_ms / 1000 / concurrency
+    print(f"{label}: {totals['posted']} posted, {totals['failed']} failed")
+    print(f"  wall time            {elapsed:8.2f} s")
+    print(f"  floor                {floor:8.2f} s   ({stores} stores x {per_store:.2f} requests x "
+          f"{latency_ms:g} ms / {concurrency})")
+    print(f"  ratio                {elapsed / floor if floor else float('nan'):8.2f}     (target <= 2)")
+    print(f"  requests/store-day   {per_store:8.2f}     (target <= {target:g})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", type=int, default=500)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="kassasync-bench-") as tmp:
+        root = Path(tmp)
+        write_fleet(root, args.stores, 1, per_file=1, first_day=FIRST_DAY)
+        process, handle = start_sandbox(root, args.latency_ms)
+        try:
+            print(f"bench/sync.py: {args.stores} stores, one day each, sandbox latency {args.latency_ms:g} ms, "
+                  f"concurrency {args.concurrency}")
+            elapsed, requests, totals = timed_run(root, handle, args.concurrency)
+            report("cold run (empty ledger)", args.stores, elapsed, requests, totals, args.latency_ms,
+                   args.concurrency, 2)
+            write_next_day(root, args.stores)
+            elapsed, requests, totals = timed_run(root, handle, args.concurrency)
+            report("next day's run", args.stores, elapsed, requests, totals, args.latency_ms, args.concurrency, 1.2)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def write_next_day(root: Path, stores: int) -> None:
+    """Day 2's files: the fleet written for the next day (same stores, a new Z-report each)."""
+    scratch = root / "next"
+    write_fleet(scratch, stores, 1, per_file=1, first_day=FIRST_DAY + timedelta(days=1), seed=99)
+    for folder in (scratch / "inbox").iterdir():
+        target = root / "inbox" / folder.name
+        for path in folder.iterdir():
+            (target / f"day2-{path.name}").write_bytes(path.read_bytes())
+
+
+if __name__ == "__main__":
+    main()

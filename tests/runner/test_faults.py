@@ -1,0 +1,109 @@
+"""Exactly once under faults: lost answers, 503s and runner processes killed with SIGKILL at random moments,
+and two runner processes started on the same stores at once. The sandbox must end up holding exactly one
+voucher per Z-report, with the right rows."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fleet_builder import Expected, write_fleet
+
+from pipeline.config import load_stores
+from pipeline.sandbox.seed import seed_from_stores
+from pipeline.sandbox.testing import SandboxHandle, running_sandbox
+
+TODAY = "2026-11-28"
+
+
+def _command(root: Path) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "--stores", str(root / "stores"), "--inbox", str(root / "inbox"),
+            "-q", "sync", "--all", "--json", "--today", TODAY]
+
+
+def _env(root: Path, sandbox: SandboxHandle) -> dict[str, str]:
+    return {**os.environ, **sandbox.env(), "KASSASYNC_HOME": str(root / "state")}
+
+
+def _seed(root: Path) -> dict[str, Any]:
+    configs, diagnostics = load_stores(root / "stores")
+    assert not [d for d in diagnostics if d.is_error]
+    return seed_from_stores(list(configs.values()), today=date(2026, 11, 28))
+
+
+def _rows(voucher: dict[str, Any]) -> list[tuple[int, str, str]]:
+    return sorted((int(r["Account"]), f"{float(r['Debit']):.2f}", f"{float(r['Credit']):.2f}")
+                  for r in voucher["rows"])
+
+
+def _assert_exactly_once(sandbox: SandboxHandle, expected: Expected) -> int:
+    total = 0
+    for tenant, want in expected.items():
+        got = sandbox.posted_vouchers(tenant)
+        descriptions = sorted(v["description"] for v in got)
+        assert descriptions == sorted(want), f"tenant {tenant}: missing or doubled vouchers"
+        for voucher in got:
+            assert _rows(voucher) == want[voucher["description"]], voucher["description"]
+            assert voucher["comments"].startswith("KS-")
+        total += len(got)
+    return total
+
+
+def _finish(root: Path, sandbox: SandboxHandle, runs: int = 8) -> dict[str, Any]:
+    """Runs to completion until nothing is pending or planned (faults stay on)."""
+    summary: dict[str, Any] = {}
+    for _ in range(runs):
+        done = subprocess.run(_command(root), env=_env(root, sandbox), capture_output=True, text=True, timeout=300)
+        assert done.returncode in (0, 1), done.stderr
+        summary = json.loads(done.stdout)
+        totals = summary["totals"]
+        if totals["pending"] == 0 and totals["planned"] == 0 and totals["stores_with_problems"] == 0:
+            return summary
+    return summary
+
+
+@pytest.mark.slow
+def test_every_z_report_posted_exactly_once_despite_faults_and_kills(tmp_path: Path) -> None:
+    expected = write_fleet(tmp_path, stores=30, vouchers_per_store=10, per_file=2)
+    with running_sandbox(tmp_path / "sandbox", seed=_seed(tmp_path), drop_after_commit_rate=0.2, error_rate=0.05,
+                         rate_limit=0, fault_seed=11) as sandbox:
+        rng = random.Random(3)
+        kills = 0
+        for _ in range(5):  # runs killed at a random moment (or finishing first, which is fine too)
+            process = subprocess.Popen(_command(tmp_path), env=_env(tmp_path, sandbox),
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                process.wait(timeout=rng.uniform(0.8, 2.5))
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                kills += 1
+        summary = _finish(tmp_path, sandbox)
+        assert summary["ok"], summary["totals"]
+        assert kills >= 2
+        assert _assert_exactly_once(sandbox, expected) == 300
+        dropped = sum(v["dropped"] for t in expected for v in sandbox.posted_vouchers(t))
+        assert dropped > 0  # the faults really happened
+    assert not list((tmp_path / "inbox").glob("cafe-*/*.se"))  # every file archived
+
+
+@pytest.mark.slow
+def test_two_runners_at_once_post_each_voucher_once(tmp_path: Path) -> None:
+    expected = write_fleet(tmp_path, stores=12, vouchers_per_store=4, per_file=2, tenant_base=3100000)
+    with running_sandbox(tmp_path / "sandbox", seed=_seed(tmp_path), rate_limit=0, latency_ms=5) as sandbox:
+        env = _env(tmp_path, sandbox)
+        first = subprocess.Popen(_command(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        second = subprocess.Popen(_command(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        outputs = [p.communicate(timeout=120) for p in (first, second)]
+        assert all(p.returncode == 0 for p in (first, second)), [o[1][-2000:] for o in outputs]
+        summaries = [json.loads(out) for out, _ in outputs]
+        assert sum(s["totals"]["posted"] for s in summaries) == 48
+        _finish(tmp_path, sandbox)
+        assert _assert_exactly_once(sandbox, expected) == 48
