@@ -91,3 +91,19 @@ def test_checksum_is_stable_and_follows_the_live_state() -> None:
     fake.charts[1][1010] = replace(fake.charts[1][1010], active=True)  # not the store's: no effect
     again = as_plan(asyncio.run(plan_many([store()], opener_for({"centrum": fake}), TODAY)))
     assert again.checksum == after.checksum
+
+
+def test_apply_workflow_reads_what_the_markdown_writes() -> None:
+    """apply.yml finds the reviewed checksum and stores in the plan comment with these exact markers."""
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    workflow = (root / ".github" / "workflows" / "apply.yml").read_text(encoding="utf-8")
+    plan = sample_plan()
+    md = render.render_markdown(plan)
+    assert "<!-- kassasync-plan -->" in workflow and md.startswith("<!-- kassasync-plan -->")
+    checksum = re.search(r"^<!-- kassasync-checksum: ([0-9a-f]*) -->$", md, re.M)
+    stores = re.search(r"^<!-- kassasync-stores: (.*) -->$", md, re.M)
+    assert checksum and checksum.group(1) == plan.checksum
+    assert stores and stores.group(1).split() == [s.store for s in plan.stores]
+    assert "kassasync-checksum: " in workflow and "kassasync-stores: " in workflow
