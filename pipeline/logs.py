@@ -72,6 +72,6 @@ def configure(verbosity: int, state_dir: Path) -> Path:
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     file_handler.addFilter(RedactingFilter())
     root.addHandler(file_handler)
-    for noisy in ("httpcore", "hpack", "asyncio"):
+    for noisy in ("httpcore", "httpcore2", "hpack", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return log_path

@@ -75,7 +75,7 @@ def test_redaction_removes_tokens_headers_and_registered_secrets() -> None:
             assert secret not in cleaned, cleaned
 
 
-def test_the_filter_cleans_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_filter_cleans_arguments_and_tracebacks() -> None:
     record = logging.LogRecord("kassasync.test", logging.ERROR, __file__, 1, "token %s", (ACCESS_TOKEN,), None)
     try:
         raise RuntimeError(f"failed with Bearer {ACCESS_TOKEN}")
