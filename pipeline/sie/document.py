@@ -124,7 +124,11 @@ class SieDocument:
     accounts: dict[str, SieAccount] = field(default_factory=dict)
     dimensions: dict[str, SieDimension] = field(default_factory=dict)
     objects: dict[tuple[str, str], SieObject] = field(default_factory=dict)
-    balances: list[SieBalance] = field(default_factory=list)
+    # Balance rows as read: (kind, year, account, amount text, quantity text, objects, period, line).
+    # Their Decimals are built on first use of `balances`: most callers (the runner) never look.
+    raw_balances: list[tuple[str, int, str, str, str | None, tuple[ObjectRef, ...], str | None, int]] = field(
+        default_factory=list, repr=False)
+    _balances: list[SieBalance] | None = field(default=None, repr=False, compare=False)
     vouchers: list[SieVoucher] = field(default_factory=list)
     unknown: list[SieUnknownItem] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -137,6 +141,15 @@ class SieDocument:
     has_balances: bool = False  # any #IB/#UB/#RES/#OIB/#OUB/#PSALDO/#PBUDGET: marks 4E content
     error_count: int = 0
     warning_count: int = 0
+
+    @property
+    def balances(self) -> list[SieBalance]:
+        """#IB/#UB/#RES/#OIB/#OUB/#PSALDO/#PBUDGET rows, typed (amounts as Decimal)."""
+        if self._balances is None or len(self._balances) != len(self.raw_balances):
+            self._balances = [
+                SieBalance(kind, year, account, Decimal(amount), Decimal(qty) if qty else None, objects, period, line)
+                for kind, year, account, amount, qty, objects, period, line in self.raw_balances]
+        return self._balances
 
     @property
     def rejected(self) -> bool:

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 from pipeline.sie.document import (
     SieAccount,
     SieAddress,
-    SieBalance,
     SieDimension,
     SieFinancialYear,
     SieObject,
 )
-from pipeline.sie.values import is_account, parse_amount, parse_int
+from pipeline.sie.values import is_account, is_amount, parse_int
 
 if TYPE_CHECKING:
     from pipeline.sie.parser import Parser
@@ -138,6 +137,16 @@ def _account(p: Parser, f: list[Field], raw: str, line: int) -> SieAccount | Non
 
 
 def _konto(p: Parser, f: list[Field], raw: str, line: int) -> None:
+    if len(f) == 3:  # the usual shape: number and name
+        number = f[1]
+        if number.__class__ is str and number.isdigit() and number.isascii():  # type: ignore[union-attr]
+            name = f[2] if f[2] != "" and f[2].__class__ is str else None
+            known = p.doc.accounts.get(number)  # type: ignore[arg-type]
+            if known is None:
+                p.doc.accounts[number] = SieAccount(number, name, line=line)  # type: ignore[index,arg-type]
+            else:
+                known.name, known.line = name, line  # type: ignore[assignment]
+            return
     account = _account(p, f, raw, line)
     if account is not None:
         account.name = _text(f, 2)
@@ -147,6 +156,10 @@ def _konto(p: Parser, f: list[Field], raw: str, line: int) -> None:
 
 
 def _ktyp(p: Parser, f: list[Field], raw: str, line: int) -> None:
+    known = p.doc.accounts.get(f[1]) if len(f) == 3 else None  # type: ignore[arg-type]
+    if known is not None:  # already declared, so the number is valid
+        known.type = _text(f, 2)
+        return
     account = _account(p, f, raw, line)
     if account is not None:
         account.type = _text(f, 2)
@@ -159,6 +172,10 @@ def _enhet(p: Parser, f: list[Field], raw: str, line: int) -> None:
 
 
 def _sru(p: Parser, f: list[Field], raw: str, line: int) -> None:
+    known = p.doc.accounts.get(f[1]) if len(f) == 3 else None  # type: ignore[arg-type]
+    if known is not None and f[2].__class__ is str and f[2] != "":
+        known.sru.append(f[2])  # type: ignore[arg-type]
+        return
     account = _account(p, f, raw, line)
     code = _text(f, 2)
     if account is not None and code is not None:
@@ -182,8 +199,34 @@ def _objekt(p: Parser, f: list[Field], raw: str, line: int) -> None:
     p.doc.objects[(dim, obj)] = SieObject(dim, obj, _text(f, 3) or "", line)
 
 
+_YEARS = {str(n): n for n in range(-20, 1)}
+_KINDS = {"#IB": "IB", "#UB": "UB", "#RES": "RES", "#OIB": "OIB", "#OUB": "OUB", "#PSALDO": "PSALDO",
+          "#PBUDGET": "PBUDGET"}
+
+
 def _balance(p: Parser, f: list[Field], raw: str, line: int) -> None:
     """#IB/#UB/#RES (year account amount [qty]); #OIB/#OUB add an object list; #PSALDO/#PBUDGET a period."""
+    label = f[0]
+    n = len(f)
+    # Fast path for the two shapes that fill type 1-3 files: "#IB 0 1910 123.45" and
+    # "#PSALDO 0 201701 3010 {} -123.00". Anything unusual goes the careful way below.
+    if n == 4 and label in ("#IB", "#UB", "#RES"):
+        year, account, amount_text, period, objects = _YEARS.get(f[1]), f[2], f[3], None, ()  # type: ignore[call-overload]
+    elif n == 6 and f[4] == () and label in ("#PSALDO", "#PBUDGET"):
+        year, account, amount_text, period, objects = _YEARS.get(f[1]), f[3], f[5], f[2], ()  # type: ignore[call-overload]
+        if period.__class__ is not str or len(period) != 6 or not period.isdigit() or not "01" <= period[4:] <= "12":  # type: ignore[union-attr,index]
+            year = None
+    else:
+        year = None
+    if year is not None and account.__class__ is str and account.isdigit() and account.isascii() \
+            and amount_text.__class__ is str and is_amount(amount_text):  # type: ignore[arg-type]
+        p.doc.has_balances = True
+        p.doc.raw_balances.append((_KINDS[label], year, account, amount_text, None, objects, period, line))  # type: ignore[index,arg-type]
+        return
+    _balance_general(p, f, raw, line)
+
+
+def _balance_general(p: Parser, f: list[Field], raw: str, line: int) -> None:
     label = f[0]
     p.doc.has_balances = True
     i = 2
@@ -212,14 +255,18 @@ def _balance(p: Parser, f: list[Field], raw: str, line: int) -> None:
         i += 1
     elif label not in ("#IB", "#UB", "#RES"):
         objects = ()  # a missing list on #OIB/#PSALDO reads as the empty list
-    amount = parse_amount(f[i + 1]) if len(f) > i + 1 else None
-    if amount is None:
+    amount = f[i + 1] if len(f) > i + 1 else None
+    if not isinstance(amount, str) or not is_amount(amount):
         p.diag("SIE216", line, p.col(raw, i + 1),
                f"{label} {account}: amount {f[i + 1:i + 2]!r} is not a number; the balance is skipped",
                hint="write amounts like -1234.50")
         return
-    quantity = parse_amount(f[i + 2]) if len(f) > i + 2 else None
-    p.doc.balances.append(SieBalance(str(label)[1:], year, account, amount, quantity, objects, period, line))
+    quantity = f[i + 2] if len(f) > i + 2 else None
+    if quantity is not None and (not isinstance(quantity, str) or not is_amount(quantity)):
+        if quantity != "":
+            p.diag("SIE217", line, p.col(raw, i + 2), f"{label} quantity {quantity!r}")
+        quantity = None
+    p.doc.raw_balances.append((str(label)[1:], year, account, amount, quantity, objects, period, line))
 
 
 HANDLERS: dict[str, Handler] = {

@@ -41,11 +41,11 @@ class Parser(VoucherRules):
         self.lineno = 0
         self.stopped = False
         self.seen_label = False
-        self.known_label = False
         self.garbage = 0
         self.per_code: dict[str, int] = {}
         self.stored_error = False
         self.state = 0
+        self.any_voucher = False
         self.voucher: SieVoucher | None = None
         self.voucher_bad = False
         self.vsum = Decimal(0)
@@ -56,7 +56,7 @@ class Parser(VoucherRules):
         self.ksumma_line = 0
         self.ksumma_closed = 0
         self.handlers = {**HANDLERS, "#VER": Parser._ver, "#TRANS": Parser._trans,
-                         "#RTRANS": Parser._trans, "#BTRANS": Parser._trans, "#KSUMMA": Parser._ksumma}
+                         "#RTRANS": Parser._trans, "#BTRANS": Parser._trans}
 
     # Reporting -------------------------------------------------------------------------------------
 
@@ -97,28 +97,59 @@ class Parser(VoucherRules):
         """Parse whole lines (without terminators) that follow the lines fed so far."""
         handlers = self.handlers
         lineno = self.lineno
+        watch = self.crc is not None or self.ksumma_closed  # checksum bookkeeping needed per item
+        seen = self.seen_label
         for raw in lines:
             lineno += 1
             s = raw.strip()
             if not s:
                 continue
-            first = s[0]
-            if first == "#":
-                fields, flags = tokenize(s)
-                if flags:
-                    self._token_flags(flags, raw, lineno)
+            if s[0] == "#":
+                # Fast paths for the shapes that make up nearly every real line; tokenize() does the rest.
+                if '"' in s:
+                    parts = s.split('"')
+                    n = len(parts)
+                    if n & 1 and "\\" not in s:
+                        fields = parts[0].split()  # type: ignore[assignment]
+                        for k in range(1, n, 2):
+                            fields.append(parts[k])
+                            if parts[k + 1]:
+                                fields += parts[k + 1].split()
+                        if ("{" in s or "}" in s) and not (
+                                n == 3 and s.count("{") == 1 and s.count("}") == 1 and "{}" in fields
+                                and "{" not in parts[1] and "}" not in parts[1]):
+                            fields, flags = tokenize(s)
+                            if flags:
+                                self._token_flags(flags, raw, lineno)
+                        elif n == 3 and "{}" in fields:
+                            fields[fields.index("{}")] = ()
+                    else:
+                        fields, flags = tokenize(s)
+                        if flags:
+                            self._token_flags(flags, raw, lineno)
+                elif "{" in s or "}" in s:
+                    fields = s.split()  # type: ignore[assignment]
+                    if s.count("{") == 1 and s.count("}") == 1 and "{}" in fields:
+                        fields[fields.index("{}")] = ()
+                    else:
+                        fields, flags = tokenize(s)
+                        if flags:
+                            self._token_flags(flags, raw, lineno)
+                else:  # a plain line: label and bare words
+                    fields = s.split()  # type: ignore[assignment]
                 label = fields[0]
-                if self.crc is not None and label != "#KSUMMA":
-                    self.crc = zlib.crc32(checksum_text(fields).encode("cp437", "replace"), self.crc)
-                elif self.ksumma_closed and label != "#KSUMMA":
-                    self._after_ksumma(lineno)
+                if not seen:
+                    seen = self.seen_label = True
+                if watch:
+                    self._checksum_item(label, fields, lineno)  # type: ignore[arg-type]
                 handler = handlers.get(label)  # type: ignore[arg-type]
-                if handler is None:
-                    self._unknown(fields, raw, lineno)
-                else:
-                    self.known_label = True
+                if handler is not None:
                     handler(self, fields, raw, lineno)
-                self.seen_label = True
+                elif label == "#KSUMMA":
+                    self._ksumma(fields, raw, lineno)
+                    watch = self.crc is not None or self.ksumma_closed
+                else:
+                    self._unknown(fields, raw, lineno)
             elif s == "{":
                 self._open(lineno)
             elif s == "}":
@@ -129,6 +160,15 @@ class Parser(VoucherRules):
                     break
         self.lineno = lineno
         self.doc.lines = lineno
+
+    def _checksum_item(self, label: str, fields: list[Field], line: int) -> None:
+        if label == "#KSUMMA":
+            return
+        if self.crc is not None:
+            self.crc = zlib.crc32(checksum_text(fields).encode("cp437", "replace"), self.crc)
+        elif self.ksumma_closed:
+            self.diag("SIE403", line, 1, f"the checksum closed on line {self.ksumma_closed}")
+            self.ksumma_closed = 0  # report once
 
     def line_too_long(self, line: int) -> None:
         self.diag("SIE103", line, 1, f"line {line} is longer than {self.limits.max_line_bytes} bytes; "
@@ -145,7 +185,7 @@ class Parser(VoucherRules):
             self._finish_voucher(line)
         if self.crc is not None:
             self.diag("SIE402", line, 1, f"the opening #KSUMMA is on line {self.ksumma_line}")
-        if not self.stopped and not self.known_label:
+        if not self.stopped and not self._anything_known():
             if self.doc.size == 0:
                 self.diag("SIE102", 1, 1, "the file is empty")
             else:
@@ -159,6 +199,12 @@ class Parser(VoucherRules):
                     "SIE405", self.policy, self.doc.name, 0, 0,
                     f"{code}: {count - listed.get(code, 0)} more of {count} not listed"))
         self.doc.lines = line
+
+    def _anything_known(self) -> bool:
+        doc = self.doc
+        return any((doc.flag is not None, doc.program, doc.format, doc.sie_type_declared, doc.company,
+                    doc.generated, doc.accounts, doc.raw_balances, doc.financial_years, self.any_voucher,
+                    self.ksumma_line, doc.dimensions, doc.objects, doc.org_number))
 
     # Lines that are not items -----------------------------------------------------------------------
 
@@ -189,10 +235,6 @@ class Parser(VoucherRules):
         self.diag("SIE201", line, column(raw, 0), f"{label} on line {line}")
         if len(self.doc.unknown) < self.limits.max_unknown_items:
             self.doc.unknown.append(SieUnknownItem(label, tuple(f[1:]), line))
-
-    def _after_ksumma(self, line: int) -> None:
-        self.diag("SIE403", line, 1, f"the checksum closed on line {self.ksumma_closed}")
-        self.ksumma_closed = 0  # report once
 
     def _ksumma(self, f: list[Field], raw: str, line: int) -> None:
         if len(f) == 1:

@@ -24,9 +24,9 @@ _EMPTY: tuple[str, ...] = ()
 def tokenize(s: str) -> tuple[list[Field], int]:
     """Fields of a stripped line and a bit set of problems (0 when clean)."""
     if '"' not in s:
-        if "{" not in s and "}" not in s:
-            return s.split(), 0  # type: ignore[return-value]
         toks: list[Field] = s.split()  # type: ignore[assignment]
+        if "{" not in s and "}" not in s:
+            return toks, 0
         if s.count("{") == 1 and s.count("}") == 1 and "{}" in toks:
             toks[toks.index("{}")] = _EMPTY
             return toks, 0
@@ -36,7 +36,35 @@ def tokenize(s: str) -> tuple[list[Field], int]:
     parts = s.split('"')
     if not len(parts) & 1:  # an odd number of quotes: the last quoted field is not closed
         return _tokenize_regex(s)
+    if "{" not in s and "}" not in s:
+        return _join(parts), 0
+    if _only_empty_lists(parts):
+        out = _join(parts)
+        while "{}" in out:  # only bare words can be "{}" here: no quoted field holds a brace
+            out[out.index("{}")] = _EMPTY
+        return out, 0
     return _assemble(parts)
+
+
+def _join(parts: list[str]) -> list[Field]:
+    """Alternating bare/quoted segments from `str.split('"')`, with no object list among them."""
+    out: list[Field] = parts[0].split()  # type: ignore[assignment]
+    for k in range(1, len(parts), 2):
+        out.append(parts[k])
+        tail = parts[k + 1]
+        if tail:
+            out += tail.split()
+    return out
+
+
+def _only_empty_lists(parts: list[str]) -> bool:
+    """True when every brace in the line is part of a bare `{}` word (the usual #TRANS shape)."""
+    quoted = "".join(parts[1::2])
+    if "{" in quoted or "}" in quoted:
+        return False
+    bare = " " + " ".join(parts[0::2]).replace("\t", " ") + " "
+    count = bare.count(" {} ")
+    return count > 0 and bare.count("{") == count and bare.count("}") == count
 
 
 def _brace_flags(s: str) -> int:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 _DATES: dict[str, date | None] = {}  # dates repeat on every row of a day's vouchers: parse each once
 _DATE_CACHE_MAX = 50_000
@@ -27,14 +27,24 @@ def parse_date(text: object) -> date | None:
     return value
 
 
+NUMBER_CHARS = "0123456789.-"
+
+
 def parse_amount(text: object) -> Decimal | None:
     """An amount like -1234.50 as Decimal; None for anything else (commas, exponents, words, NaN, "")."""
-    if not isinstance(text, str) or not text.isascii():
+    if not isinstance(text, str) or text.strip(NUMBER_CHARS):
         return None
-    body = text[1:] if text[:1] == "-" else text
-    if not body.replace(".", "", 1).isdigit():
+    try:  # what is left is digits, points and minus signs; Decimal rejects the bad arrangements
+        return Decimal(text)
+    except InvalidOperation:
         return None
-    return Decimal(text)
+
+
+def is_amount(text: str) -> bool:
+    """Whether Decimal(text) gives a valid SIE amount, checked without building the Decimal."""
+    if not text or text.strip(NUMBER_CHARS) or text.count(".") > 1 or "-" in text[1:]:
+        return False
+    return text not in ("-", ".", "-.")
 
 
 def parse_int(text: object) -> int | None:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from pipeline.sie.model import SieFinding, SieTransaction, SieVoucher
 from pipeline.sie.tokens import Field, column
-from pipeline.sie.values import format_money, is_account, parse_amount, parse_date
+from pipeline.sie.values import _DATES, NUMBER_CHARS, format_money, is_account, parse_amount, parse_date
 
 if TYPE_CHECKING:
     from pipeline.sie.document import Limits, SieDocument
@@ -47,6 +47,7 @@ class VoucherRules:
     vdebit: Decimal
     overflow: int
     rtrans: SieTransaction | None
+    any_voucher: bool
     limits: Limits
 
     def diag(self, code: str, line: int, col: int = 0, detail: str | None = None,
@@ -57,6 +58,7 @@ class VoucherRules:
         raise NotImplementedError
 
     def _ver(self, f: list[Field], raw: str, line: int) -> None:
+        self.any_voucher = True
         if self.state:
             self.diag("SIE110", line, 1, f"a new #VER starts while the voucher of line "
                       f"{self.voucher.line if self.voucher else 0} is open")
@@ -108,6 +110,42 @@ class VoucherRules:
         self._finish_voucher(line)
 
     def _trans(self, f: list[Field], raw: str, line: int) -> None:
+        # Fast path: "#TRANS account {} amount [date] [text]" inside a voucher's braces, all fields valid.
+        n = len(f)
+        if 4 <= n <= 6 and self.state == 2 and f[2] == () and f[0] == "#TRANS" and self.rtrans is None:
+            account, text = f[1], f[3]
+            if account.__class__ is str and account.isdigit() and account.isascii() and text.__class__ is str \
+                    and text and not text.strip(NUMBER_CHARS):  # type: ignore[union-attr]
+                try:
+                    amount = Decimal(text)  # type: ignore[arg-type]
+                except InvalidOperation:
+                    amount = None
+                day = None
+                if n > 4 and f[4] != "":
+                    day = _DATES.get(f[4]) or parse_date(f[4])  # type: ignore[call-overload]
+                    if day is None:
+                        amount = None
+                rows = self.voucher.rows  # type: ignore[union-attr]
+                if amount is not None and len(rows) < self.limits.max_voucher_rows:
+                    memo = f[5] if n == 6 and f[5] != "" and f[5].__class__ is str else None
+                    row = _NEW(SieTransaction)
+                    values = row.__dict__
+                    values["account"] = account
+                    values["amount"] = amount
+                    values["objects"] = ()
+                    values["date"] = day
+                    values["text"] = memo
+                    values["quantity"] = values["sign"] = None
+                    values["kind"] = "TRANS"
+                    values["line"] = line
+                    rows.append(row)
+                    self.vsum += amount
+                    if text[0] != "-":  # type: ignore[index]
+                        self.vdebit += amount
+                    return
+        self._trans_general(f, raw, line)
+
+    def _trans_general(self, f: list[Field], raw: str, line: int) -> None:
         voucher = self.voucher
         if self.state != 2:
             if self.state == 0 or voucher is None:
