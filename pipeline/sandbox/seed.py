@@ -204,7 +204,9 @@ def _tenant(raw: Any, index: int) -> dict[str, Any]:
     years = []
     for n, year in enumerate(raw.get("financial_years") or []):
         fy_where = f"{where} financial year #{n + 1}"
-        entry = {"from": _date(year.get("from"), fy_where), "to": _date(year.get("to"), fy_where),
+        if not isinstance(year, dict):
+            raise SeedError(f"{fy_where}: write it as {{from: YYYY-MM-DD, to: YYYY-MM-DD}}")
+        entry: dict[str, Any] = {"from": _date(year.get("from"), fy_where), "to": _date(year.get("to"), fy_where),
                  "accounting_method": str(year.get("accounting_method", "ACCRUAL"))}
         if "accounts" in year:
             entry["accounts"] = _accounts(year["accounts"], fy_where)
