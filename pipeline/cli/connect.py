@@ -12,6 +12,7 @@ import httpx2
 import yaml
 
 from pipeline.cli.context import app_context
+from pipeline.config import load_store
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.fortnox.auth import ClientCredentialsAuth
@@ -33,20 +34,16 @@ DEFAULT_PORT = 8400
 
 
 def load_store_for_connect(settings: Settings, store_id: str) -> StoreConfig | None:
-    """The store's config when its file loads; connect still works without one (then default scopes)."""
+    """The store's config when its file loads; connect still works without a valid one (then default scopes)."""
     path = settings.stores_dir / f"{store_id}.yaml"
+    if not path.exists():
+        return None
     try:
-        from pipeline import config
-
-        loader = getattr(config, "load_store", None)
-        if loader is not None:
-            loaded = loader(path)
-            store = loaded[0] if isinstance(loaded, tuple) else loaded
-            if isinstance(store, StoreConfig):
-                return store
-    except Exception as exc:  # noqa: BLE001 - connect must not depend on a store file being valid
+        store, _diagnostics = load_store(path)
+    except Exception as exc:  # noqa: BLE001 - connect must not depend on the store file being valid yet
         log.debug("store file %s did not load: %s", path, exc)
-    return _minimal_store(path, store_id)
+        store = None
+    return store or _minimal_store(path, store_id)
 
 
 def _minimal_store(path: Path, store_id: str) -> StoreConfig | None:
@@ -56,7 +53,7 @@ def _minimal_store(path: Path, store_id: str) -> StoreConfig | None:
         return None
     if not isinstance(doc, dict):
         return None
-    fortnox = doc.get("fortnox") if isinstance(doc.get("fortnox"), dict) else {}
+    fortnox: dict[str, Any] = doc["fortnox"] if isinstance(doc.get("fortnox"), dict) else {}
     return StoreConfig(store=store_id, name=str(doc.get("name") or store_id),
                        org_number=str(doc.get("org_number") or ""), start_date=doc.get("start_date") or None,  # type: ignore[arg-type]
                        voucher_series=str(fortnox.get("voucher_series") or ""),

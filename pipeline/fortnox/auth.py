@@ -92,7 +92,8 @@ class ClientCredentialsAuth:
     """Service account: ask for a token with the TenantId header whenever needed; no refresh token exists."""
 
     def __init__(self, endpoint: TokenEndpoint, tenant_id: str, *, clock: Callable[[], float] = time.time) -> None:
-        self.endpoint, self.tenant_id, self._clock = endpoint, tenant_id, clock
+        self.endpoint, self._clock = endpoint, clock
+        self.tenant_id: str | None = tenant_id
         self._key = (endpoint.url, endpoint.client_id, tenant_id)
 
     async def access_token(self, http: httpx2.AsyncClient) -> str:
@@ -101,7 +102,7 @@ class ClientCredentialsAuth:
         if cached and cached[1] - 60 > self._clock():
             return cached[0]
         payload = await self.endpoint.request(http, {"grant_type": "client_credentials"},
-                                              {"TenantId": self.tenant_id})
+                                              {"TenantId": self._key[2]})
         token = str(payload["access_token"])
         with _cc_lock:
             _cc_cache[self._key] = (token, self._clock() + float(str(payload.get("expires_in") or 3600)))
