@@ -37,9 +37,15 @@ CHANGE_SYMBOLS: dict[ChangeKind, str] = {
     ChangeKind.CREATE_COST_CENTER: "+",
     ChangeKind.CREATE_FINANCIAL_YEAR: "+",
 }
-# Critical: hard to undo in Fortnox (a financial year cannot be deleted; a series' settings affect every
-# voucher in it), so `apply` wants --force for them.
-CRITICAL_KINDS = frozenset({ChangeKind.CREATE_FINANCIAL_YEAR, ChangeKind.ALLOW_MANUAL_BOOKKEEPING})
+# Critical: hard to undo in Fortnox (the API deletes neither financial years nor voucher series, and a
+# series' setting governs every voucher in it for the year), so `apply` wants --force for them.
+CRITICAL_KINDS = frozenset({ChangeKind.CREATE_FINANCIAL_YEAR, ChangeKind.CREATE_VOUCHER_SERIES,
+                            ChangeKind.ALLOW_MANUAL_BOOKKEEPING})
+WHY_CRITICAL: dict[ChangeKind, str] = {
+    ChangeKind.CREATE_FINANCIAL_YEAR: "a financial year cannot be deleted once created",
+    ChangeKind.CREATE_VOUCHER_SERIES: "a voucher series cannot be deleted once created",
+    ChangeKind.ALLOW_MANUAL_BOOKKEEPING: "it changes which vouchers Fortnox accepts in that series for the year",
+}
 ACCOUNT_KINDS = frozenset({ChangeKind.CREATE_ACCOUNT, ChangeKind.ACTIVATE_ACCOUNT})
 
 # Warning and blocker ids.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.plan.model import ACCOUNT_KINDS, StorePlan
+from pipeline.plan.model import ACCOUNT_KINDS, WHY_CRITICAL, StorePlan
 
 KS430_THRESHOLD = "KS430"
 KS431_CRITICAL = "KS431"
@@ -48,7 +48,7 @@ def refusals(plan: StorePlan, *, force: bool, threshold: float = DEFAULT_THRESHO
         if change.critical:
             found.append(Refusal(
                 plan.store, KS431_CRITICAL,
-                f"store {plan.store}: {change.summary} is a critical change (it cannot be undone through the API)",
+                f"store {plan.store}: {change.summary} is a critical change ({WHY_CRITICAL[change.kind]})",
                 "Read the plan. If it is right, run apply again with --force.",
             ))
     return found

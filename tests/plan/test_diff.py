@@ -49,7 +49,7 @@ def test_series_missing_or_not_manual() -> None:
     del fake.series[2]["F"]
     plan = plan_for(fake)
     assert kinds(plan) == [("allow_manual_bookkeeping", "F", 1), ("create_voucher_series", "F", 2)]
-    assert plan.changes[0].critical and not plan.changes[1].critical
+    assert plan.changes[0].critical and plan.changes[1].critical  # series cannot be deleted
 
 
 def test_missing_cost_center_is_created_and_inactive_one_warns() -> None:
