@@ -88,7 +88,8 @@ def _declared(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
         target = config.fortnox_account(account)
         if target not in config.accounts:
             path = _fix_path(doc, path)
-            yield Finding(path, f"{describe(path)}: {role} {_mapped(config, account)} is not declared in `accounts`")
+            owner = path[:-1] if path[-1] in ("revenue", "vat_account") else path
+            yield Finding(path, f"{describe(owner)}: {role} {_mapped(config, account)} is not declared in `accounts`")
 
 
 @rule("KS111", "VAT account does not match the VAT rate",

@@ -148,7 +148,7 @@ def _diag(doc: YDict, path: tuple[Any, ...], message: str, hint: str | None, *, 
 
 def _types(value: Any) -> str:
     names = value if isinstance(value, list) else [value]
-    return " or ".join(_TYPE_WORDS.get(name, name) for name in names)
+    return " or ".join(_TYPE_WORDS.get(str(name), str(name)) for name in names)
 
 
 def _type_hint(error: jsonschema.ValidationError) -> str | None:

@@ -26,7 +26,7 @@ def _walk(node: Any, where: str) -> Iterator[Diagnostic]:
     if isinstance(node, YDict):
         for key, value in node.items():
             name = f"{where}.{key}" if where else key
-            if _SECRET_WORDS.search(key) and key != "tenant_id":
+            if not key.isdigit() and _SECRET_WORDS.search(key) and key != "tenant_id":
                 yield _diag(node.key_locs[key], f"key `{name}` looks like a secret")
             elif isinstance(value, str) and _looks_secret(value):
                 yield _diag(node.value_locs[key], f"the value of `{name}` looks like a token or password")
@@ -41,11 +41,16 @@ def _walk(node: Any, where: str) -> Iterator[Diagnostic]:
 
 
 def _looks_secret(value: str) -> bool:
+    if len(value) < 20:  # shorter than any token we know; most values (names, codes) stop here
+        return False
     if _JWT.search(value) or value.lower().startswith("bearer "):
         return True
     match = _RANDOM.search(value)
+    if match is None:
+        return False
     # Long unbroken runs of mixed letters and digits are keys; names and templates have spaces.
-    return bool(match) and any(c.isdigit() for c in match.group()) and any(c.isalpha() for c in match.group())
+    run = match.group()
+    return any(c.isdigit() for c in run) and any(c.isalpha() for c in run)
 
 
 def _diag(loc: Location, message: str) -> Diagnostic:
