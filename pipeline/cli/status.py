@@ -1,8 +1,10 @@
 """`kassasync status`: per store the last posted day, failed days with the fix, missing days and drift."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -12,16 +14,17 @@ from pipeline.report.collect import collect_status
 from pipeline.report.render import FORMATS, render
 
 DATE = click.DateTime(["%Y-%m-%d"])
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def plan_option(command: click.Command) -> click.Command:
+def plan_option(command: F) -> F:
     return click.option(
         "--plan", "plan_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
         help="The plan JSON to read drift from (default: last-plan.json in the state directory, "
              "written by `kassasync plan --all --json-out`).")(command)
 
 
-def today_option(command: click.Command) -> click.Command:
+def today_option(command: F) -> F:
     return click.option("--today", type=DATE, default=None, hidden=True,
                         help="Pretend today is this date (tests, demo).")(command)
 
