@@ -54,6 +54,11 @@ def load_one(path: Path, display: str | None = None) -> Loaded:
     diags.extend(profile_diags)
     merged = deep_merge(profile, doc) if profile is not None else doc
     result.doc = merged
+    if profile is None and "extends" in doc:
+        # Without its profile the store is incomplete: report its own schema findings, not a list of
+        # "missing key" errors that are really the profile's.
+        diags.extend(d for _, d in schema_findings(doc))
+        return result
     disabled = disabled_rules(merged)
     secrets = [] if "KS119" in disabled else check_secrets(merged)
     secret_places = {d.location for d in secrets}
@@ -140,7 +145,13 @@ def load_directory(stores_dir: Path) -> tuple[list[Loaded], list[Diagnostic]]:
                                "pass the directory with --stores DIR, or run from the project root")]
     loaded = [load_one(path) for path in store_files(stores_dir)]
     cross_file_rules(loaded)
-    return loaded, []
+    return loaded, [_ignored_file(path) for path in sorted(stores_dir.glob("*.yml"))]
+
+
+def _ignored_file(path: Path) -> Diagnostic:
+    return Diagnostic(Location(display_path(path)), Severity.WARNING, "KS108",
+                      f"{path.name} is not read: store files end in .yaml",
+                      f"rename it to {path.stem}.yaml")
 
 
 def load_stores(stores_dir: Path) -> tuple[dict[str, StoreConfig], list[Diagnostic]]:

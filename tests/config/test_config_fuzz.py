@@ -17,7 +17,7 @@ from pipeline.diagnostics import Diagnostic
 EXAMPLE = (STORES / "kartbutiken-uppsala.yaml").read_text(encoding="utf-8")
 LINES = EXAMPLE.splitlines(keepends=True)
 YAML_BITS = st.sampled_from([":", " ", "\n", "- ", "[", "]", "{", "}", "&a ", "*a", "!t ", "'", '"', "#", "\t",
-                             "0123", "1910", "2026-02-30", "yes", "~", "<<: ", "? ", "|\n", "{{ x }}", "é", "\x00"])
+                             "0123", "1910", "2026-02-30", "yes", "true", "false", "1.0", "-1", "~", "<<: ", "? ", "|\n", "{{ x }}", "é", "\x00"])
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

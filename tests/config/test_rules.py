@@ -154,3 +154,16 @@ def test_readme_section_lists_every_rule_id() -> None:
     documented = set(re.findall(r"^\| (KS1\d\d) \|", (ROOT / "docs" / "readme" / "config.md").read_text(
         encoding="utf-8"), re.M))
     assert used and used == documented
+
+
+def test_a_yml_file_is_not_silently_ignored(stores: Path) -> None:
+    (stores / "ny-butik.yml").write_text("version: 1\n", encoding="utf-8")
+    diags = validate_paths([stores])
+    assert [(d.rule, d.severity.value) for d in diags] == [("KS108", "warning")]
+
+
+def test_a_broken_profile_is_reported_once_without_missing_key_noise(stores: Path) -> None:
+    edit(stores / "_profiles" / "kassa-standard.yaml", "rounding_account: 3740", "rounding_account: [3740")
+    diags = validate_paths([stores])
+    assert {d.rule for d in diags} == {"KS102"}
+    assert all(d.location.path.endswith("kassa-standard.yaml") for d in diags)
