@@ -80,7 +80,7 @@ def main() -> int:
           f"concurrency {args.concurrency}, exit code {done.returncode}")
     print(f"  wall time: {wall:.2f} s ({wall / args.stores * 1000:.1f} ms per store)")
     print(f"  requests per store: mean {sum(per_store) / len(per_store):.1f}, max {max(per_store)}, "
-          f"min {min(per_store)} (target <= 12; includes the token request)")
+          f"min {min(per_store)} (target <= 12; API requests, the token request not counted)")
     print(f"  changes planned: {changes} ({changes / args.stores:.1f} per store, drift seed)")
     if done.returncode not in (0, 2):
         print(done.stderr[-2000:], file=sys.stderr)
