@@ -1,0 +1,57 @@
+"""`kassasync sie inspect`: the summary, its JSON keys, and the exit codes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from sie_helpers import FIXTURES
+
+from pipeline.cli.main import cli
+
+KEYS = {"file", "encoding", "program", "sie_type", "company", "org_number", "vouchers", "transactions",
+        "debit_total", "unbalanced", "checksum", "diagnostics", "rejected"}
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["sie", "inspect", *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_json_has_the_documented_keys_and_exit_0() -> None:
+    code, out = _run("--json", str(FIXTURES / "pos_day.si"), str(FIXTURES / "unbalanced_day.si"))
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["format"] == 1
+    first, second = doc["files"]
+    assert KEYS <= set(first)
+    assert (first["encoding"], first["program"], first["sie_type"], first["company"]) == (
+        "cp437", "Kassasystem", "4I", "Testbutiken Öst AB")
+    assert (first["vouchers"], first["transactions"], first["debit_total"]) == (2, 7, "6120.00")
+    assert first["unbalanced"] == [] and first["checksum"] == "ok" and first["rejected"] is False
+    assert second["unbalanced"] == [{"id": ":2", "series": "", "number": "2", "line": 9, "amount": "-0.50"}]
+    (diag,) = second["diagnostics"]
+    assert (diag["line"], diag["code"], diag["severity"]) == (9, "SIE301", "warning")
+
+
+def test_a_rejected_file_exits_1_and_says_why(tmp_path: Path) -> None:
+    page = tmp_path / "day.se"
+    page.write_bytes(b"<html><body>404 Not Found</body></html>\n")
+    code, out = _run(str(FIXTURES / "pos_day.si"), str(page))
+    assert code == 1
+    assert f"{page}: REJECTED" in out and "SIE101" in out and "HTML" in out
+    code, out = _run("--json", str(tmp_path / "missing.se"))
+    assert code == 1 and json.loads(out)["files"][0]["diagnostics"][0]["code"] == "SIE100"
+
+
+def test_text_summary_lists_what_a_person_checks() -> None:
+    code, out = _run(str(FIXTURES / "unbalanced_day.si"))
+    assert code == 0
+    assert "SIE type         4I" in out
+    assert "unbalanced       :2 (line 9) off by -0.50" in out
+    assert "unbalanced_day.si:9:1: warning SIE301" in out
+
+
+def test_strict_flag_rejects_an_unbalanced_day() -> None:
+    code, out = _run("--strict", "--json", str(FIXTURES / "unbalanced_day.si"))
+    assert code == 1 and json.loads(out)["files"][0]["rejected"] is True

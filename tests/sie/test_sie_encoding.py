@@ -1,0 +1,47 @@
+"""Encoding detection (sie-format.md §8): BOM, strict UTF-8, CP437, stray Latin-1, ISO-8859-15, U+FFFD."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.sie import read_sie
+
+NAME = "Övningsbolaget på Åsen"
+HEAD = "#FLAGGA 0\n#SIETYP 4\n#FNAMN \"{}\"\n"
+
+
+@pytest.mark.parametrize(("data", "encoding"), [
+    (HEAD.format(NAME).encode("cp437"), "cp437"),
+    (HEAD.format(NAME).encode("utf-8"), "utf-8"),
+    (b"\xef\xbb\xbf" + HEAD.format(NAME).encode("utf-8"), "utf-8-bom"),
+    (HEAD.format(NAME).encode("iso-8859-15"), "iso-8859-15"),
+    (HEAD.format("Plain").encode("ascii"), "ascii"),
+])
+def test_encoding_is_detected_and_the_text_is_right(data: bytes, encoding: str) -> None:
+    doc = read_sie(data)
+    assert doc.encoding == encoding
+    assert doc.company == (NAME if encoding != "ascii" else "Plain")
+    assert not doc.diagnostics
+
+
+def test_stray_latin1_bytes_in_cp437_text_are_repaired_and_reported_on_their_line() -> None:
+    data = (HEAD.format(NAME).encode("cp437") + "#FNR \"C:\\Företag\"\n".encode("latin-1"))
+    doc = read_sie(data)
+    assert doc.encoding == "cp437+latin-1"
+    assert doc.company == NAME and doc.company_id == "C:\\Företag"
+    (note,) = doc.diagnostics
+    assert (note.rule, note.location.line, note.severity.value) == ("SIE105", 4, "info")
+
+
+def test_replacement_characters_are_a_warning_on_the_first_line_with_one() -> None:
+    data = HEAD.format("Fine").encode("utf-8") + "#KONTO 1910 \"Kassa \ufffd\"\n".encode("utf-8")
+    doc = read_sie(data)
+    (warn,) = doc.diagnostics
+    assert (warn.rule, warn.location.line, doc.rejected) == ("SIE104", 4, False)
+
+
+def test_format_label_does_not_decide_the_encoding() -> None:
+    data = ("#FLAGGA 0\n#FORMAT PC8\n#FNAMN \"" + NAME + "\"\n").encode("utf-8")
+    doc = read_sie(data)
+    assert (doc.format, doc.encoding, doc.company) == ("PC8", "utf-8", NAME)
+    other = read_sie(b"#FLAGGA 0\n#FORMAT WIN\n")
+    assert [d.rule for d in other.diagnostics] == ["SIE212"]
