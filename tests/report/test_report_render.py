@@ -102,3 +102,22 @@ def test_missing_text_caps_to_recent_days() -> None:
     old = build_status([store], [first, *recent], [], TODAY, window=3)
     assert missing_text(old.stores[0], TODAY) == "none in the last 31 days (291 days earlier; see --format json)"
     assert missing_text(build_status([store], [], [], date(2026, 1, 1)).stores[0], TODAY) == "none"
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_state_colour_pair_has_enough_contrast() -> None:
+    import re
+
+    from pipeline.report.model import DAY_STATES
+
+    css = (Path(__file__).resolve().parents[2] / "pipeline" / "templates" / "report.html.j2").read_text(encoding="utf-8")
+    for state in DAY_STATES:
+        rule = re.search(rf"\.s-{state} {{ background: #(\w{{6}}); color: #(\w{{6}}); }}", css)
+        assert rule, f"no colour rule for state {state}"
+        light, dark = sorted((_luminance(rule[1]), _luminance(rule[2])), reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, f"state {state}: contrast below WCAG AA"
