@@ -47,6 +47,15 @@ def voucher(n: int) -> dict:
     }}
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), to report server cost independent of machine load."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -146,7 +155,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(Path(tmp), port, args.tenants)
         try:
+            cpu_before = cpu_seconds(server.pid)
             elapsed, failures = asyncio.run(run(f"http://127.0.0.1:{port}", args.tenants, args.posts, args.client))
+            cpu_after = cpu_seconds(server.pid)
             total = args.tenants * args.posts
             counts = httpx2.get(f"http://127.0.0.1:{port}/_sandbox/requests").json()["requests"]
         finally:
@@ -156,6 +167,10 @@ def main() -> None:
           f"in {elapsed:.2f} s -> {total / elapsed:.0f} posts/s ({args.client} client, rate limit off, SQLite WAL)")
     print(f"  requests counted by the sandbox: {sum(counts.values())} over {len(counts)} tenants; "
           f"failures: {len(failures)}")
+    if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
+        per_post = (cpu_after - cpu_before) / total * 1000
+        print(f"  server CPU: {per_post:.2f} ms per post (tokens included) -> about {1000 / per_post:.0f} posts/s "
+              f"per core when the machine is not shared")
     for failure in failures[:5]:
         print("   ", failure)
 

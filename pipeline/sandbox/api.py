@@ -123,6 +123,9 @@ async def read_body(request: Request, wrapper: str) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         raise ApiError(codes.EMPTY_BODY)
+    content_type = request.headers.get("content-type")
+    if content_type is not None and "json" not in content_type.lower():
+        raise ApiError(codes.INVALID_CONTENT_TYPE, content_type)
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

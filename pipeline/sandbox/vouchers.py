@@ -58,8 +58,10 @@ class DroppedResponse(Response):
 
 def _facts(conn: sqlite3.Connection, caller: Caller, fy: sqlite3.Row, voucher: VoucherIn) -> YearFacts:
     tid, fy_id = caller.tenant_id, fy["id"]
-    series = conn.execute("SELECT manual FROM voucher_series WHERE tenant_id = ? AND year = ? AND code = ?",
-                          (tid, fy_id, voucher.series)).fetchone()
+    # One query for the tenant's locked period and the series (NULL manual: no such series that year).
+    head = conn.execute("SELECT t.locked_until, s.manual FROM tenants t LEFT JOIN voucher_series s "
+                        "ON s.tenant_id = t.tenant_id AND s.year = ? AND s.code = ? WHERE t.tenant_id = ?",
+                        (fy_id, voucher.series, tid)).fetchone()
     numbers = sorted({row.account for row in voucher.rows})
     marks = ",".join("?" * len(numbers))
     accounts = {r["number"]: (r["description"], bool(r["active"])) for r in conn.execute(
@@ -70,11 +72,10 @@ def _facts(conn: sqlite3.Connection, caller: Caller, fy: sqlite3.Row, voucher: V
     if wanted:
         centers = frozenset(r["code"] for r in conn.execute(
             "SELECT code FROM cost_centers WHERE tenant_id = ?", (tid,)))
-    locked = conn.execute("SELECT locked_until FROM tenants WHERE tenant_id = ?", (tid,)).fetchone()
     return YearFacts(
         from_date=date.fromisoformat(fy["from_date"]), to_date=date.fromisoformat(fy["to_date"]),
-        locked_until=date.fromisoformat(locked["locked_until"]) if locked and locked["locked_until"] else None,
-        series_manual=None if series is None else bool(series["manual"]),
+        locked_until=date.fromisoformat(head["locked_until"]) if head and head["locked_until"] else None,
+        series_manual=None if head is None or head["manual"] is None else bool(head["manual"]),
         accounts=accounts, cost_centers=centers,
     )
 

@@ -103,3 +103,35 @@ def test_admin_rejects_unknown_faults_and_bad_rates(app: Any) -> None:
 
 def test_connection_dropped_is_not_an_http_status() -> None:
     assert not issubclass(ConnectionDropped, httpx2.HTTPStatusError)
+
+
+def test_latency_and_jitter_delay_requests(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.sandbox import api
+
+    delays: list[float] = []
+    real_sleep = api.asyncio.sleep
+
+    async def record(seconds: float) -> None:
+        delays.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(api.asyncio, "sleep", record)
+    app = make_app(latency_ms=200, jitter_ms=100, fault_seed=7)
+
+    async def scenario(client: Any) -> Any:
+        headers = await token(client)
+        for _ in range(5):
+            await client.get("/3/companyinformation", headers=headers)
+
+    run(app, scenario)
+    assert len(delays) == 6  # the token request and five API calls
+    assert all(0.2 <= d <= 0.3 for d in delays) and len(set(delays)) > 1
+
+
+def test_json_body_with_wrong_content_type(app: Any) -> None:
+    async def scenario(client: Any) -> Any:
+        return await client.post("/3/vouchers", headers={**await token(client), "Content-Type": "text/plain"},
+                                 content=b'{"Voucher": {}}')
+
+    response = run(app, scenario)
+    assert response.status_code == 400 and response.json()["ErrorInformation"]["code"] == 1000031
