@@ -57,17 +57,19 @@ def load_one(path: Path, display: str | None = None) -> Loaded:
     if profile is None and "extends" in doc:
         # Without its profile the store is incomplete: report its own schema findings, not a list of
         # "missing key" errors that are really the profile's.
-        diags.extend(d for _, d in schema_findings(doc))
+        diags.extend(f.diagnostic for f in schema_findings(doc))
         return result
     disabled = disabled_rules(merged)
     secrets = [] if "KS119" in disabled else check_secrets(merged)
     secret_places = {d.location for d in secrets}
     diags.extend(secrets)
-    findings = [f for f in schema_findings(merged) if f[1].location not in secret_places]
-    diags.extend(d for _, d in findings)
+    findings = [f for f in schema_findings(merged) if f.diagnostic.location not in secret_places]
+    diags.extend(f.diagnostic for f in findings)
     diags.extend(check_complete(merged))
     # Rules still run on what is left once the bad values are left out: one pass finds every mistake.
-    usable = pruned(merged, [p for p, _ in findings] + [(key,) for key in _secret_keys(merged, secrets)])
+    usable = pruned(merged, [f.path for f in findings if not f.key_only]
+                    + [(key,) for key in _secret_keys(merged, secrets)],
+                    exact=[f.path for f in findings if f.key_only])
     config = _build_tolerant(usable, path, diags)
     if config is None:
         return result

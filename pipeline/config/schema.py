@@ -5,7 +5,7 @@ import difflib
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import fastjsonschema
 import jsonschema
@@ -20,7 +20,12 @@ RULE = "KS105"
 COMPLETE_STORE_KEYS = ("store", "name", "org_number", "start_date", "fortnox", "article_groups",
                        "payment_methods", "accounts")
 
-Finding = tuple[tuple[Any, ...], Diagnostic]  # (path of the bad value, diagnostic)
+class Finding(NamedTuple):
+    """A schema violation: where the bad value is, the diagnostic, and whether only that key is bad."""
+
+    path: tuple[Any, ...]
+    diagnostic: Diagnostic
+    key_only: bool = False  # an unknown or malformed key: leaving out the key leaves the rest usable
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
                "object": "a mapping (key: value lines)", "array": "a list", "null": "empty"}
 
@@ -44,7 +49,7 @@ def _validator() -> jsonschema.Draft7Validator:
 
 def check_schema(doc: YDict) -> list[Diagnostic]:
     """Every schema violation in a loaded (and possibly merged) document, located in its own file."""
-    return [diag for _, diag in schema_findings(doc)]
+    return [finding.diagnostic for finding in schema_findings(doc)]
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +87,7 @@ def check_complete(doc: YDict) -> list[Diagnostic]:
     if isinstance(fortnox, dict) and "voucher_series" not in fortnox:
         found.append(_diag(doc, ("fortnox",), "missing key `voucher_series` in fortnox",
                            "add `voucher_series: F` (the series must exist in Fortnox with Manuell kontering)"))
-    return [diag for _, diag in found]
+    return [finding.diagnostic for finding in found]
 
 
 def _convert(doc: YDict, error: jsonschema.ValidationError) -> list[Finding]:
@@ -143,7 +148,7 @@ def _any_of(doc: YDict, path: tuple[Any, ...], error: jsonschema.ValidationError
 
 
 def _diag(doc: YDict, path: tuple[Any, ...], message: str, hint: str | None, *, key: bool = False) -> Finding:
-    return path, Diagnostic(locate(doc, path, key=key), Severity.ERROR, RULE, message, hint)
+    return Finding(path, Diagnostic(locate(doc, path, key=key), Severity.ERROR, RULE, message, hint), key)
 
 
 def _types(value: Any) -> str:

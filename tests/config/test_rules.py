@@ -167,3 +167,11 @@ def test_a_broken_profile_is_reported_once_without_missing_key_noise(stores: Pat
     diags = validate_paths([stores])
     assert {d.rule for d in diags} == {"KS102"}
     assert all(d.location.path.endswith("kassa-standard.yaml") for d in diags)
+
+
+def test_an_unknown_key_in_a_row_does_not_hide_the_rows_other_mistakes(stores: Path) -> None:
+    path = edit(stores / SJO, "OL: {revenue: 3340, vat_account: 2610, vat_rate: 25}",
+                "OL: {revenue: 3340, vat_account: 2620, vat_rate: 25, moms: 25}")
+    diags = validate_paths([path])
+    assert sorted(d.rule for d in diags) == ["KS105", "KS111"]
+    assert {d.location.line for d in diags} == {line_of(path, "OL:")}
