@@ -211,9 +211,9 @@ def _balance(p: Parser, f: list[Field], raw: str, line: int) -> None:
     # Fast path for the two shapes that fill type 1-3 files: "#IB 0 1910 123.45" and
     # "#PSALDO 0 201701 3010 {} -123.00". Anything unusual goes the careful way below.
     if n == 4 and label in ("#IB", "#UB", "#RES"):
-        year, account, amount_text, period, objects = _YEARS.get(f[1]), f[2], f[3], None, ()  # type: ignore[call-overload]
+        year, account, amount_text, period, objects = _YEARS.get(f[1]), f[2], f[3], None, ()  # type: ignore[call-overload,arg-type]
     elif n == 6 and f[4] == () and label in ("#PSALDO", "#PBUDGET"):
-        year, account, amount_text, period, objects = _YEARS.get(f[1]), f[3], f[5], f[2], ()  # type: ignore[call-overload]
+        year, account, amount_text, period, objects = _YEARS.get(f[1]), f[3], f[5], f[2], ()  # type: ignore[call-overload,arg-type]
         if period.__class__ is not str or len(period) != 6 or not period.isdigit() or not "01" <= period[4:] <= "12":  # type: ignore[union-attr,index]
             year = None
     else:

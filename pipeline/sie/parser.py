@@ -8,6 +8,7 @@ from __future__ import annotations
 import zlib
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pipeline.sie import codes
 from pipeline.sie.document import Limits, SieDocument, SieUnknownItem
@@ -99,6 +100,7 @@ class Parser(VoucherRules):
         lineno = self.lineno
         watch = self.crc is not None or self.ksumma_closed  # checksum bookkeeping needed per item
         seen = self.seen_label
+        fields: list[Any]  # list[Field] really; str.split() gives list[str] and lists are invariant
         for raw in lines:
             lineno += 1
             s = raw.strip()
@@ -110,7 +112,7 @@ class Parser(VoucherRules):
                     parts = s.split('"')
                     n = len(parts)
                     if n & 1 and "\\" not in s:
-                        fields = parts[0].split()  # type: ignore[assignment]
+                        fields = parts[0].split()
                         for k in range(1, n, 2):
                             fields.append(parts[k])
                             if parts[k + 1]:
@@ -122,21 +124,21 @@ class Parser(VoucherRules):
                             if flags:
                                 self._token_flags(flags, raw, lineno)
                         elif n == 3 and "{}" in fields:
-                            fields[fields.index("{}")] = ()
+                            fields[fields.index("{}")] = ()  # type: ignore[call-overload]
                     else:
                         fields, flags = tokenize(s)
                         if flags:
                             self._token_flags(flags, raw, lineno)
                 elif "{" in s or "}" in s:
-                    fields = s.split()  # type: ignore[assignment]
+                    fields = s.split()
                     if s.count("{") == 1 and s.count("}") == 1 and "{}" in fields:
-                        fields[fields.index("{}")] = ()
+                        fields[fields.index("{}")] = ()  # type: ignore[call-overload]
                     else:
                         fields, flags = tokenize(s)
                         if flags:
                             self._token_flags(flags, raw, lineno)
                 else:  # a plain line: label and bare words
-                    fields = s.split()  # type: ignore[assignment]
+                    fields = s.split()
                 label = fields[0]
                 if not seen:
                     seen = self.seen_label = True
@@ -144,12 +146,12 @@ class Parser(VoucherRules):
                     self._checksum_item(label, fields, lineno)  # type: ignore[arg-type]
                 handler = handlers.get(label)  # type: ignore[arg-type]
                 if handler is not None:
-                    handler(self, fields, raw, lineno)
+                    handler(self, fields, raw, lineno)  # type: ignore[arg-type]
                 elif label == "#KSUMMA":
-                    self._ksumma(fields, raw, lineno)
+                    self._ksumma(fields, raw, lineno)  # type: ignore[arg-type]
                     watch = self.crc is not None or self.ksumma_closed
                 else:
-                    self._unknown(fields, raw, lineno)
+                    self._unknown(fields, raw, lineno)  # type: ignore[arg-type]
             elif s == "{":
                 self._open(lineno)
             elif s == "}":

@@ -122,7 +122,7 @@ class VoucherRules:
                     amount = None
                 day = None
                 if n > 4 and f[4] != "":
-                    day = _DATES.get(f[4]) or parse_date(f[4])  # type: ignore[call-overload]
+                    day = _DATES.get(f[4]) or parse_date(f[4])  # type: ignore[call-overload,arg-type]
                     if day is None:
                         amount = None
                 rows = self.voucher.rows  # type: ignore[union-attr]
