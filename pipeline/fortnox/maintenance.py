@@ -14,7 +14,7 @@ import httpx2
 
 from pipeline.errors import UserError
 from pipeline.fortnox import errors as fe
-from pipeline.fortnox.auth import RefreshTokenAuth
+from pipeline.fortnox.auth import ClientCredentialsAuth, RefreshTokenAuth
 from pipeline.fortnox.factory import TIMEOUT, client_endpoint
 from pipeline.fortnox.throttle import RetryPolicy
 from pipeline.fortnox.tokenstore import REFRESH, TokenStore
@@ -61,7 +61,10 @@ async def _refresh_one(settings: Settings, tokens: TokenStore, http: httpx2.Asyn
         if creds is None:
             return Outcome(name, "failed", f"no saved credentials: run `kassasync connect --store {name}`")
         if creds.kind != REFRESH:
-            return Outcome(name, "service-account", "client credentials; nothing to refresh")
+            # Nothing to rotate, but asking for a token proves the consent is still there.
+            tenant = str(creds.tenant_id)
+            await ClientCredentialsAuth(client_endpoint(settings, name, policy), tenant).access_token(http)
+            return Outcome(name, "service-account", "client credentials work; nothing to refresh")
         auth = RefreshTokenAuth(client_endpoint(settings, name, policy), tokens, name)
         rotated = await auth.rotate_if_older(http, max_age)
         age_days = (time.time() - (tokens.load(name) or creds).refreshed_at) / 86400

@@ -8,7 +8,13 @@ import pytest
 
 from pipeline.fortnox import codes
 from pipeline.fortnox import errors as fe
-from pipeline.fortnox.errormap import RequestContext, parse_error_body, to_error, token_error
+from pipeline.fortnox.errormap import (
+    OTHER_REFERENCE_CODES,
+    RequestContext,
+    parse_error_body,
+    to_error,
+    token_error,
+)
 from pipeline.fortnox.models import FinancialYear
 
 YEAR = FinancialYear(3, date(2026, 1, 1), date(2026, 12, 31))
@@ -47,6 +53,21 @@ def test_each_code_becomes_its_typed_error(code: int, casing: str) -> None:
     assert known.message in error.message and "centrum" in error.message
     assert error.hint and len(error.hint) > 20
     assert error.permanent is (EXPECTED[code] not in (fe.ServerError,))
+
+
+@pytest.mark.parametrize("code", sorted(OTHER_REFERENCE_CODES))
+def test_reference_codes_the_sandbox_never_sends_are_typed_too(code: int) -> None:
+    cls = OTHER_REFERENCE_CODES[code][0]
+    body = json.dumps({"ErrorInformation": {"Error": 1, "Message": "Något", "Code": code}})
+    error = to_error(400, parse_error_body(body), CTX)
+    assert type(error) is cls and error.code == code and error.hint and "{" not in error.hint
+
+
+def test_unknown_codes_fall_back_on_the_status() -> None:
+    body = json.dumps({"ErrorInformation": {"error": 1, "message": "Okänt fel", "code": 9999999}})
+    assert isinstance(to_error(404, parse_error_body(body), CTX), fe.NotFound)
+    assert isinstance(to_error(503, parse_error_body(body), CTX), fe.ServerError)
+    assert type(to_error(400, parse_error_body(body), CTX)) is fe.ValidationError
 
 
 @pytest.mark.parametrize(("code", "words"), [
