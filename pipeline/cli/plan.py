@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -18,10 +19,11 @@ from pipeline.plan.run import DEFAULT_CONCURRENCY, ClientOpener, PlannedStore, p
 from pipeline.settings import Settings
 
 EXIT_OK, EXIT_BLOCKED, EXIT_CHANGES = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def store_options(command: click.Command) -> click.Command:
-    """--store (repeatable), --all and the hidden --today, shared by plan, apply and doctor."""
+def store_options(command: F) -> F:
+    """--store (repeatable), --all, --concurrency and the hidden --today, shared by plan, apply and doctor."""
     for option in reversed([
         click.option("--store", "store_ids", multiple=True, metavar="ID", help="A store id (repeatable)."),
         click.option("--all", "all_stores", is_flag=True, help="Every store file in --stores."),
