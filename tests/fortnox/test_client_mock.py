@@ -181,3 +181,14 @@ def test_no_client_credentials_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError) as info:
         asyncio.run(go())
     assert "FORTNOX_CLIENT_SECRET" in (info.value.hint or "")
+
+
+def test_store_file_and_consent_must_name_the_same_tenant(tmp_path: Path) -> None:
+    from pipeline.fortnox.tokenstore import REFRESH, Credentials, TokenStore
+
+    settings = make_settings(tmp_path)
+    TokenStore.in_state_dir(settings.state_dir, settings.secret_key).save(
+        Credentials(store="test-store", kind=REFRESH, tenant_id="1000002", refresh_token="r" * 36))
+    with pytest.raises(UserError) as info:
+        run(tmp_path, Fake(lambda r: httpx2.Response(200)), lambda c: c.cost_centers(), tenant="1000001")
+    assert "1000002" in info.value.message and "connect" in (info.value.hint or "")
