@@ -1,6 +1,7 @@
 """Loading store files end to end: YAML -> profile merge -> schema -> StoreConfig -> rules, and cross-file rules."""
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pipeline.diagnostics import Diagnostic, Location, Severity
 from pipeline.errors import UserError
 
 STORE_GLOB = "*.yaml"
+log = logging.getLogger("kassasync.config")
 
 
 @dataclass
@@ -70,10 +72,18 @@ def load_one(path: Path, display: str | None = None) -> Loaded:
     usable = pruned(merged, [f.path for f in findings if not f.key_only]
                     + [(key,) for key in _secret_keys(merged, secrets)],
                     exact=[f.path for f in findings if f.key_only])
-    config = _build_tolerant(usable, path, diags)
-    if config is None:
+    had_errors = any(d.is_error for d in diags)
+    try:
+        config = _build_tolerant(usable, path, diags)
+        if config is None:
+            return result
+        diags.extend(run_rules(config, usable))
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        if not had_errors:
+            raise  # a clean file must never trip the rules: that is a bug to see, not to hide
+        # What is left of a badly broken file can still surprise the rules; the errors above come first.
+        log.debug("rules skipped for %s after earlier errors", display, exc_info=True)
         return result
-    diags.extend(run_rules(config, usable))
     if not any(d.is_error for d in diags):
         result.config = config
     return result

@@ -103,7 +103,7 @@ def _convert(doc: YDict, error: jsonschema.ValidationError) -> list[Finding]:
         return [_diag(doc, path, f"{describe(path)}: missing `{name}`", _prop_hint(error.schema, name))
                 for name in error.validator_value if name not in error.instance]
     if kind == "anyOf":
-        return [_any_of(doc, path, error)]
+        return _any_of(doc, path, error)
     if kind == "type":
         return [_diag(doc, path, f"{describe(path)} must be {_types(error.validator_value)}, "
                                  f"not {_shown(error.instance)}", _type_hint(error))]
@@ -130,21 +130,20 @@ def _unknown_keys(doc: YDict, path: tuple[Any, ...], error: jsonschema.Validatio
     return found
 
 
-def _any_of(doc: YDict, path: tuple[Any, ...], error: jsonschema.ValidationError) -> Finding:
+def _any_of(doc: YDict, path: tuple[Any, ...], error: jsonschema.ValidationError) -> list[Finding]:
     defs = store_schema()["definitions"]
     schema = error.schema
     if schema == defs["account"] or (schema.get("anyOf", [{}])[0].get("$ref", "").endswith("/account")):
-        return _diag(doc, path, f"{describe(path)}: {_shown(error.instance)} is not a four-digit account number",
-                     "write the account number, e.g. 1910 (four digits, no spaces)")
+        return [_diag(doc, path, f"{describe(path)}: {_shown(error.instance)} is not a four-digit account number",
+                      "write the account number, e.g. 1910 (four digits, no spaces)")]
     if isinstance(error.instance, dict | list):
-        # An article group: one row or a list of rows; report the first reason in the branch that fits.
+        # An article group: one row or a list of rows; report every reason in the branch that fits the shape.
         branch = 0 if isinstance(error.instance, dict) else 1
         inner = [e for e in error.context or [] if e.relative_schema_path and e.relative_schema_path[0] == branch]
         if inner:
-            best = min(inner, key=lambda e: len(e.absolute_path))
-            return _convert(doc, best)[0]
-    return _diag(doc, path, f"{describe(path)}: {_shown(error.instance)} is not allowed here",
-                 _description(schema) or "write one row as {revenue: 3010, vat_account: 2610, vat_rate: 25}")
+            return [finding for e in inner for finding in _convert(doc, e)]
+    return [_diag(doc, path, f"{describe(path)}: {_shown(error.instance)} is not allowed here",
+                  _description(schema) or "write one row as {revenue: 3010, vat_account: 2610, vat_rate: 25}")]
 
 
 def _diag(doc: YDict, path: tuple[Any, ...], message: str, hint: str | None, *, key: bool = False) -> Finding:

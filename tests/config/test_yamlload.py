@@ -126,3 +126,9 @@ def test_ten_megabyte_file_is_refused_without_parsing(tmp_path: Path) -> None:
 def test_unreadable_path(tmp_path: Path) -> None:
     doc, diags = load_yaml_file(tmp_path / "missing.yaml")
     assert doc is None and rules(diags) == ["KS101"]
+
+
+def test_a_key_that_is_not_text() -> None:
+    doc, diags = load("? [a, b]\n: 1\nok: 2\n")
+    assert rules(diags) == ["KS104"] and diags[0].location.line == 1
+    assert doc == {"ok": 2}
