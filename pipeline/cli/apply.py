@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,18 +14,41 @@ from pipeline.cli.plan import plan_configs, plan_selected, store_options, today_
 from pipeline.errors import UserError
 from pipeline.plan import safety
 from pipeline.plan.apply_run import apply_many
+from pipeline.plan.compare import plan_differences
 from pipeline.plan.execute import ApplyResult
 from pipeline.plan.model import Plan
 from pipeline.plan.render import render_text
 from pipeline.plan.run import PlannedStore, as_plan
 
 
-def _check_checksum(plan: Plan, checksum: str | None) -> None:
-    if checksum and checksum.strip().lower().removeprefix("sha256:") != plan.checksum:
-        raise UserError(
-            f"{safety.KS432_CHECKSUM} Fortnox or the store files changed since the plan was reviewed: "
-            f"the reviewed checksum is {checksum}, the plan now is {plan.checksum}. Nothing was changed.",
-            "Run `kassasync plan` again, review what it shows, and apply with its new checksum.")
+def _check_checksum(plan: Plan, checksum: str | None, reviewed: dict[str, Any] | None) -> None:
+    if reviewed is not None and not checksum:
+        checksum = str(reviewed.get("checksum") or "")
+    if not checksum or checksum.strip().lower().removeprefix("sha256:") == plan.checksum:
+        return
+    what = ""
+    if reviewed is not None:
+        lines = plan_differences(reviewed, plan.to_json()) or [
+            "the plan reads the same, but the Fortnox state it was made from changed (run plan to review it)"]
+        what = "\n" + "\n".join(f"  {line}" for line in lines)
+    raise UserError(
+        f"{safety.KS432_CHECKSUM} Fortnox or the store files changed since the plan was reviewed: "
+        f"the reviewed checksum is {checksum}, the plan now is {plan.checksum}. Nothing was changed.{what}",
+        "Run `kassasync plan` again, review what it shows, and apply with its new checksum.")
+
+
+def _reviewed(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot read the reviewed plan {path}: {exc}",
+                        "pass the JSON `kassasync plan --json-out FILE` wrote") from exc
+    if not isinstance(doc, dict) or doc.get("format") != 1:
+        raise UserError(f"{path} is not a kassasync plan (JSON with \"format\": 1)",
+                        "pass the JSON `kassasync plan --json-out FILE` wrote")
+    return doc
 
 
 def _check_safety(planned: list[PlannedStore], force: bool) -> None:
@@ -64,10 +90,13 @@ async def _apply(todo: list[PlannedStore], concurrency: int) -> list[ApplyResult
 @store_options
 @click.option("--checksum", metavar="SHA", default=None,
               help="The checksum of the reviewed plan; apply refuses if the plan now differs.")
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The reviewed plan's JSON (from --json-out): its checksum is used, and on a mismatch apply "
+                   "says what differs.")
 @click.option("--force", is_flag=True, help="Allow critical changes and changes past the threshold.")
 @click.option("--yes", is_flag=True, help="Do not ask before changing Fortnox (CI, after review).")
 def apply_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int, today: object,
-                  checksum: str | None, force: bool, yes: bool) -> None:
+                  checksum: str | None, plan_file: Path | None, force: bool, yes: bool) -> None:
     """Make the changes `plan` shows in each store's Fortnox (after a fresh plan and the safety checks).
 
     Refuses when --checksum differs from the fresh plan, when a store's plan creates or activates more than
@@ -76,10 +105,11 @@ def apply_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int
     blocked or failed.
     """
     day = today_from(today)
+    reviewed = _reviewed(plan_file)
     planned = plan_selected(store_ids, all_stores, day, concurrency)
     plan = as_plan(planned)
     click.echo(render_text(plan, all_stores), nl=False)
-    _check_checksum(plan, checksum)
+    _check_checksum(plan, checksum, reviewed)
     blocked = [p for p in planned if p.plan.blockers]
     todo = [p for p in planned if p.plan.changes and not p.plan.blockers]
     _check_safety(todo, force)

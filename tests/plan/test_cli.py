@@ -148,3 +148,27 @@ def test_doctor_skips_what_needs_a_connection(tmp_path: Path, fleet: dict[str, F
     steps = json.loads(result.output)["stores"][0]["steps"]
     assert steps[0]["rule"] == "KS450" and steps[0]["status"] == "fail"
     assert [s["status"] for s in steps[1:6]] == ["skip"] * 5
+
+
+def test_apply_with_the_reviewed_plan_file_says_what_changed(tmp_path: Path,
+                                                            fleet: dict[str, FakeFortnox]) -> None:
+    drift(fleet["centrum"])
+    reviewed = tmp_path / "plan.json"
+    run(tmp_path, "plan", "--store", "centrum", "--json-out", str(reviewed))
+    fleet["centrum"].charts[1][1910] = replace(fleet["centrum"].charts[1][1910], active=False)
+    result = run(tmp_path, "apply", "--store", "centrum", "--plan", str(reviewed), "--yes")
+    assert result.exit_code == 1
+    message = str(result.exception)
+    assert "KS432" in message and "store centrum: new change KS411 activate account 1910" in message
+    fleet["centrum"].charts[1][1910] = replace(fleet["centrum"].charts[1][1910], active=True)
+    result = run(tmp_path, "apply", "--store", "centrum", "--plan", str(reviewed), "--yes")
+    assert result.exit_code == 0, result.output
+
+
+def test_plan_differences_when_only_the_live_state_moved() -> None:
+    from pipeline.plan.compare import plan_differences
+
+    doc = {"format": 1, "stores": [{"store": "a", "changes": [{"rule": "KS410", "summary": "x"}]}]}
+    assert plan_differences(doc, doc) == []
+    gone = {"format": 1, "stores": [{"store": "a", "changes": []}, {"store": "b"}]}
+    assert plan_differences(doc, gone) == ["store a: change gone: KS410 x", "store b: not in the reviewed plan"]
