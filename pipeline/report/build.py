@@ -9,11 +9,13 @@ Decisions (documented in docs/readme/report.md):
 - A quarantined file whose name holds a date (`Z412_20261123.se`, `2026-11-23.si`) makes that day "failed"
   with the quarantine note as the reason; a quarantined file without a date in its name is listed apart.
 - `planned` vouchers (read, not posted yet) and `pending` ones (outcome being checked) both show as waiting.
+- A file still in the inbox (not read by a sync yet) whose name holds a date makes that day waiting, not
+  missing: the file did arrive. The ledger's view of a day wins over the file's name.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from pipeline.report.model import (
@@ -75,6 +77,11 @@ def cell_from_ledger(day: DayStatus) -> DayCell:
                    permanent=day.error_permanent, fortnox=day.fortnox)
 
 
+def unread_cell(store: str, day: date, name: str) -> DayCell:
+    return DayCell(day=day, state=PENDING, message=f"day file {name} is in the inbox, not read yet",
+                   fix=f"the next sync reads it; `kassasync sync --store {store}` reads it now")
+
+
 def missing_cell(store: str, day: date) -> DayCell:
     return DayCell(day=day, state=MISSING, message=f"no day file arrived for {day.isoformat()}",
                    fix=(f"check that the POS closed the day (Z-report) and wrote its SIE file, and that the file "
@@ -96,8 +103,12 @@ def quarantine_fix(store: str, path: str) -> str:
 
 def build_status(stores: Sequence[StoreInfo], days: Sequence[DayStatus], files: Sequence[FileRecord],
                  today: date, *, window: int = DEFAULT_WINDOW, plan: PlanRecord | None = None,
-                 generated_at: datetime | None = None) -> StatusModel:
-    """The whole status: one StoreStatus per store (in the order given), the grid's window ending today."""
+                 generated_at: datetime | None = None,
+                 inbox: Mapping[str, Sequence[str]] | None = None) -> StatusModel:
+    """The whole status: one StoreStatus per store (in the order given), the grid's window ending today.
+
+    `inbox` maps a store id to the names of the day files waiting in its inbox folder.
+    """
     by_store: dict[str, list[DayStatus]] = {}
     for day in days:
         by_store.setdefault(day.store, []).append(day)
@@ -107,13 +118,14 @@ def build_status(stores: Sequence[StoreInfo], days: Sequence[DayStatus], files: 
     shown = window_days(today, window)
     result = tuple(
         store_status(info, by_store.get(info.store, []), files_by_store.get(info.store, []), today, shown,
-                     plan)
+                     plan, (inbox or {}).get(info.store, ()))
         for info in stores)
     return StatusModel(today=today, window=shown, stores=result, plan=plan, generated_at=generated_at)
 
 
 def store_status(info: StoreInfo, days: Sequence[DayStatus], files: Sequence[FileRecord], today: date,
-                 shown: Sequence[date], plan: PlanRecord | None = None) -> StoreStatus:
+                 shown: Sequence[date], plan: PlanRecord | None = None,
+                 inbox_names: Sequence[str] = ()) -> StoreStatus:
     """One store: its cells in the window, and every failed, waiting and missing day of its history."""
     cells = {d.business_date: cell_from_ledger(d) for d in days}
     undated: list[UndatedFile] = []
@@ -125,6 +137,10 @@ def store_status(info: StoreInfo, days: Sequence[DayStatus], files: Sequence[Fil
             undated.append(UndatedFile(record.name, record.path, record.note))
         elif day not in cells:
             cells[day] = cell_from_quarantine(info.store, day, record)
+    for name in inbox_names:
+        day = date_in_name(name)
+        if day is not None and day not in cells:
+            cells[day] = unread_cell(info.store, day, name)
     first_file_day = min(cells) if cells else None
     start = info.start_date or first_file_day
     yesterday = today - timedelta(days=1)
@@ -149,6 +165,7 @@ def store_status(info: StoreInfo, days: Sequence[DayStatus], files: Sequence[Fil
         undated=tuple(undated),
         drift=plan.stores.get(info.store) if plan else None,
         posted_days=len(posted),
+        inbox_files=len(inbox_names),
     )
 
 

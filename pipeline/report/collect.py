@@ -18,6 +18,7 @@ from pipeline.errors import UserError
 from pipeline.report.build import DEFAULT_WINDOW, build_status
 from pipeline.report.model import StatusModel, StoreInfo
 from pipeline.report.plan_record import load_plan
+from pipeline.runner.inbox import Inbox
 from pipeline.runner.ledger import DayStatus, Ledger, day_state, vouchers
 from pipeline.settings import Settings
 
@@ -92,4 +93,7 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
     finally:
         ledger.close()
     plan = load_plan(settings.state_dir, plan_path)
-    return build_status(infos, days, files, today, window=window, plan=plan, generated_at=generated_at)
+    inbox = Inbox(settings.inbox_dir)
+    waiting = {info.store: [p.name for p in inbox.day_files(info.store)] for info in infos}
+    return build_status(infos, days, files, today, window=window, plan=plan, generated_at=generated_at,
+                        inbox=waiting)

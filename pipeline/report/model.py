@@ -169,6 +169,7 @@ class StoreStatus:
     undated: tuple[UndatedFile, ...] = ()
     drift: StoreDrift | None = None
     posted_days: int = 0
+    inbox_files: int = 0  # day files waiting in the inbox folder (not read by a sync yet, or not all posted)
 
     @property
     def store(self) -> str:

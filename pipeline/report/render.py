@@ -122,7 +122,7 @@ def _store_json(s: StoreStatus) -> dict[str, object]:
         "store": s.store, "name": s.info.name, "configured": s.info.configured,
         "start_date": iso(s.info.start_date), "last_posted_day": iso(s.last_posted_day),
         "first_file_day": iso(s.first_file_day), "posted_days": s.posted_days,
-        "needs_attention": s.needs_attention,
+        "needs_attention": s.needs_attention, "inbox_files": s.inbox_files,
         "failed": [c.to_json() for c in s.failed],
         "pending": [c.to_json() for c in s.pending],
         "missing": [r.to_json() for r in s.missing], "missing_days": s.missing_days,

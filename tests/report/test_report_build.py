@@ -32,8 +32,9 @@ def states(status, first: int, last: int) -> list[str]:  # type: ignore[no-untyp
     return [by_day[date(2026, 11, n)] for n in range(first, last + 1)]
 
 
-def shop(days: list[DayStatus], files: list[FileRecord] | None = None, info: StoreInfo = SHOP):  # type: ignore[no-untyped-def]
-    return store_status(info, days, files or [], TODAY, window_days(TODAY, 28))
+def shop(days: list[DayStatus], files: list[FileRecord] | None = None, info: StoreInfo = SHOP,  # type: ignore[no-untyped-def]
+         inbox_names: tuple[str, ...] | list[str] = ()):
+    return store_status(info, days, files or [], TODAY, window_days(TODAY, 28), inbox_names=inbox_names)
 
 
 def test_posted_failed_missing_and_not_yet_due() -> None:
@@ -119,3 +120,11 @@ def test_totals_count_every_store() -> None:
     assert model.totals() == {"stores": 1, "attention": 1, "failed_days": 1, "missing_days": 0,
                               "pending_days": 1, "drifting_stores": 0}
     assert [c.state for c in model.stores[0].cells] == ["failed", "pending", "not_yet_due"]
+
+
+def test_a_file_in_the_inbox_is_waiting_not_missing() -> None:
+    status = shop([day(20), day(21, "failed")], info=SHOP, inbox_names=["Z9_20261121.se", "Z10_20261123.SE", "notes.se"])
+    assert states(status, 21, 24) == ["failed", "missing", "pending", "missing"]
+    unread = status.pending[0]
+    assert "Z10_20261123.SE is in the inbox, not read yet" in (unread.message or "")
+    assert "kassasync sync --store shop" in (unread.fix or "") and status.inbox_files == 3
