@@ -1,6 +1,7 @@
 """Arbitrary text into the loader and `validate`: only diagnostics come out, never an exception."""
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -55,14 +56,33 @@ def test_loader_takes_any_bytes(data: bytes) -> None:
     _only_diagnostics(diags)
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 @SETTINGS
 @given(st.one_of(st.text(max_size=300), mutated_store()))
 def test_validate_takes_any_text(text: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        stores = Path(tmp)
-        path = stores / "kartbutiken-uppsala.yaml"
-        path.write_text(text, encoding="utf-8", errors="surrogatepass")
-        _only_diagnostics(validate_paths([path]))
+    # validate never crashes on a broken file; here we also want to see when the rules tripped over one.
+    records = _Records()
+    logger = logging.getLogger("kassasync.config")
+    logger.addHandler(records)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "kartbutiken-uppsala.yaml"
+            path.write_text(text, encoding="utf-8", errors="surrogatepass")
+            _only_diagnostics(validate_paths([path]))
+    finally:
+        logger.removeHandler(records)
+        logger.setLevel(level)
+    assert not [m for m in records.messages if "rules skipped" in m]
 
 
 @SETTINGS
