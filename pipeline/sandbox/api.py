@@ -141,6 +141,20 @@ def check_fields(body: dict[str, Any], allowed: frozenset[str]) -> None:
             raise ApiError(codes.UNKNOWN_FIELD, name)
 
 
+def text_field(body: dict[str, Any], name: str, max_len: int, required: bool = False) -> str | None:
+    """A string field of a request body, checked for presence and length (Fortnox's codes)."""
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise ApiError(codes.INVALID_PARAMETER, f"{name} krävs")
+        return None
+    if not isinstance(value, str):
+        raise ApiError(codes.INVALID_PARAMETER, name)
+    if len(value) > max_len:
+        raise ApiError(codes.TEXT_TOO_LONG, f"{name} får vara högst {max_len} tecken")
+    return value
+
+
 def _int_param(request: Request, name: str, default: int) -> int:
     value = request.query_params.get(name)
     if value is None or value == "":

@@ -9,8 +9,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pipeline.fortnox import codes
-from pipeline.sandbox.api import ApiError, Caller, check_fields, endpoint, financial_year, paged, read_body
-from pipeline.sandbox.resources import _text
+from pipeline.sandbox.api import (
+    ApiError,
+    Caller,
+    check_fields,
+    endpoint,
+    financial_year,
+    paged,
+    read_body,
+    text_field,
+)
 from pipeline.sandbox.responses import json_response
 
 ACCOUNT_FIELDS = frozenset({
@@ -80,7 +88,7 @@ async def create_account(request: Request, caller: Caller) -> Response:
     body = await read_body(request, "Account")
     check_fields(body, ACCOUNT_FIELDS)
     number = _account_number(body.get("Number"))
-    description = _text(body, "Description", 200, required=True)
+    description = text_field(body, "Description", 200, required=True)
     with caller.db.write() as conn:
         if conn.execute("SELECT 1 FROM accounts WHERE tenant_id = ? AND year = ? AND number = ?",
                         (caller.tenant_id, fy["id"], number)).fetchone():
@@ -104,7 +112,7 @@ async def update_account(request: Request, caller: Caller) -> Response:
         raise ApiError(codes.INVALID_PARAMETER, "Number kan inte ändras")
     changes: dict[str, Any] = {}
     if "Description" in body:
-        changes["description"] = _text(body, "Description", 200, required=True)
+        changes["description"] = text_field(body, "Description", 200, required=True)
     if "Active" in body:
         if not isinstance(body["Active"], bool):
             raise ApiError(codes.INVALID_PARAMETER, "Active")
@@ -166,8 +174,8 @@ async def create_series(request: Request, caller: Caller) -> Response:
     fy = financial_year(caller, request)
     body = await read_body(request, "VoucherSeries")
     check_fields(body, SERIES_FIELDS)
-    code = str(_text(body, "Code", 10, required=True))
-    description = _text(body, "Description", 200) or code
+    code = str(text_field(body, "Code", 10, required=True))
+    description = text_field(body, "Description", 200) or code
     with caller.db.write() as conn:
         if conn.execute("SELECT 1 FROM voucher_series WHERE tenant_id = ? AND year = ? AND code = ?",
                         (caller.tenant_id, fy["id"], code)).fetchone():
@@ -195,7 +203,7 @@ async def update_series(request: Request, caller: Caller) -> Response:
                          (int(body["Manual"]), caller.tenant_id, fy["id"], code))
         if "Description" in body:
             conn.execute("UPDATE voucher_series SET description = ? WHERE tenant_id = ? AND year = ? AND code = ?",
-                         (_text(body, "Description", 200) or code, caller.tenant_id, fy["id"], code))
+                         (text_field(body, "Description", 200) or code, caller.tenant_id, fy["id"], code))
     return json_response({"VoucherSeries": series_json(_series(caller, fy["id"], code), caller, single=True)})
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -14,7 +15,7 @@ from pipeline.fortnox import codes
 from pipeline.sandbox.api import ApiError, Caller, endpoint, paged, parse_date, read_body, year_covering
 from pipeline.sandbox.responses import json_response
 from pipeline.sandbox.voucher_rules import RowIn, VoucherIn, VoucherRejected, check_against_year, rows_json
-from pipeline.sandbox.vouchers import _facts, insert_voucher
+from pipeline.sandbox.vouchers import insert_voucher, year_facts
 
 ORE = Decimal("0.01")
 INVOICE_SERIES = "B"  # [U] Fortnox books customer invoices in series B by default
@@ -157,9 +158,9 @@ async def bookkeep_invoice(request: Request, caller: Caller) -> Response:
     voucher = _voucher_for(data, day)
     try:
         with caller.db.write() as conn:
-            facts = _facts(conn, caller, fy, voucher)
+            facts = year_facts(conn, caller, fy, voucher)
             if facts.series_manual is not None:  # bookkeeping is a system posting: Manual does not matter
-                facts = type(facts)(**{**facts.__dict__, "series_manual": True})
+                facts = replace(facts, series_manual=True)
             check_against_year(voucher, facts)
             voucher_number = insert_voucher(conn, caller, fy["id"], voucher, rows_json(voucher, facts),
                                             "INVOICE", str(number))

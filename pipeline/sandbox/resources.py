@@ -10,7 +10,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pipeline.fortnox import codes
-from pipeline.sandbox.api import ApiError, Caller, check_fields, endpoint, paged, parse_date, read_body
+from pipeline.sandbox.api import (
+    ApiError,
+    Caller,
+    check_fields,
+    endpoint,
+    paged,
+    parse_date,
+    read_body,
+    text_field,
+)
 from pipeline.sandbox.responses import json_response
 
 
@@ -140,31 +149,18 @@ async def get_cost_center(request: Request, caller: Caller) -> Response:
 CC_FIELDS = frozenset({"@url", "Active", "Code", "Description", "Note"})
 
 
-def _text(body: dict[str, Any], name: str, max_len: int, required: bool = False) -> str | None:
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            raise ApiError(codes.INVALID_PARAMETER, f"{name} krävs")
-        return None
-    if not isinstance(value, str):
-        raise ApiError(codes.INVALID_PARAMETER, name)
-    if len(value) > max_len:
-        raise ApiError(codes.TEXT_TOO_LONG, f"{name} får vara högst {max_len} tecken")
-    return value
-
-
 @endpoint("costcenter")
 async def create_cost_center(request: Request, caller: Caller) -> Response:
     body = await read_body(request, "CostCenter")
     check_fields(body, CC_FIELDS)
-    code = _text(body, "Code", 6, required=True)
-    description = _text(body, "Description", 200, required=True)
+    code = text_field(body, "Code", 6, required=True)
+    description = text_field(body, "Description", 200, required=True)
     with caller.db.write() as conn:
         if conn.execute("SELECT 1 FROM cost_centers WHERE tenant_id = ? AND code = ?",
                         (caller.tenant_id, code)).fetchone():
             raise ApiError(codes.ALREADY_EXISTS, f"kostnadsställe {code}")
         conn.execute("INSERT INTO cost_centers VALUES (?, ?, ?, ?, ?)",
-                     (caller.tenant_id, code, description, _text(body, "Note", 1000),
+                     (caller.tenant_id, code, description, text_field(body, "Note", 1000),
                       int(bool(body.get("Active", True)))))
     return json_response({"CostCenter": cost_center_json(_cost_center(caller, str(code)), caller)}, 201)
 
@@ -178,10 +174,10 @@ async def update_cost_center(request: Request, caller: Caller) -> Response:
     with caller.db.write() as conn:
         if "Description" in body:
             conn.execute("UPDATE cost_centers SET description = ? WHERE tenant_id = ? AND code = ?",
-                         (_text(body, "Description", 200, required=True), caller.tenant_id, code))
+                         (text_field(body, "Description", 200, required=True), caller.tenant_id, code))
         if "Note" in body:
             conn.execute("UPDATE cost_centers SET note = ? WHERE tenant_id = ? AND code = ?",
-                         (_text(body, "Note", 1000), caller.tenant_id, code))
+                         (text_field(body, "Note", 1000), caller.tenant_id, code))
         if "Active" in body:
             conn.execute("UPDATE cost_centers SET active = ? WHERE tenant_id = ? AND code = ?",
                          (int(bool(body["Active"])), caller.tenant_id, code))

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+import httpx2
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -36,8 +37,12 @@ from pipeline.sandbox.voucher_rules import (
 log = logging.getLogger("kassasync.sandbox")
 
 
-class ConnectionDropped(Exception):
-    """Raised after a voucher committed, so the client sees a broken connection instead of the answer."""
+class ConnectionDropped(httpx2.RemoteProtocolError):
+    """Raised after a voucher committed, so the client sees a broken connection instead of the answer.
+
+    A RemoteProtocolError, so that in-process clients (ASGI transport) see the same transport error class
+    as clients of the real server, where uvicorn closes the socket mid-response.
+    """
 
 
 class DroppedResponse(Response):
@@ -56,7 +61,7 @@ class DroppedResponse(Response):
         raise ConnectionDropped("sandbox fault: connection dropped after the voucher was committed")
 
 
-def _facts(conn: sqlite3.Connection, caller: Caller, fy: sqlite3.Row, voucher: VoucherIn) -> YearFacts:
+def year_facts(conn: sqlite3.Connection, caller: Caller, fy: sqlite3.Row, voucher: VoucherIn) -> YearFacts:
     tid, fy_id = caller.tenant_id, fy["id"]
     # One query for the tenant's locked period and the series (NULL manual: no such series that year).
     head = conn.execute("SELECT t.locked_until, s.manual FROM tenants t LEFT JOIN voucher_series s "
@@ -130,7 +135,7 @@ async def create_voucher(request: Request, caller: Caller) -> Response:
         voucher = parse_voucher(body)
         fy = _target_year(request, caller, voucher.transaction_date)
         with caller.db.write() as conn:
-            facts = _facts(conn, caller, fy, voucher)
+            facts = year_facts(conn, caller, fy, voucher)
             check_against_year(voucher, facts)
             rows = rows_json(voucher, facts)
             number = insert_voucher(conn, caller, fy["id"], voucher, rows)

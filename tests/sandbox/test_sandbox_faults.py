@@ -101,8 +101,8 @@ def test_admin_rejects_unknown_faults_and_bad_rates(app: Any) -> None:
     assert ok.json()["faults"]["latency_ms"] == 1.0
 
 
-def test_connection_dropped_is_not_an_http_status() -> None:
-    assert not issubclass(ConnectionDropped, httpx2.HTTPStatusError)
+def test_connection_dropped_is_a_transport_error_for_in_process_clients() -> None:
+    assert issubclass(ConnectionDropped, httpx2.TransportError)
 
 
 def test_latency_and_jitter_delay_requests(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
