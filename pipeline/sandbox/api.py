@@ -103,6 +103,9 @@ def endpoint(scope: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
             scopes = frozenset(claims.get("scopes") or ())
             if scope not in scopes:
                 return fortnox_error(codes.SCOPE_MISSING, f"scope {scope}")
+            accept = request.headers.get("accept")
+            if accept and "json" not in accept and "*/*" not in accept:
+                return fortnox_error(codes.INVALID_RESPONSE_TYPE, accept)
             injected = _injected_error(state)
             if injected is not None:
                 return injected

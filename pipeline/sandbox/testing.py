@@ -106,11 +106,11 @@ def running_sandbox(data_dir: Path, seed: dict | Path | None = None, **options: 
                               name=f"sandbox-{port}")
     thread.start()
     deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the sandbox server did not start")
-        time.sleep(0.01)
     try:
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.01)
         yield SandboxHandle(base_url=f"http://127.0.0.1:{port}")
     finally:
         server.should_exit = True

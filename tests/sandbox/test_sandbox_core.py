@@ -127,3 +127,14 @@ def test_locked_period_endpoint(app: Any) -> None:
     before, after = run(app, scenario)
     assert before == {"LockedPeriod": {"EndDate": None}}
     assert after == {"LockedPeriod": {"EndDate": "2026-06-30"}}
+
+
+def test_accept_header_that_is_not_json(app: Any) -> None:
+    async def scenario(client: Any) -> Any:
+        headers = await token(client)
+        return (await client.get("/3/companyinformation", headers={**headers, "Accept": "application/xml"}),
+                await client.get("/3/companyinformation", headers={**headers, "Accept": "application/json"}))
+
+    xml, json_ok = run(app, scenario)
+    assert xml.status_code == 400 and xml.json()["ErrorInformation"]["code"] == 1000030
+    assert json_ok.status_code == 200
