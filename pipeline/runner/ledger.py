@@ -246,12 +246,28 @@ class Ledger:
                  run_id: int | None) -> None:
         """A file read and its vouchers, in one transaction (vouchers already known by key are kept as they are)."""
         stamp = now()
+        row = dict(store=store, digest=digest, path=path, name=name, state="read", note=None,
+                   voucher_count=len(records), first_seen_at=stamp, updated_at=stamp)
         with self.engine.begin() as conn:
             self._insert_vouchers(conn, records, run_id, stamp)
-            conn.execute(files.delete().where(files.c.store == store, files.c.digest == digest))
-            conn.execute(files.insert().values(store=store, digest=digest, path=path, name=name, state="read",
-                                               note=None, voucher_count=len(records), first_seen_at=stamp,
-                                               updated_at=stamp))
+            upsert = self._dialect_insert(files)
+            if upsert is None:
+                conn.execute(files.delete().where(files.c.store == store, files.c.digest == digest))
+                conn.execute(files.insert().values(**row))
+            else:
+                conn.execute(upsert.values(**row).on_conflict_do_update(
+                    index_elements=["store", "digest"], set_={k: row[k] for k in ("path", "name", "state",
+                                                                                  "voucher_count", "updated_at")}))
+
+    def _dialect_insert(self, table: sa.Table) -> Any:
+        """An INSERT with ON CONFLICT (SQLite, PostgreSQL), or None where the dialect has none."""
+        if self.engine.dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        elif self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            return None
+        return insert(table)
 
     def set_file_state(self, store: str, digest: str, state: str, *, path: str, note: str | None = None) -> None:
         with self.engine.begin() as conn:
@@ -275,11 +291,16 @@ class Ledger:
         with self.engine.begin() as conn:
             return self._insert_vouchers(conn, records, run_id, now())
 
-    @staticmethod
-    def _insert_vouchers(conn: sa.Connection, records: Sequence[VoucherRecord], run_id: int | None,
+    def _insert_vouchers(self, conn: sa.Connection, records: Sequence[VoucherRecord], run_id: int | None,
                          stamp: datetime) -> int:
+        """Inserts the records whose key is new; a known key keeps its row as it is (it may be posted)."""
         if not records:
             return 0
+        insert = self._dialect_insert(vouchers)
+        if insert is not None:
+            rows = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
+                     "updated_at": stamp} for r in records]
+            return int(conn.execute(insert.on_conflict_do_nothing(index_elements=["key"]), rows).rowcount or 0)
         keys = [r.key for r in records]
         known = set(conn.execute(sa.select(vouchers.c.key).where(vouchers.c.key.in_(keys))).scalars())
         fresh = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
@@ -367,6 +388,14 @@ class Ledger:
                                                              to_date=to_date))
         except sa.exc.IntegrityError:  # another runner cached it first: the same year, nothing to do
             pass
+
+    def all_cached_years(self) -> dict[str, list[tuple[int, date, date]]]:
+        """Every store's cached financial years at once (one query per run instead of one per store)."""
+        found: dict[str, list[tuple[int, date, date]]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(financial_years.select()):
+                found.setdefault(row.store, []).append((int(row.year_id), row.from_date, row.to_date))
+        return found
 
     def forget_years(self, store: str) -> None:
         with self.engine.begin() as conn:

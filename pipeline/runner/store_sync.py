@@ -7,7 +7,6 @@ until `--retry-failed`; transient ones leave it `pending` or `planned` for the n
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -28,6 +27,7 @@ from pipeline.runner.inbox import Inbox
 from pipeline.runner.ingest import apply_mapping, ingest
 from pipeline.runner.ledger import Ledger, VoucherRecord
 from pipeline.runner.locks import store_lock
+from pipeline.runner.worker import LedgerWorker
 
 log = logging.getLogger("kassasync.runner")
 ClientOpener = Callable[[StoreConfig], contextlib.AbstractAsyncContextManager[FortnoxApi]]
@@ -71,8 +71,15 @@ class StoreResult:
 
 async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
                      options: SyncOptions, run_id: int | None, state_dir: Path,
-                     progress: Progress | None = None) -> StoreResult:
+                     progress: Progress | None = None, worker: LedgerWorker | None = None) -> StoreResult:
     """One store, under its lock; never raises: every failure ends up in the StoreResult."""
+    if worker is None:  # on its own (tests): a worker for this store only
+        own = LedgerWorker(ledger, run_id)
+        try:
+            return await sync_store(config, ledger=ledger, inbox=inbox, open_client=open_client, options=options,
+                                    run_id=run_id, state_dir=state_dir, progress=progress, worker=own)
+        finally:
+            own.close()
     result = StoreResult(config.store)
     with store_lock(ledger, state_dir, config.store) as held:
         if not held:
@@ -80,7 +87,7 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             result.hint = "nothing to do: that runner posts its days; run sync again later to see the result"
             return result
         try:
-            await _sync_locked(config, ledger, inbox, open_client, options, run_id, result, progress)
+            await _sync_locked(config, ledger, inbox, open_client, options, worker, result, progress)
         except UserError as exc:  # typed Fortnox errors included: credentials, Fortnox unreachable
             result.state, result.message, result.hint = "error", exc.message, exc.hint
             log.warning("%s: %s", config.store, exc.message)
@@ -89,7 +96,7 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             result.state, result.message = "error", f"unexpected {type(exc).__name__}: {exc}"
             result.hint = "see the debug log in the state directory; pending vouchers are checked on the next run"
         if not options.dry_run:
-            _count(result, ledger, config.store, options)
+            await worker.run(_count, result, ledger, config.store, options)
         if result.state == "ok" and result.failed:
             result.state = "failed"
     if progress:
@@ -98,20 +105,21 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
 
 
 async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
-                       options: SyncOptions, run_id: int | None, result: StoreResult,
+                       options: SyncOptions, worker: LedgerWorker, result: StoreResult,
                        progress: Progress | None) -> None:
-    ingested = ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=options.dry_run)
+    ingested = await worker.run(ingest, config, inbox, ledger, today=options.today, run_id=worker.run_id,
+                                dry_run=options.dry_run)
     result.files_read, result.files_quarantined = ingested.read, ingested.quarantined
     result.files_archived += ingested.archived
     if options.dry_run:
-        _dry_run(config, ledger, options, ingested.records, result)
+        await worker.run(_dry_run, config, ledger, options, ingested.records, result)
         return
-    work = _remap(config, ledger, options)
+    work = await worker.run(_remap, config, ledger, options)
     if work:
         async with open_client(config) as client:
-            poster = _Poster(config, ledger, client, run_id, result, progress)
+            poster = _Poster(config, ledger, client, worker, result, progress)
             await poster.run(work, options.reconcile_rounds)
-    result.files_archived += _archive_done(config, inbox, ledger, options.today)
+    result.files_archived += await worker.run(_archive_done, config, inbox, ledger, options.today)
 
 
 def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions) -> list[VoucherRecord]:
@@ -144,11 +152,11 @@ def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions) -> list[Vo
 class _Poster:
     """Posts one store's vouchers through one client, with the financial year cached in the ledger."""
 
-    def __init__(self, config: StoreConfig, ledger: Ledger, client: FortnoxApi, run_id: int | None,
+    def __init__(self, config: StoreConfig, ledger: Ledger, client: FortnoxApi, worker: LedgerWorker,
                  result: StoreResult, progress: Progress | None) -> None:
-        self.config, self.ledger, self.client, self.run_id = config, ledger, client, run_id
+        self.config, self.ledger, self.client, self.worker = config, ledger, client, worker
         self.result, self.progress = result, progress
-        self.years = [FinancialYear(i, f, t) for i, f, t in ledger.cached_years(config.store)]
+        self.years: list[FinancialYear] | None = None
 
     async def run(self, work: list[VoucherRecord], rounds: int) -> None:
         pending = [r for r in work if r.state == "pending"]
@@ -162,7 +170,7 @@ class _Poster:
                 if outcome == "uncertain":
                     uncertain.append(record)
                 elif outcome == "stop":
-                    self._fail_rest(to_post[to_post.index(record) + 1:], record.key)
+                    await self._fail_rest(to_post[to_post.index(record) + 1:], record.key)
                     return
             if not uncertain:
                 return
@@ -171,12 +179,17 @@ class _Poster:
                 return
 
     async def year_for(self, day: date) -> FinancialYear | None:
+        if self.years is None:
+            preloaded = self.worker.years
+            cached = (preloaded.get(self.config.store, []) if preloaded is not None
+                      else await self.worker.run(self.ledger.cached_years, self.config.store))
+            self.years = [FinancialYear(i, f, t) for i, f, t in cached]
         for year in self.years:
             if year.covers(day):
                 return year
         year = await self.client.financial_year_for(day)
         if year is not None:
-            self.ledger.cache_year(self.config.store, year.id, year.from_date, year.to_date)
+            await self.worker.run(self.ledger.cache_year, self.config.store, year.id, year.from_date, year.to_date)
             self.years.append(year)
         return year
 
@@ -185,24 +198,24 @@ class _Poster:
         assert record.payload is not None
         year = await self.year_for(record.business_date)
         if year is None:
-            self._failed(record, "NO_FINANCIAL_YEAR", f"Fortnox has no financial year for {record.business_date}",
+            await self._failed(record, "NO_FINANCIAL_YEAR", f"Fortnox has no financial year for {record.business_date}",
                          "create the financial year (räkenskapsår) in Fortnox, with the voucher series set to "
                          f"manual, then run `kassasync sync --retry-failed --store {self.config.store}`")
             return "failed"
         draft = items.draft_from_payload(record.payload, record.key)
-        # committed (and synced) before the POST; in a thread, so other stores go on meanwhile
-        await asyncio.to_thread(self.ledger.mark_pending, [record.key], self.run_id)
+        await self.worker.mark_pending(record.key)  # committed and synced before the POST
         try:
             voucher = await self.client.create_voucher(year.id, draft)
         except fe.TransientError as exc:  # timeouts, dropped connections, 5xx, 429: maybe posted
             log.info("%s %s: uncertain outcome (%s); looking for its marker", self.config.store, record.key, exc)
-            self.ledger.note_uncertain(record.key, code=_code(exc), message=exc.message, hint=exc.hint)
+            await self.worker.run(self.ledger.note_uncertain, record.key, code=_code(exc), message=exc.message,
+                                  hint=exc.hint)
             return "uncertain"
         except fe.FortnoxError as exc:
-            self._failed(record, _code(exc), exc.message, exc.hint)
+            await self._failed(record, _code(exc), exc.message, exc.hint)
             return "stop" if isinstance(exc, STORE_WIDE) else "failed"
-        self.ledger.mark_posted(record.key, series=voucher.voucher_series, number=voucher.voucher_number,
-                                year=voucher.year)
+        await self.worker.run(self.ledger.mark_posted, record.key, series=voucher.voucher_series,
+                              number=voucher.voucher_number, year=voucher.year)
         self.result.posted += 1
         if self.progress:
             self.progress(self.config.store, "posted")
@@ -236,25 +249,26 @@ class _Poster:
                 if voucher is None:
                     missing.append(record)
                     continue
-                self.ledger.mark_posted(record.key, series=voucher.voucher_series, number=voucher.voucher_number,
-                                        year=voucher.year)
+                await self.worker.run(self.ledger.mark_posted, record.key, series=voucher.voucher_series,
+                                      number=voucher.voucher_number, year=voucher.year)
                 self.result.posted += 1
                 self.result.found += 1
                 if self.progress:
                     self.progress(self.config.store, "posted")
         return missing
 
-    def _failed(self, record: VoucherRecord, code: str, message: str, hint: str | None) -> None:
-        self.ledger.mark_failed(record.key, code=code, message=message, hint=hint, permanent=True)
+    async def _failed(self, record: VoucherRecord, code: str, message: str, hint: str | None) -> None:
+        await self.worker.run(self.ledger.mark_failed, record.key, code=code, message=message, hint=hint,
+                              permanent=True)
         if self.progress:
             self.progress(self.config.store, "failed")
 
-    def _fail_rest(self, rest: list[VoucherRecord], cause_key: str) -> None:
-        cause = self.ledger.voucher(cause_key)
+    async def _fail_rest(self, rest: list[VoucherRecord], cause_key: str) -> None:
+        cause = await self.worker.run(self.ledger.voucher, cause_key)
         assert cause is not None
         for record in rest:
             if record.state == "planned":
-                self._failed(record, cause.error_code or "", cause.error_message or "", cause.error_hint)
+                await self._failed(record, cause.error_code or "", cause.error_message or "", cause.error_hint)
 
 
 def _code(exc: fe.FortnoxError) -> str:

@@ -13,6 +13,7 @@ from pipeline.config.model import StoreConfig
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ledger import Ledger, now
 from pipeline.runner.store_sync import ClientOpener, Progress, StoreResult, SyncOptions, sync_store
+from pipeline.runner.worker import LedgerWorker
 
 DEFAULT_CONCURRENCY = 16
 SUMMARY_FORMAT = 1
@@ -62,13 +63,18 @@ async def sync_stores(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: 
     started = now()
     run_id = None if options.dry_run else ledger.start_run(_options_json(options, [c.store for c in configs]))
     gate = asyncio.Semaphore(max(1, concurrency))
+    worker = LedgerWorker(ledger, run_id)
+    worker.years = ledger.all_cached_years()
 
     async def one(config: StoreConfig) -> StoreResult:
         async with gate:
             return await sync_store(config, ledger=ledger, inbox=inbox, open_client=open_client, options=options,
-                                    run_id=run_id, state_dir=state_dir, progress=progress)
+                                    run_id=run_id, state_dir=state_dir, progress=progress, worker=worker)
 
-    results = await asyncio.gather(*(one(c) for c in configs))
+    try:
+        results = await asyncio.gather(*(one(c) for c in configs))
+    finally:
+        worker.close()
     summary = RunSummary(run_id=run_id, started_at=started, finished_at=now(), options=options,
                          stores=sorted(results, key=lambda r: r.store))
     if run_id is not None:

@@ -1,0 +1,63 @@
+"""Ledger work off the event loop: one thread does the ledger's I/O, and `pending` marks are group-committed.
+
+SQLite lets one writer at a time, and the `pending` commit waits for the disk. Done on the event loop, every
+store would stand still during each other store's disk sync; in one ledger thread, with the `pending` marks
+of all stores that are ready at the same moment committed together, the loop keeps talking to Fortnox.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from typing import Any, TypeVar
+
+from pipeline.runner.ledger import Ledger
+
+T = TypeVar("T")
+
+
+class LedgerWorker:
+    def __init__(self, ledger: Ledger, run_id: int | None) -> None:
+        self.ledger = ledger
+        self.run_id = run_id
+        # SQLite: one writer anyway, so one thread; a server database takes a few at once
+        self.executor = ThreadPoolExecutor(max_workers=1 if ledger.is_sqlite else 4,
+                                           thread_name_prefix="kassasync-ledger")
+        self._waiting: list[tuple[str, asyncio.Future[None]]] = []
+        self._flushing = False
+        self.years: dict[str, list[tuple[int, date, date]]] | None = None  # preloaded FY cache of every store
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    async def mark_pending(self, key: str) -> None:
+        """Returns once `pending` for this key is committed and synced (with whichever others were waiting)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((key, future))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self.run(self.ledger.mark_pending, [key for key, _ in batch], self.run_id)
+                except Exception as exc:  # noqa: BLE001 - every waiter gets the failure
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+        finally:
+            self._flushing = False
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
