@@ -192,3 +192,17 @@ def test_store_file_and_consent_must_name_the_same_tenant(tmp_path: Path) -> Non
     with pytest.raises(UserError) as info:
         run(tmp_path, Fake(lambda r: httpx2.Response(200)), lambda c: c.cost_centers(), tenant="1000001")
     assert "1000002" in info.value.message and "connect" in (info.value.hint or "")
+
+
+def test_the_client_has_every_protocol_method_with_its_signature() -> None:
+    import inspect
+
+    from pipeline.fortnox.client import FortnoxClient
+    from pipeline.fortnox.protocol import FortnoxApi
+
+    for name, member in vars(FortnoxApi).items():
+        if name.startswith("_") or not callable(member):
+            continue
+        ours = getattr(FortnoxClient, name)
+        assert inspect.iscoroutinefunction(ours), name
+        assert list(inspect.signature(ours).parameters) == list(inspect.signature(member).parameters), name
