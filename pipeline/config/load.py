@@ -10,7 +10,7 @@ from typing import Any
 
 from pipeline.config.build import build_config
 from pipeline.config.located import YDict
-from pipeline.config.merge import PROFILE_DIR, deep_merge, load_profile
+from pipeline.config.merge import PROFILE_DIR, deep_merge, load_profile, load_profile_file
 from pipeline.config.model import StoreConfig
 from pipeline.config.prune import buildable, pruned
 from pipeline.config.rules import run_rules
@@ -157,7 +157,19 @@ def load_directory(stores_dir: Path) -> tuple[list[Loaded], list[Diagnostic]]:
                                "pass the directory with --stores DIR, or run from the project root")]
     loaded = [load_one(path) for path in store_files(stores_dir)]
     cross_file_rules(loaded)
-    return loaded, [_ignored_file(path) for path in sorted(stores_dir.glob("*.yml"))]
+    diags = [_ignored_file(path) for path in sorted(stores_dir.glob("*.yml"))]
+    for profile in sorted((stores_dir / PROFILE_DIR).glob(STORE_GLOB)):
+        diags.extend(check_profile(profile))
+    return loaded, diags
+
+
+def check_profile(path: Path) -> list[Diagnostic]:
+    """A profile checked on its own: YAML, schema, secrets, per-store keys (so an unused one is checked too)."""
+    profile, diags = load_profile_file(path, display_path(path))
+    if profile is not None:
+        diags.extend(check_secrets(profile))
+        diags.extend(f.diagnostic for f in schema_findings(profile))
+    return diags
 
 
 def _ignored_file(path: Path) -> Diagnostic:

@@ -70,7 +70,12 @@ def load_profile(store_path: Path, doc: YDict, display_dir: str) -> tuple[YDict 
     profile, diags = _load_cached(path, display)
     if profile is None:
         return None, diags
-    diags = list(diags)
+    return profile, [*diags, *profile_findings(profile)]
+
+
+def profile_findings(profile: YDict) -> list[Diagnostic]:
+    """Per-store facts set in a profile (they would be wrong for every other store using it)."""
+    diags = []
     for key in _STORE_ONLY:
         if key in profile:
             diags.append(Diagnostic(profile.key_locs[key], Severity.ERROR, RULE,
@@ -82,5 +87,10 @@ def load_profile(store_path: Path, doc: YDict, display_dir: str) -> tuple[YDict 
         diags.append(Diagnostic(fortnox.key_locs["tenant_id"], Severity.ERROR, RULE,
                                 "a profile cannot set `fortnox.tenant_id`",
                                 "each store has its own Fortnox tenant; set it in the store file"))
-    return profile, diags
+    return diags
 
+
+def load_profile_file(path: Path, display: str) -> tuple[YDict | None, list[Diagnostic]]:
+    """A profile on its own (for profiles no store extends yet)."""
+    profile, diags = _load_cached(path, display)
+    return profile, [*diags, *(profile_findings(profile) if profile is not None else [])]

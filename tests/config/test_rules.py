@@ -175,3 +175,10 @@ def test_an_unknown_key_in_a_row_does_not_hide_the_rows_other_mistakes(stores: P
     diags = validate_paths([path])
     assert sorted(d.rule for d in diags) == ["KS105", "KS111"]
     assert {d.location.line for d in diags} == {line_of(path, "OL:")}
+
+
+def test_a_profile_no_store_uses_is_checked_too(stores: Path) -> None:
+    (stores / "_profiles" / "kiosk.yaml").write_text("version: 1\nfortnox:\n  voucher_serie: F\n", encoding="utf-8")
+    diags = validate_paths([stores])
+    assert [(d.rule, d.location.line) for d in diags] == [("KS105", 3)]
+    assert diags[0].location.path.endswith("_profiles/kiosk.yaml")
