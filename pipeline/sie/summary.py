@@ -20,7 +20,8 @@ def summarize(doc: SieDocument) -> dict[str, Any]:
         "encoding": doc.encoding,
         "program": doc.program,
         "program_version": doc.program_version,
-        "sie_type": doc.sie_type,
+        # A page that is not SIE has no type: don't claim the "type 1" a missing #SIETYP would mean.
+        "sie_type": doc.sie_type if doc.sie_type_declared or doc.flag is not None or doc.program else None,
         "company": doc.company,
         "org_number": doc.org_number,
         "financial_years": [{"year": y.year, "start": y.start.isoformat(), "end": y.end.isoformat()}
@@ -53,7 +54,7 @@ def render_text(entry: dict[str, Any]) -> list[str]:
         f"{entry['file']}: {status}",
         f"  encoding         {entry['encoding']}",
         f"  program          {program}",
-        f"  SIE type         {entry['sie_type']}",
+        f"  SIE type         {entry['sie_type'] or 'unknown'}",
         f"  company          {company}",
         f"  financial years  {years}",
         f"  vouchers         {entry['vouchers']} with {entry['transactions']} #TRANS rows, "
@@ -61,7 +62,8 @@ def render_text(entry: dict[str, Any]) -> list[str]:
     ]
     if entry["unbalanced"]:
         lines.append("  unbalanced       " + "; ".join(
-            f"{u['id']} (line {u['line']}) off by {u['amount']}" for u in entry["unbalanced"]))
+            f"{u['series'] or '-'} {u['number'] or '-'} (line {u['line']}) off by {u['amount']}"
+            for u in entry["unbalanced"]))
     else:
         lines.append("  unbalanced       none")
     lines.append(f"  checksum         {entry['checksum']}")

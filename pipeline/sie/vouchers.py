@@ -112,7 +112,9 @@ class VoucherRules:
     def _trans(self, f: list[Field], raw: str, line: int) -> None:
         # Fast path: "#TRANS account {} amount [date] [text]" inside a voucher's braces, all fields valid.
         n = len(f)
-        if 4 <= n <= 6 and self.state == 2 and f[2] == () and f[0] == "#TRANS" and self.rtrans is None:
+        objs = f[2] if n > 2 else None
+        if 4 <= n <= 6 and self.state == 2 and objs.__class__ is tuple and not len(objs) & 1 \
+                and f[0] == "#TRANS" and self.rtrans is None:  # type: ignore[arg-type]
             account, text = f[1], f[3]
             if account.__class__ is str and account.isdigit() and account.isascii() and text.__class__ is str \
                     and text and not text.strip(NUMBER_CHARS):  # type: ignore[union-attr]
@@ -132,7 +134,7 @@ class VoucherRules:
                     values = row.__dict__
                     values["account"] = account
                     values["amount"] = amount
-                    values["objects"] = ()
+                    values["objects"] = tuple(zip(objs[::2], objs[1::2], strict=False)) if objs else ()  # type: ignore[index]
                     values["date"] = day
                     values["text"] = memo
                     values["quantity"] = values["sign"] = None

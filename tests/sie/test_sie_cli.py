@@ -48,10 +48,20 @@ def test_text_summary_lists_what_a_person_checks() -> None:
     code, out = _run(str(FIXTURES / "unbalanced_day.si"))
     assert code == 0
     assert "SIE type         4I" in out
-    assert "unbalanced       :2 (line 9) off by -0.50" in out
+    assert "unbalanced       - 2 (line 9) off by -0.50" in out
     assert "unbalanced_day.si:9:1: warning SIE301" in out
 
 
 def test_strict_flag_rejects_an_unbalanced_day() -> None:
     code, out = _run("--strict", "--json", str(FIXTURES / "unbalanced_day.si"))
     assert code == 1 and json.loads(out)["files"][0]["rejected"] is True
+
+
+def test_readme_documents_every_code_and_json_key() -> None:
+    from sie_helpers import REPO
+
+    from pipeline.sie import CODES
+
+    text = (REPO / "docs" / "readme" / "sie.md").read_text(encoding="utf-8")
+    assert [code for code in CODES if f"| {code} |" not in text] == []
+    assert [key for key in KEYS if f"`{key}`" not in text] == []
