@@ -60,8 +60,8 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
     options = SyncOptions(today=today.date() if today else date.today(), from_date=from_date, to_date=to_date,
                           dry_run=dry_run, retry_failed=retry_failed)
     configs, broken = _select(settings, store_ids)
-    summary = run_sync(settings, configs, options, concurrency=concurrency, show_progress=not as_json
-                       and not context.quiet)
+    summary = run_sync(settings, configs, options, concurrency=concurrency,
+                       show_progress=not (as_json or dry_run or context.quiet))
     summary.stores = sorted(summary.stores + broken, key=lambda s: s.store)
     click.echo(render_json(summary) if as_json else render_text(summary), nl=False)
     if not summary.ok:

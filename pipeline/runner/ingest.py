@@ -24,6 +24,7 @@ class IngestResult:
     quarantined: int = 0
     archived: int = 0
     notes: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, first reason)
     records: list[VoucherRecord] = field(default_factory=list)  # the vouchers of the files read (dry run shows them)
 
 
@@ -111,6 +112,7 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, ru
         if vouchers is None:
             result.quarantined += 1
             result.notes.append(f"{path.name}: quarantined: {why.splitlines()[0]}")
+            result.unreadable.append((path.name, why.splitlines()[0] if why else "cannot be read"))
             if not dry_run:
                 note = (f"{path.name} (store {config.store}) cannot be read and was not posted.\n\n{why}\n\n"
                         f"Fix: export the day again from the POS and put the new file in {inbox.store_dir(config.store)}/")

@@ -48,7 +48,8 @@ def _details(summary: RunSummary, dry: bool) -> list[str]:
             lines += ["", f"{s.store}: {s.message}"] + ([f"  fix: {s.hint}"] if s.hint else [])
         for failure in s.failures:
             kind = "" if failure["permanent"] else " (retried on the next run)"
-            lines += ["", f"{s.store} {failure['business_date']}: {failure['code']} {failure['message']}{kind}"]
+            when = f" {failure['business_date']}" if failure["business_date"] else ""
+            lines += ["", f"{s.store}{when}: {failure['code']} {failure['message']}{kind}"]
             if failure["hint"]:
                 lines.append(f"  fix: {failure['hint']}")
         if dry:

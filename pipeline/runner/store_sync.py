@@ -66,7 +66,7 @@ class StoreResult:
 
     @property
     def ok(self) -> bool:
-        return self.state in ("ok", "dry-run", "locked") and not self.failed
+        return self.state in ("ok", "dry-run", "locked") and not self.failed and not self.files_quarantined
 
 
 async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
@@ -97,7 +97,7 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             result.hint = "see the debug log in the state directory; pending vouchers are checked on the next run"
         if not options.dry_run:
             await worker.run(_count, result, ledger, config.store, options)
-        if result.state == "ok" and result.failed:
+        if result.state == "ok" and (result.failed or result.files_quarantined):
             result.state = "failed"
     if progress:
         progress(config.store, "done")
@@ -110,6 +110,13 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
     ingested = await worker.run(ingest, config, inbox, ledger, today=options.today, run_id=worker.run_id,
                                 dry_run=options.dry_run)
     result.files_read, result.files_quarantined = ingested.read, ingested.quarantined
+    for name, reason in ingested.unreadable:
+        where = "would be moved" if options.dry_run else "moved"
+        result.failures.append({
+            "business_date": None, "key": None, "code": "KS311", "permanent": True,
+            "message": f"day file {name} cannot be read ({where} to {inbox.root}/quarantine/{config.store}/): {reason}",
+            "hint": f"export the day again from the POS and put the new file in {inbox.store_dir(config.store)}/; "
+                    "the note beside the quarantined file says what is wrong"})
     result.files_archived += ingested.archived
     if options.dry_run:
         await worker.run(_dry_run, config, ledger, options, ingested.records, result)
