@@ -11,6 +11,7 @@ from pipeline.diagnostics import Diagnostic, Location, Severity
 from pipeline.plan.model import Plan, StorePlan
 
 FORMATS = ("text", "json", "markdown", "github")
+COMMENT_LIMIT = 60_000  # GitHub refuses comments over 65,536 characters
 STATUS_ICONS = {"clean": ":white_check_mark:", "changes": ":yellow_circle:", "blocked": ":x:"}
 
 
@@ -64,8 +65,13 @@ def render_text(plan: Plan, all_stores: bool = False) -> str:
     return environment().get_template("plan.txt.j2").render(**_context(plan, all_stores))
 
 
-def render_markdown(plan: Plan, all_stores: bool = False) -> str:
-    return environment().get_template("plan.md.j2").render(**_context(plan, all_stores))
+def render_markdown(plan: Plan, all_stores: bool = False, limit: int = COMMENT_LIMIT) -> str:
+    """The pull-request comment; past `limit` characters only the summary table (GitHub refuses longer)."""
+    template = environment().get_template("plan.md.j2")
+    text = template.render(**_context(plan, all_stores), compact=False)
+    if len(text) > limit:
+        text = template.render(**_context(plan, all_stores), compact=True)
+    return text
 
 
 def _headline(plan: Plan) -> str:

@@ -107,3 +107,12 @@ def test_apply_workflow_reads_what_the_markdown_writes() -> None:
     assert checksum and checksum.group(1) == plan.checksum
     assert stores and stores.group(1).split() == [s.store for s in plan.stores]
     assert "kassasync-checksum: " in workflow and "kassasync-stores: " in workflow
+
+
+def test_markdown_too_long_for_a_comment_keeps_only_the_table() -> None:
+    plan = sample_plan()
+    full = render.render_markdown(plan)
+    compact = render.render_markdown(plan, limit=len(full) - 1)
+    assert "<details" in full and "<details" not in compact
+    assert "| `hamnen`" in compact and "plan.json" in compact
+    assert f"<!-- kassasync-checksum: {plan.checksum} -->" in compact
