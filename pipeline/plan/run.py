@@ -37,6 +37,12 @@ class PlannedStore:
 def blocked_by_error(config: StoreConfig, exc: UserError) -> StorePlan:
     """A store whose Fortnox could not be read: the error becomes its one blocker, with the fix."""
     hint = exc.hint or ""
+    if not config.tenant_id and not isinstance(exc, fx.FortnoxError):
+        return access_blocked(
+            config, m.KS406_NOT_CONNECTED,
+            f"store {config.store} is not connected to Fortnox (no fortnox.tenant_id): {exc.message}",
+            hint or f"Run `kassasync connect --store {config.store}` as a system administrator of the store's "
+                    f"company.")
     if isinstance(exc, (fx.LicenceMissing, fx.ScopeMissing)):
         return access_blocked(
             config, m.KS403_LICENCE, f"Fortnox refused store {config.store}: {exc.message}",
@@ -63,12 +69,11 @@ async def snapshot_and_diff(api: FortnoxApi, config: StoreConfig, today: date,
 
 async def plan_one(config: StoreConfig, opener: ClientOpener, today: date,
                    unposted_from: date | None = None) -> PlannedStore:
-    """Plan one store; expected failures (credentials, licence, Fortnox errors) become blockers, not crashes."""
-    if not config.tenant_id:
-        plan = access_blocked(
-            config, m.KS406_NOT_CONNECTED, f"store {config.store} is not connected to Fortnox (no fortnox.tenant_id)",
-            f"Run `kassasync connect --store {config.store}` as a system administrator of the store's company.")
-        return PlannedStore(config, replace(plan, checksum=store_checksum(plan, None)), None)
+    """Plan one store; expected failures (not connected, credentials, licence, Fortnox errors) become blockers.
+
+    A store without `tenant_id` may still be connected (a refresh token saved by `connect`): the factory
+    decides, and its refusal becomes KS406.
+    """
     try:
         async with opener(config) as api:
             return await snapshot_and_diff(api, config, today, unposted_from)

@@ -74,3 +74,21 @@ def test_executor_stops_at_the_first_refusal() -> None:
     result = asyncio.run(apply_store(fake, item.config, list(item.plan.changes)))
     assert not result.ok and result.done == [] and result.failed == item.plan.changes[0]
     assert "activate it" in (result.error or "")
+
+
+def test_unconnected_store_is_blocked_with_the_connect_fix() -> None:
+    from contextlib import asynccontextmanager
+
+    from pipeline.errors import UserError
+
+    @asynccontextmanager
+    async def refuse(config):  # type: ignore[no-untyped-def]
+        raise UserError(f"store {config.store} has no fortnox.tenant_id", "run `kassasync connect`")
+        yield  # pragma: no cover
+
+    item = asyncio.run(plan_one(store(tenant_id=None), refuse, TODAY))
+    assert [b.rule for b in item.plan.blockers] == ["KS406"] and item.snapshot is None
+    assert "connect" in item.plan.blockers[0].fix and len(item.plan.checksum) == 64
+    connected = asyncio.run(plan_one(store(tenant_id=None), opener_for({"centrum": FakeFortnox.in_order()}),
+                                     TODAY))
+    assert connected.plan.status == "clean"  # a saved refresh token is enough
