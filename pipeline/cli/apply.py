@@ -100,9 +100,9 @@ def apply_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int
     """Make the changes `plan` shows in each store's Fortnox (after a fresh plan and the safety checks).
 
     Refuses when --checksum differs from the fresh plan, when a store's plan creates or activates more than
-    30 % of its accounts (once it manages 10 or more), and for critical changes (creating a financial year,
-    changing a voucher series) unless --force. Stores with blockers are skipped. Exit 0 done, 1 refused,
-    blocked or failed.
+    30 % of its accounts (once it manages 10 or more), and for critical changes (creating a financial year or
+    a voucher series, allowing manual bookkeeping on a series) unless --force. Stores with blockers are
+    skipped. Exit 0 done, 1 refused, blocked or failed.
     """
     day = today_from(today)
     reviewed = _reviewed(plan_file)
