@@ -29,6 +29,7 @@ class Decoder:
     repaired: int = 0  # stray Latin-1 bytes mapped to CP437 letters
     latin1: bool = False  # a block decoded wholly as ISO-8859-15
     replacement_chars: int = 0  # U+FFFD already present in UTF-8 text
+    single_byte: bool = False  # the last block was decoded with a single-byte codec (1 byte = 1 char)
     _first: bool = True
 
     def decode(self, block: bytes) -> tuple[str, str | None, int]:
@@ -39,6 +40,7 @@ class Decoder:
             if block.startswith(_BOM):
                 self.bom = True
                 block = block[3:]
+        self.single_byte = False
         if block.isascii():
             return block.decode("ascii"), None, -1
         try:
@@ -53,6 +55,7 @@ class Decoder:
         return text, None, -1
 
     def _decode_single_byte(self, block: bytes) -> tuple[str, str | None, int]:
+        self.single_byte = True
         if self.latin1 and not self.cp437:  # an earlier block settled it: the file is ISO-8859-15
             return block.decode("iso-8859-15"), None, -1
         stray = sum(block.count(b) for b in _LATIN1_BYTES)

@@ -55,6 +55,8 @@ class Parser(VoucherRules):
         self.rtrans: SieTransaction | None = None
         self.crc: int | None = None
         self.ksumma_line = 0
+        self.raw_lines: list[str] | None = None  # the fed lines as undecoded Latin-1, for #KSUMMA
+        self.feed_start = 0
         self.ksumma_closed = 0
         self.handlers = {**HANDLERS, "#VER": Parser._ver, "#TRANS": Parser._trans,
                          "#RTRANS": Parser._trans, "#BTRANS": Parser._trans}
@@ -97,7 +99,7 @@ class Parser(VoucherRules):
     def feed(self, lines: list[str]) -> None:
         """Parse whole lines (without terminators) that follow the lines fed so far."""
         handlers = self.handlers
-        lineno = self.lineno
+        lineno = self.feed_start = self.lineno
         watch = self.crc is not None or self.ksumma_closed  # checksum bookkeeping needed per item
         seen = self.seen_label
         fields: list[Any]  # list[Field] really; str.split() gives list[str] and lists are invariant
@@ -167,7 +169,12 @@ class Parser(VoucherRules):
         if label == "#KSUMMA":
             return
         if self.crc is not None:
-            self.crc = zlib.crc32(checksum_text(fields).encode("cp437", "replace"), self.crc)
+            if self.raw_lines is not None:  # a single-byte file: hash the field bytes as written
+                raw_fields, _ = tokenize(self.raw_lines[line - self.feed_start - 1].strip())
+                data = checksum_text(raw_fields).encode("latin-1")
+            else:  # UTF-8 text mapped to CP437, as sie-format.md §7 says
+                data = checksum_text(fields).encode("cp437", "replace")
+            self.crc = zlib.crc32(data, self.crc)
         elif self.ksumma_closed:
             self.diag("SIE403", line, 1, f"the checksum closed on line {self.ksumma_closed}")
             self.ksumma_closed = 0  # report once
@@ -219,6 +226,8 @@ class Parser(VoucherRules):
             self.diag("SIE109", line, max(raw.rfind("}"), 0) + 1, "a brace inside the line does not pair up")
 
     def _garbage(self, s: str, raw: str, line: int) -> None:
+        if not s.strip("\x1a\u2192"):  # a DOS end-of-file mark (Ctrl-Z; CP437 shows it as an arrow)
+            return
         if not self.seen_label:
             if s.startswith("<"):
                 self.diag("SIE101", line, 1, f"line {line} starts with {s[:40]!r}")

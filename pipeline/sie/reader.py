@@ -125,6 +125,16 @@ def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> list
             parser.diag("SIE104", line, 0)
         else:
             parser.diag("SIE105", line, 0, f"first on line {line}; the encoding is reported as cp437+latin-1")
+    lines = _split(text)
+    # #KSUMMA covers the bytes as written: for a single-byte file keep the undecoded text (Latin-1 maps
+    # each byte to one character) so stray Latin-1 letters are hashed as the bytes they were.
+    parser.raw_lines = None
+    if decoder.single_byte and (parser.crc is not None or b"#KSUMMA" in chunk):
+        parser.raw_lines = _split(chunk.decode("latin-1"))
+    return lines
+
+
+def _split(text: str) -> list[str]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")

@@ -45,3 +45,19 @@ def test_format_label_does_not_decide_the_encoding() -> None:
     assert (doc.format, doc.encoding, doc.company) == ("PC8", "utf-8", NAME)
     other = read_sie(b"#FLAGGA 0\n#FORMAT WIN\n")
     assert [d.rule for d in other.diagnostics] == ["SIE212"]
+
+
+def test_checksum_of_a_mixed_file_is_taken_over_the_bytes_as_written() -> None:
+    import zlib
+
+    items = [b'#PROGRAM "Visma" 1.0', b'#FNR "C:\\F\xf6retag"', b'#FNAMN "\x99vning"']
+    crc = zlib.crc32(b"#PROGRAMVisma1.0" + b"#FNRC:\\F\xf6retag" + b"#FNAMN\x99vning")
+    data = b"\r\n".join([b"#FLAGGA 0", b"#KSUMMA", *items, b"#KSUMMA " + str(crc).encode(), b""])
+    doc = read_sie(data)
+    assert (doc.encoding, doc.company, doc.company_id) == ("cp437+latin-1", "Övning", "C:\\Företag")
+    assert doc.checksum == "ok", doc.diagnostics
+
+
+def test_dos_end_of_file_mark_is_ignored() -> None:
+    doc = read_sie(b"#FLAGGA 0\r\n#SIETYP 4\r\n\x1a")
+    assert doc.diagnostics == [] and doc.sie_type == "4I"
