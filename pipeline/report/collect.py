@@ -1,13 +1,14 @@
 """The I/O edge of status and report: store files, the ledger and the last plan, read into a StatusModel.
 
-The day query reads only the columns status shows (not the SIE source or the Fortnox payload, which
-`Ledger.store_days` loads too), so a fleet of hundreds of stores with a year of history stays quick.
+The day query counts states in the database and reads only the columns status shows (not the SIE source
+or the Fortnox payload, which `Ledger.store_days` loads too), so a fleet of hundreds of stores with a year
+of history stays quick.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,39 +20,62 @@ from pipeline.report.build import DEFAULT_WINDOW, build_status
 from pipeline.report.model import StatusModel, StoreInfo
 from pipeline.report.plan_record import load_plan
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import DayStatus, Ledger, day_state, vouchers
+from pipeline.runner.ledger import DayStatus, Ledger, vouchers
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.report")
 
-_DAY_COLUMNS = (vouchers.c.store, vouchers.c.business_date, vouchers.c.key, vouchers.c.state,
-                vouchers.c.error_code, vouchers.c.error_message, vouchers.c.error_hint,
-                vouchers.c.error_permanent, vouchers.c.series, vouchers.c.number, vouchers.c.year)
+_STATE_COUNTS = [sa.func.sum(sa.case((vouchers.c.state == state, 1), else_=0)).label(state)
+                 for state in ("posted", "failed", "pending", "planned")]
 
 
-def read_days(ledger: Ledger, store: str | None = None) -> list[DayStatus]:
-    """Per store and business date, the day's state and its first failure (same rules as Ledger.store_days)."""
-    query = sa.select(*_DAY_COLUMNS).order_by(vouchers.c.store, vouchers.c.business_date, vouchers.c.key)
+def read_days(ledger: Ledger, store: str | None = None, *, references_from: date | None = None) -> list[DayStatus]:
+    """Per store and business date, the day's state and its first failure (same rules as Ledger.store_days).
+
+    The states are counted in the database; only failed and uncertain vouchers are read one by one, and
+    the posted vouchers' Fortnox numbers only from `references_from` on (what the grid and JSON show).
+    """
+    counts = (sa.select(vouchers.c.store, vouchers.c.business_date, sa.func.count().label("total"), *_STATE_COUNTS)
+              .group_by(vouchers.c.store, vouchers.c.business_date)
+              .order_by(vouchers.c.store, vouchers.c.business_date))
+    details = (sa.select(vouchers.c.store, vouchers.c.business_date, vouchers.c.state, vouchers.c.error_code,
+                         vouchers.c.error_message, vouchers.c.error_hint, vouchers.c.error_permanent)
+               .where(sa.or_(vouchers.c.state == "failed",
+                             sa.and_(vouchers.c.state == "pending", vouchers.c.error_message.is_not(None))))
+               .order_by(vouchers.c.store, vouchers.c.business_date, vouchers.c.key))
+    posted = (sa.select(vouchers.c.store, vouchers.c.business_date, vouchers.c.series, vouchers.c.number,
+                        vouchers.c.year)
+              .where(vouchers.c.state == "posted").order_by(vouchers.c.store, vouchers.c.business_date, vouchers.c.key))
     if store:
-        query = query.where(vouchers.c.store == store)
-    grouped: dict[tuple[str, date], list[Any]] = {}
+        counts, details, posted = (q.where(vouchers.c.store == store) for q in (counts, details, posted))
+    if references_from:
+        posted = posted.where(vouchers.c.business_date >= references_from)
+    first_problem: dict[tuple[str, date], Any] = {}
+    references: dict[tuple[str, date], list[str]] = {}
     with ledger.engine.connect() as conn:
-        for row in conn.execute(query):
-            grouped.setdefault((row.store, row.business_date), []).append(row)
-    return [_day(store_id, day, rows) for (store_id, day), rows in grouped.items()]
+        for row in conn.execute(details):
+            key = (row.store, row.business_date)
+            # a failure wins over an uncertain post, as in the ledger's own summary
+            if key not in first_problem or (row.state == "failed" and first_problem[key].state != "failed"):
+                first_problem[key] = row
+        for row in conn.execute(posted):
+            references.setdefault((row.store, row.business_date), []).append(f"{row.series} {row.number} (year {row.year})")
+        rows = conn.execute(counts).all()
+    return [_day(store_id, day, counted, first_problem.get((store_id, day)), references.get((store_id, day), ()))
+            for store_id, day, *counted in rows]
 
 
-def _day(store: str, day: date, rows: list[Any]) -> DayStatus:
-    failed = [r for r in rows if r.state == "failed"]
-    attention = failed or [r for r in rows if r.state == "pending" and r.error_message]
-    first = attention[0] if attention else None
+def _day(store: str, day: date, counted: list[int], problem: Any, references: Sequence[str]) -> DayStatus:
+    total, posted, failed, pending, planned = counted
+    state = ("failed" if failed else "pending" if pending else "planned" if planned
+             else "posted" if posted else "skipped")  # the order of ledger.day_state
     return DayStatus(
-        store=store, business_date=day, state=day_state(r.state for r in rows), vouchers=len(rows),
-        posted=sum(1 for r in rows if r.state == "posted"), failed=len(failed),
-        error_code=first.error_code if first else None, error_message=first.error_message if first else None,
-        error_hint=first.error_hint if first else None,
-        error_permanent=first.error_permanent if first else None,
-        fortnox=tuple(f"{r.series} {r.number} (year {r.year})" for r in rows if r.state == "posted"))
+        store=store, business_date=day, state=state, vouchers=int(total), posted=int(posted), failed=int(failed),
+        error_code=problem.error_code if problem else None,
+        error_message=problem.error_message if problem else None,
+        error_hint=problem.error_hint if problem else None,
+        error_permanent=problem.error_permanent if problem else None,
+        fortnox=tuple(references))
 
 
 def store_infos(settings: Settings, ledger: Ledger, store_ids: Sequence[str]) -> list[StoreInfo]:
@@ -88,7 +112,7 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
     try:
         infos = store_infos(settings, ledger, store_ids)
         only = store_ids[0] if len(store_ids) == 1 else None
-        days = read_days(ledger, only)
+        days = read_days(ledger, only, references_from=today - timedelta(days=window))
         files = ledger.store_files(only, state="quarantined")
     finally:
         ledger.close()

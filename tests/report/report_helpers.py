@@ -47,6 +47,9 @@ def populate(ledger: Ledger) -> None:
         else:
             number += 1
             ledger.mark_posted(rec.key, series="F", number=number, year=1)
+    twin = _record(store, "Z24-copy", date(2026, 11, 24), digest="e" * 64)  # the same Z-report in a second file
+    ledger.add_vouchers([twin], run)
+    ledger.update_voucher(twin.key, state="skipped")
     late = _record(store, "Z27", date(2026, 11, 27))
     ledger.add_vouchers([late], run)  # read, not posted yet
     store = "sjobodens-krog"

@@ -20,7 +20,8 @@ def model(tmp_path: Path, *, with_plan: bool = True) -> StatusModel:
     ledger = open_populated(tmp_path)
     try:
         days, files = read_days(ledger), ledger.store_files(state="quarantined")
-        assert days == ledger.store_days()  # the light query agrees with the ledger's own
+        assert days == ledger.store_days()  # the counting query agrees with the ledger's own
+        assert [d.fortnox for d in read_days(ledger, references_from=TODAY)] == [()] * len(days)
     finally:
         ledger.close()
     plan = parse_plan(PLAN, "state/last-plan.json", datetime(2026, 11, 28, 5, 0)) if with_plan else None
