@@ -73,10 +73,12 @@ def timed_run(root: Path, handle: SandboxHandle, concurrency: int) -> tuple[floa
                                  env=env)
     configs = [c for _, c in sorted(load_stores(root / "stores")[0].items())]
     handle.reset_request_counts()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     summary = run_sync(settings, configs, SyncOptions(today=TODAY), concurrency=concurrency, show_progress=False)
     elapsed = time.perf_counter() - started
-    return elapsed, api_requests(handle), summary.totals()
+    totals = summary.totals()
+    totals["cpu_ms"] = int((time.process_time() - cpu) * 1000)
+    return elapsed, api_requests(handle), totals
 
 
 def report(label: str, stores: int, elapsed: float, requests: int, totals: dict[str, int], latency_ms: float,
@@ -89,6 +91,8 @@ def report(label: str, stores: int, elapsed: float, requests: int, totals: dict[
           f"{latency_ms:g} ms / {concurrency})")
     print(f"  ratio                {elapsed / floor if floor else float('nan'):8.2f}     (target <= 2)")
     print(f"  requests/store-day   {per_store:8.2f}     (target <= {target:g})")
+    print(f"  runner CPU           {totals['cpu_ms'] / 1000:8.2f} s   ({totals['cpu_ms'] / stores:.1f} ms per store; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
 
 def main() -> None:
