@@ -7,7 +7,6 @@ from typing import Any
 from pipeline.diagnostics import Location
 
 PathPart = str | int
-Path_ = tuple[PathPart, ...]
 
 
 class YDict(dict[str, Any]):
@@ -61,7 +60,7 @@ _SINGULAR = {
 }
 
 
-def describe(path: Sequence[PathPart], *, rows_are_listed: bool = True) -> str:
+def describe(path: Sequence[PathPart]) -> str:
     """Name a path by ids, not indexes: ("article_groups", "MAT", 1, "vat_rate") -> "article group MAT, row 2, vat_rate"."""
     if not path:
         return "the file"
