@@ -53,8 +53,9 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
         raise UserError("--store and --all both given", "use one: --store ID (repeatable) or --all")
     if day and (from_day or to_day):
         raise UserError("--date cannot be combined with --from/--to", "use --date D, or --from D --to D")
-    from_date = (day or from_day).date() if (day or from_day) else None
-    to_date = (day or to_day).date() if (day or to_day) else None
+    first, last = day or from_day, day or to_day
+    from_date = first.date() if first else None
+    to_date = last.date() if last else None
     if from_date and to_date and from_date > to_date:
         raise UserError(f"--from {from_date} is after --to {to_date}", "swap the two dates")
     options = SyncOptions(today=today.date() if today else date.today(), from_date=from_date, to_date=to_date,

@@ -126,9 +126,9 @@ def _rows(vouchers: list[SieVoucher], amounts: dict[int, Decimal], config: Store
     else:
         for voucher in vouchers:
             for row in voucher.rows:
-                account = _pos_account(row.account)
-                if account is not None:
-                    pairs.append((config.fortnox_account(account), row.amount, row.text))
+                pos = _pos_account(row.account)
+                if pos is not None:
+                    pairs.append((config.fortnox_account(pos), row.amount, row.text))
     rows = []
     for account, amount, text in pairs:
         amount = amount.quantize(ORE) if amount == amount.quantize(ORE) else amount

@@ -99,9 +99,9 @@ def _finding(component: _Component, amounts: dict[int, Decimal], vat: Decimal, l
         net_total = -sum((amounts.get(a, Decimal(0)) for a in component.revenue), Decimal(0))
         if elsewhere and net_total:
             other = ", ".join(str(a) for a in sorted(elsewhere[0].vat_accounts))
-            rate = (elsewhere[1] / net_total * 100).quantize(Decimal("0.1")).normalize()
+            implied = (elsewhere[1] / net_total * 100).quantize(Decimal("0.1")).normalize()
             message += (f"; the file books {elsewhere[1].quantize(ORE)} VAT on {other} instead, "
-                        f"{rate} % of that revenue")
+                        f"{implied} % of that revenue")
     hint = (f"check the VAT rate of the article group in the POS (Register > Varuförsäljning > Artikelgrupper) "
             f"and re-export the day, or correct article_groups in stores/{config.store}.yaml, then run "
             f"`kassasync sync --retry-failed --store {config.store}`")

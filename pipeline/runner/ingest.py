@@ -12,7 +12,7 @@ from pipeline.config.model import StoreConfig
 from pipeline.mapping import MappingResult
 from pipeline.runner import items
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import Ledger, VoucherRecord
+from pipeline.runner.ledger import FileRecord, Ledger, VoucherRecord
 from pipeline.sie.model import SieVoucher
 
 log = logging.getLogger("kassasync.runner")
@@ -48,7 +48,7 @@ def plan_records(config: StoreConfig, digest: str, vouchers: list[SieVoucher], *
 
     `others`: the store's ledger rows on the same dates, to skip a Z-report another file already brought.
     """
-    records = []
+    records: list[VoucherRecord] = []
     for ver_id, day, group in items.group_by_item(vouchers, config.voucher_per):
         key = items.idempotency_key(config.store, day, digest, ver_id)
         result = items.map_source(group, config, day, today=today)
@@ -98,7 +98,7 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, ru
     paths = inbox.day_files(config.store)
     if not paths:
         return result
-    known = {f.digest: f for f in ledger.store_files(config.store)}
+    known: dict[str, FileRecord | _FileSeen] = {f.digest: f for f in ledger.store_files(config.store)}
     for path in paths:
         try:
             content = path.read_bytes()

@@ -209,7 +209,9 @@ class Ledger:
             result = conn.execute(runs.insert().values(
                 started_at=now(), host=socket.gethostname(), pid=os.getpid(),
                 options=json.dumps(options, default=str), state="running"))
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_run(self, run_id: int, *, posted: int, failed: int, skipped: int, summary: str) -> None:
         with self.engine.begin() as conn:
@@ -262,12 +264,14 @@ class Ledger:
     def _dialect_insert(self, table: sa.Table) -> Any:
         """An INSERT with ON CONFLICT (SQLite, PostgreSQL), or None where the dialect has none."""
         if self.engine.dialect.name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        elif self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            return None
-        return insert(table)
+            from sqlalchemy.dialects import sqlite
+
+            return sqlite.insert(table)
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            return postgresql.insert(table)
+        return None
 
     def set_file_state(self, store: str, digest: str, state: str, *, path: str, note: str | None = None) -> None:
         with self.engine.begin() as conn:

@@ -20,7 +20,7 @@ from typing import Any
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.fortnox import errors as fe
-from pipeline.fortnox.models import FinancialYear
+from pipeline.fortnox.models import FinancialYear, Voucher
 from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.runner import items
 from pipeline.runner.inbox import Inbox
@@ -191,14 +191,15 @@ class _Poster:
             cached = (preloaded.get(self.config.store, []) if preloaded is not None
                       else await self.worker.run(self.ledger.cached_years, self.config.store))
             self.years = [FinancialYear(i, f, t) for i, f, t in cached]
-        for year in self.years:
-            if year.covers(day):
-                return year
-        year = await self.client.financial_year_for(day)
-        if year is not None:
-            await self.worker.run(self.ledger.cache_year, self.config.store, year.id, year.from_date, year.to_date)
-            self.years.append(year)
-        return year
+        for known in self.years:
+            if known.covers(day):
+                return known
+        found = await self.client.financial_year_for(day)
+        if found is not None:
+            await self.worker.run(self.ledger.cache_year, self.config.store, found.id, found.from_date,
+                                  found.to_date)
+            self.years.append(found)
+        return found
 
     async def post(self, record: VoucherRecord) -> str:
         """posted | failed | uncertain | stop (a store-wide error)."""
@@ -245,19 +246,19 @@ class _Poster:
                 continue
             listed = await self.client.vouchers(year_id, series=series, from_date=min(r.business_date for r in group),
                                                 to_date=max(r.business_date for r in group))
-            held = {}
-            for voucher in listed:
-                text = f"{voucher.comments or ''} {voucher.description or ''}"
+            held: dict[str, Voucher] = {}
+            for listed_voucher in listed:
+                text = f"{listed_voucher.comments or ''} {listed_voucher.description or ''}"
                 for record in group:
                     if record.marker in text:
-                        held[record.key] = voucher
+                        held[record.key] = listed_voucher
             for record in group:
-                voucher = held.get(record.key)
-                if voucher is None:
+                found = held.get(record.key)
+                if found is None:
                     missing.append(record)
                     continue
-                await self.worker.run(self.ledger.mark_posted, record.key, series=voucher.voucher_series,
-                                      number=voucher.voucher_number, year=voucher.year)
+                await self.worker.run(self.ledger.mark_posted, record.key, series=found.voucher_series,
+                                      number=found.voucher_number, year=found.year)
                 self.result.posted += 1
                 self.result.found += 1
                 if self.progress:
