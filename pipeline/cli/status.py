@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,9 +44,11 @@ def now_utc() -> datetime:
               help="text for people, json (versioned, \"format\": 1) for scripts.")
 @click.option("--days", type=click.IntRange(1, 366), default=DEFAULT_WINDOW, show_default=True,
               help="How many days (ending today) the day strip and the JSON `days` list cover.")
+@click.option("--attention", "attention_only", is_flag=True,
+              help="Only the stores that need attention (a failed or missing day, a quarantined file, drift).")
 @plan_option
 @today_option
-def status_command(store_ids: tuple[str, ...], fmt: str, days: int, plan_path: Path | None,
+def status_command(store_ids: tuple[str, ...], fmt: str, days: int, attention_only: bool, plan_path: Path | None,
                    today: datetime | None) -> None:
     """Show each store's last posted day, failed days (reason and fix), missing days and drift.
 
@@ -55,6 +58,8 @@ def status_command(store_ids: tuple[str, ...], fmt: str, days: int, plan_path: P
     settings = app_context().settings
     model = collect_status(settings, today_from(today), store_ids=store_ids, window=days, plan_path=plan_path,
                            generated_at=now_utc())
+    if attention_only:
+        model = replace(model, stores=tuple(s for s in model.stores if s.needs_attention))
     click.echo(render(model, fmt), nl=False)
 
 

@@ -58,8 +58,9 @@ def read_days(ledger: Ledger, store: str | None = None, *, references_from: date
             # a failure wins over an uncertain post, as in the ledger's own summary
             if key not in first_problem or (row.state == "failed" and first_problem[key].state != "failed"):
                 first_problem[key] = row
-        for row in conn.execute(posted):
-            references.setdefault((row.store, row.business_date), []).append(f"{row.series} {row.number} (year {row.year})")
+        for ref in conn.execute(posted):
+            references.setdefault((ref.store, ref.business_date), []).append(
+                f"{ref.series} {ref.number} (year {ref.year})")
         rows = conn.execute(counts).all()
     return [_day(store_id, day, counted, first_problem.get((store_id, day)), references.get((store_id, day), ()))
             for store_id, day, *counted in rows]

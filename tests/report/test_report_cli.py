@@ -83,3 +83,12 @@ def test_status_on_a_fresh_machine_says_everything_is_missing(tmp_path: Path) ->
                                       "status", "--today", "2026-11-28"])
     assert result.exit_code == 0, result.output
     assert "no day file has arrived since start_date 2026-09-01 (88 days)" in result.output
+
+
+def test_attention_only_leaves_out_stores_in_order(home: Path) -> None:
+    args = ["--stores", str(home / "stores"), "--state-dir", str(home / "state"), "status", "--format", "json",
+            "--today", "2026-11-20"]  # kartbutiken starts that day: nothing due yet, nothing wrong
+    every = json.loads(CliRunner().invoke(cli, args).output)["stores"]
+    assert [s["needs_attention"] for s in every] == [True, False, True]
+    some = json.loads(CliRunner().invoke(cli, [*args, "--attention"]).output)["stores"]
+    assert [s["store"] for s in some] == ["hamnens-delikatesser", "sjobodens-krog"]
