@@ -92,3 +92,11 @@ def test_attention_only_leaves_out_stores_in_order(home: Path) -> None:
     assert [s["needs_attention"] for s in every] == [True, False, True]
     some = json.loads(CliRunner().invoke(cli, [*args, "--attention"]).output)["stores"]
     assert [s["store"] for s in some] == ["hamnens-delikatesser", "sjobodens-krog"]
+
+
+def test_a_store_without_a_valid_file_still_shows_from_the_ledger(home: Path) -> None:
+    (home / "stores" / "sjobodens-krog.yaml").unlink()
+    result = run(home, "status", "--store", "sjobodens-krog")
+    assert result.exit_code == 0, result.output
+    assert "sjobodens-krog · sjobodens-krog (no valid store file: run `kassasync validate`)" in result.output
+    assert "last posted day  2026-11-25" in result.output

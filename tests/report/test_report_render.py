@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -122,3 +122,12 @@ def test_every_state_colour_pair_has_enough_contrast() -> None:
         assert rule, f"no colour rule for state {state}"
         light, dark = sorted((_luminance(rule[1]), _luminance(rule[2])), reverse=True)
         assert (light + 0.05) / (dark + 0.05) >= 4.5, f"state {state}: contrast below WCAG AA"
+
+
+def test_text_caps_long_failure_lists() -> None:
+    failed = [DayStatus("s", date(2026, 10, 1) + timedelta(days=n), "failed", 1, 0, 1,
+                        error_code="2000550", error_message="account 1930 is inactive", error_hint="activate it")
+              for n in range(40)]
+    text = render_text(build_status([StoreInfo("s", "S", date(2026, 10, 1))], failed, [], TODAY, window=3))
+    assert "failed           40 days" in text and text.count("account 1930 is inactive") == 31
+    assert "... and 9 earlier (see --format json)" in text
