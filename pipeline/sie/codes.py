@@ -18,6 +18,7 @@ class Code:
 
 
 _TABLE = [
+    Code("SIE000", "error", "invalid call of the reader", "policy is 'lenient' or 'strict'"),
     # File level: is this SIE at all, how it is encoded, how its lines are shaped.
     Code("SIE100", "error", "file cannot be read", "check the path and the file's permissions"),
     Code("SIE101", "error", "not a SIE file: it is an HTML page",

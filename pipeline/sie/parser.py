@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pipeline.diagnostics import Severity
 from pipeline.sie import codes
 from pipeline.sie.document import Limits, SieDocument, SieUnknownItem
 from pipeline.sie.labels import HANDLERS
@@ -34,7 +35,7 @@ class Parser(VoucherRules):
 
     def __init__(self, doc: SieDocument, policy: str = "lenient", limits: Limits | None = None) -> None:
         if policy not in ("lenient", "strict"):
-            raise ValueError(f"policy must be 'lenient' or 'strict', not {policy!r}")
+            raise codes.SieError("SIE000", f"policy must be 'lenient' or 'strict', not {policy!r}", doc.name)
         self.doc = doc
         self.policy = policy
         self.limits = limits or Limits()
@@ -64,17 +65,19 @@ class Parser(VoucherRules):
     # Reporting -------------------------------------------------------------------------------------
 
     def diag(self, code: str, line: int, col: int = 0, detail: str | None = None, hint: str | None = None) -> None:
-        d = codes.make(code, self.policy, self.doc.name, line, col, detail, hint)
-        if d.is_error:
+        severity = codes.severity_for(code, self.policy)
+        is_error = severity is Severity.ERROR
+        if is_error:
             self.doc.error_count += 1
-        elif d.severity.value == "warning":
+        elif severity is Severity.WARNING:
             self.doc.warning_count += 1
         seen = self.per_code.get(code, 0)
         self.per_code[code] = seen + 1
+        # Past the caps a diagnostic is only counted, except the first error, which says why a file is rejected.
         if (seen < self.limits.max_per_code and len(self.doc.diagnostics) < self.limits.max_diagnostics) \
-                or d.is_error and not self.stored_error:
-            self.doc.diagnostics.append(d)
-            self.stored_error = self.stored_error or d.is_error
+                or is_error and not self.stored_error:
+            self.doc.diagnostics.append(codes.make(code, self.policy, self.doc.name, line, col, detail, hint))
+            self.stored_error = self.stored_error or is_error
 
     @staticmethod
     def col(raw: str, index: int) -> int:

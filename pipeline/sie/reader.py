@@ -165,7 +165,10 @@ def read_sie(source: Path | bytes, *, name: str | None = None, policy: str = "le
             pass
     except OSError as exc:
         raise SieError("SIE100", f"{codes.CODES['SIE100'].title}: {exc.strerror or exc}", label) from exc
-    return stream.document
+    doc = stream.document
+    log.debug("read %s: %s, %s, %d vouchers, %d errors, %d warnings", label, doc.encoding, doc.sie_type,
+              doc.voucher_count, doc.error_count, doc.warning_count)
+    return doc
 
 
 def iter_vouchers(source: Path, *, policy: str = "lenient", limits: Limits | None = None) -> SieStream:
