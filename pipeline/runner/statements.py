@@ -1,0 +1,92 @@
+"""The ledger's frequent statements, built once with bind parameters (building SQL per call costs more than
+running it on SQLite; a run with hundreds of stores runs each of these hundreds of times)."""
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipeline.runner.tables import files, financial_years, vouchers
+
+VOUCHER_FILTERS = ("states", "exclude_states", "from_date", "to_date", "file_digest", "file_digests", "dates")
+
+
+@cache
+def select_vouchers(filters: frozenset[str]) -> sa.Select[Any]:
+    """One store's vouchers in date order; `filters` names the bind parameters used (see VOUCHER_FILTERS)."""
+    c = vouchers.c
+    query = vouchers.select().where(c.store == sa.bindparam("store"))
+    conditions = {
+        "states": lambda: c.state.in_(sa.bindparam("states", expanding=True)),
+        "exclude_states": lambda: c.state.not_in(sa.bindparam("exclude_states", expanding=True)),
+        "from_date": lambda: c.business_date >= sa.bindparam("from_date"),
+        "to_date": lambda: c.business_date <= sa.bindparam("to_date"),
+        "file_digest": lambda: c.file_digest == sa.bindparam("file_digest"),
+        "file_digests": lambda: c.file_digest.in_(sa.bindparam("file_digests", expanding=True)),
+        "dates": lambda: c.business_date.in_(sa.bindparam("dates", expanding=True)),
+    }
+    for name in VOUCHER_FILTERS:
+        if name in filters:
+            query = query.where(conditions[name]())
+    return query.order_by(c.business_date, c.created_at, c.key)
+
+
+@cache
+def update_voucher(columns: tuple[str, ...]) -> sa.Update:
+    """SET the named columns (bind parameters `v_<column>`) of the voucher with key `key`."""
+    return vouchers.update().where(vouchers.c.key == sa.bindparam("key")).values(
+        {name: sa.bindparam(f"v_{name}") for name in columns})
+
+
+MARK_PENDING = vouchers.update().where(vouchers.c.key.in_(sa.bindparam("keys", expanding=True))).values(
+    state="pending", run_id=sa.bindparam("v_run_id"), updated_at=sa.bindparam("v_updated_at"),
+    attempts=vouchers.c.attempts + 1)
+
+
+@cache
+def select_files(by_store: bool, by_state: bool) -> sa.Select[Any]:
+    query = files.select()
+    if by_store:
+        query = query.where(files.c.store == sa.bindparam("store"))
+    if by_state:
+        query = query.where(files.c.state == sa.bindparam("state"))
+    return query.order_by(files.c.store, files.c.first_seen_at)
+
+
+SET_FILE_STATE = files.update().where(files.c.store == sa.bindparam("store"),
+                                      files.c.digest == sa.bindparam("digest")).values(
+    state=sa.bindparam("v_state"), path=sa.bindparam("v_path"), note=sa.bindparam("v_note"),
+    updated_at=sa.bindparam("v_updated_at"))
+INSERT_YEAR = financial_years.insert()
+SELECT_YEARS = sa.select(financial_years.c.year_id, financial_years.c.from_date, financial_years.c.to_date).where(
+    financial_years.c.store == sa.bindparam("store"))
+
+
+@cache
+def insert_vouchers_ignoring_known(dialect: str) -> Any:
+    """INSERT that keeps an existing row with the same key as it is (SQLite, PostgreSQL), else None."""
+    insert = _dialect_insert(dialect, vouchers)
+    return None if insert is None else insert.on_conflict_do_nothing(index_elements=["key"])
+
+
+@cache
+def upsert_file(dialect: str) -> Any:
+    insert = _dialect_insert(dialect, files)
+    if insert is None:
+        return None
+    kept = ("path", "name", "state", "note", "voucher_count", "updated_at")
+    return insert.on_conflict_do_update(index_elements=["store", "digest"],
+                                        set_={name: insert.excluded[name] for name in kept})
+
+
+def _dialect_insert(dialect: str, table: sa.Table) -> Any:
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    return None

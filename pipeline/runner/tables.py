@@ -1,0 +1,71 @@
+"""The ledger's tables (SQLAlchemy Core); what each column means is in `pipeline/runner/ledger.py`."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+STATES = ("planned", "pending", "posted", "failed", "skipped")
+metadata = sa.MetaData()
+
+files = sa.Table(
+    "files", metadata,
+    sa.Column("store", sa.String(64), primary_key=True),
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("voucher_count", sa.Integer, nullable=False, default=0),
+    sa.Column("first_seen_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+vouchers = sa.Table(
+    "vouchers", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("store", sa.String(64), nullable=False, index=True),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("file_digest", sa.String(64), nullable=False, index=True),
+    sa.Column("ver_id", sa.String(100), nullable=False),
+    sa.Column("marker", sa.String(64), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text),
+    sa.Column("payload_digest", sa.String(64)),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("series", sa.String(16)),
+    sa.Column("number", sa.Integer),
+    sa.Column("year", sa.Integer),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("error_code", sa.String(32)),
+    sa.Column("error_message", sa.Text),
+    sa.Column("error_hint", sa.Text),
+    sa.Column("error_permanent", sa.Boolean),
+    sa.Column("findings", sa.Text),
+    sa.Column("run_id", sa.Integer),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("posted_at", sa.DateTime),
+    sa.Index("ix_vouchers_store_date", "store", "business_date"),
+)
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("host", sa.String(200)),
+    sa.Column("pid", sa.Integer),
+    sa.Column("options", sa.Text),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("posted", sa.Integer, nullable=False, default=0),
+    sa.Column("failed", sa.Integer, nullable=False, default=0),
+    sa.Column("skipped", sa.Integer, nullable=False, default=0),
+    sa.Column("summary", sa.Text),
+)
+
+financial_years = sa.Table(
+    "financial_years", metadata,
+    sa.Column("store", sa.String(64), primary_key=True),
+    sa.Column("year_id", sa.Integer, primary_key=True),
+    sa.Column("from_date", sa.Date, nullable=False),
+    sa.Column("to_date", sa.Date, nullable=False),
+)
