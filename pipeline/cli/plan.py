@@ -84,10 +84,25 @@ def plan_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int,
     click.echo(render.render(plan, fmt, all_stores), nl=False)
     if json_out is not None:
         json_out.write_text(render.render_json(plan), encoding="utf-8")
+    if all_stores:  # `kassasync status` shows each store's pending drift from the last full plan
+        _record_last_plan(app_context().settings.state_dir, render.render_json(plan))
     if plan.status == "blocked":
         raise click.exceptions.Exit(EXIT_BLOCKED)
     if plan.status == "changes" and detailed_exitcode:
         raise click.exceptions.Exit(EXIT_CHANGES)
+
+
+def _record_last_plan(state_dir: Path, plan_json: str) -> None:
+    from pipeline.report.plan_record import PLAN_FILES
+
+    target = state_dir / PLAN_FILES[0]
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".json.partial")
+        partial.write_text(plan_json, encoding="utf-8")
+        partial.replace(target)
+    except OSError as exc:  # the plan itself was shown; only the status page's drift column misses it
+        click.echo(f"warning: could not record the plan in {target}: {exc}", err=True)
 
 
 def register(group: click.Group) -> None:

@@ -1,7 +1,7 @@
 """The last recorded plan (the JSON `kassasync plan --json-out FILE` writes), read for the status's drift column.
 
-`plan` itself stores nothing; the nightly workflow (and anyone who wants drift on the status page) runs
-`kassasync plan --all --json-out "$KASSASYNC_HOME/last-plan.json"`. Status reads the first of
+Every `kassasync plan --all` records its JSON as `last-plan.json` in the state directory (and
+`--json-out FILE` writes it anywhere). Status reads the first of
 `PLAN_FILES` in the state directory, or the file given with `--plan`. The file's modification time is when
 the plan was recorded (the plan JSON carries no time of its own).
 """
@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.errors import UserError
 from pipeline.report.model import DriftItem, PlanRecord, StoreDrift
 
-PLAN_FILES = ("last-plan.json", "plan/last.json")
+PLAN_FILES = ("last-plan.json", "plan/last.json")  # the first is where `plan --all` records it
 log = logging.getLogger("kassasync.report")
 
 
