@@ -89,6 +89,25 @@ class VoucherRules:
 
     def _ver(self, f: list[Field], raw: str, line: int) -> None:
         self.any_voucher = True
+        n = len(f)
+        if not self.state and 4 <= n <= 7:  # fast path: series, number, a cached date, simple extras
+            series, number, day = f[1], f[2], _DATES.get(f[3])  # type: ignore[call-overload,arg-type]
+            if day is not None and series.__class__ is str and number.__class__ is str:
+                text = f[4] if n > 4 and f[4] != "" and f[4].__class__ is str else None
+                reg_date = _DATES.get(f[5]) if n > 5 and f[5] != "" else None  # type: ignore[call-overload,arg-type]
+                if reg_date is not None or n < 6 or f[5] == "":
+                    sign = f[6] if n > 6 and f[6] != "" and f[6].__class__ is str else None
+                    self.voucher = SieVoucher(series, number, day, text, reg_date, sign,  # type: ignore[arg-type]
+                                              line=line)
+                    self.voucher_bad = False
+                    self.vsum = self.vdebit = _ZERO
+                    self.overflow = 0
+                    self.rtrans = None
+                    self.state = 1
+                    return
+        self._ver_general(f, raw, line)
+
+    def _ver_general(self, f: list[Field], raw: str, line: int) -> None:
         if self.state:
             self.diag("SIE110", line, 1, f"a new #VER starts while the voucher of line "
                       f"{self.voucher.line if self.voucher else 0} is open")
