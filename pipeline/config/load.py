@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.config.batch import load_many
 from pipeline.config.build import build_config
 from pipeline.config.located import YDict
 from pipeline.config.merge import PROFILE_DIR, deep_merge, load_profile, load_profile_file
@@ -33,6 +34,9 @@ class Loaded:
     config: StoreConfig | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     doc: YDict | None = None
+    # What the cross-file rule (KS117) compares, so a worker process can return the result without the doc.
+    identity: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    disabled: frozenset[str] = frozenset()
 
 
 def display_path(path: Path) -> str:
@@ -61,8 +65,10 @@ def load_one(path: Path, display: str | None = None) -> Loaded:
         # "missing key" errors that are really the profile's.
         diags.extend(f.diagnostic for f in schema_findings(doc))
         return result
-    disabled = disabled_rules(merged)
-    secrets = [] if "KS119" in disabled else check_secrets(merged)
+    disabled = result.disabled = disabled_rules(merged)
+    result.identity = identity_of(merged)
+    # The store's own file; its profile was checked once when it was loaded.
+    secrets = [] if "KS119" in disabled else check_secrets(doc)
     secret_places = {d.location for d in secrets}
     diags.extend(secrets)
     findings = [f for f in schema_findings(merged) if f.diagnostic.location not in secret_places]
@@ -155,7 +161,7 @@ def load_directory(stores_dir: Path) -> tuple[list[Loaded], list[Diagnostic]]:
         return [], [Diagnostic(Location(display_path(stores_dir)), Severity.ERROR, "KS101",
                                "the stores directory does not exist",
                                "pass the directory with --stores DIR, or run from the project root")]
-    loaded = [load_one(path) for path in store_files(stores_dir)]
+    loaded = load_many(store_files(stores_dir))
     cross_file_rules(loaded)
     diags = [_ignored_file(path) for path in sorted(stores_dir.glob("*.yml"))]
     for profile in sorted((stores_dir / PROFILE_DIR).glob(STORE_GLOB)):
@@ -187,20 +193,33 @@ def load_stores(stores_dir: Path) -> tuple[dict[str, StoreConfig], list[Diagnost
     return configs, _sorted(_unique(diags))
 
 
+IDENTITY = ((("store",), "store id"), (("fortnox", "tenant_id"), "Fortnox tenant id"),
+            (("org_number",), "organisation number"))
+
+
+def identity_of(doc: YDict) -> dict[str, tuple[str, Location]]:
+    """The values no two stores may share, with where they are."""
+    found = {}
+    for key_path, label in IDENTITY:
+        value = _value_at(doc, key_path)
+        if value is not None:
+            found[label] = value
+    return found
+
+
 def cross_file_rules(loaded: list[Loaded]) -> None:
     """KS117: no two files share a store id, a Fortnox tenant id or an organisation number."""
-    for key_path, label in ((("store",), "store id"), (("fortnox", "tenant_id"), "Fortnox tenant id"),
-                            (("org_number",), "organisation number")):
+    for _, label in IDENTITY:
         seen: dict[str, list[tuple[Loaded, Location]]] = {}
         for item in loaded:
-            found = _value_at(item.doc, key_path)
-            if found is not None:
-                seen.setdefault(found[0], []).append((item, found[1]))
+            if label in item.identity:
+                value, loc = item.identity[label]
+                seen.setdefault(value, []).append((item, loc))
         for value, holders in seen.items():
             if len(holders) < 2:
                 continue
             for item, loc in holders:
-                if item.doc is not None and "KS117" in disabled_rules(item.doc):
+                if "KS117" in item.disabled:
                     continue
                 others = ", ".join(o.display for o, _ in holders if o is not item)
                 item.diagnostics.append(Diagnostic(
@@ -209,7 +228,7 @@ def cross_file_rules(loaded: list[Loaded]) -> None:
                 item.config = None
 
 
-def _value_at(doc: YDict | None, path: tuple[str, ...]) -> tuple[str, Location] | None:
+def _value_at(doc: YDict, path: tuple[str, ...]) -> tuple[str, Location] | None:
     node: Any = doc
     loc = None
     for part in path:

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config.located import YDict
+from pipeline.config.secrets_rule import check_secrets
 from pipeline.config.yamlload import load_yaml_file
 from pipeline.diagnostics import Diagnostic, Severity
 
@@ -46,7 +47,9 @@ def _load_cached(path: Path, display: str) -> tuple[YDict | None, list[Diagnosti
     stat = path.stat()
     key = (path.resolve(), stat.st_mtime_ns, stat.st_size, display)
     if key not in _CACHE:
-        _CACHE[key] = load_yaml_file(path, display)
+        profile, diags = load_yaml_file(path, display)
+        # Checked for secrets here, once, rather than in every store that extends it.
+        _CACHE[key] = profile, diags + (check_secrets(profile) if profile is not None else [])
     return _CACHE[key]
 
 

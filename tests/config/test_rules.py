@@ -182,3 +182,18 @@ def test_a_profile_no_store_uses_is_checked_too(stores: Path) -> None:
     diags = validate_paths([stores])
     assert [(d.rule, d.location.line) for d in diags] == [("KS105", 3)]
     assert diags[0].location.path.endswith("_profiles/kiosk.yaml")
+
+
+def test_worker_processes_give_the_same_result(stores: Path) -> None:
+    from pipeline.config.batch import load_many
+    from pipeline.config.load import cross_file_rules, store_files
+
+    edit(stores / SJO, 'tenant_id: "1000102"', 'tenant_id: "1000101"')
+    edit(stores / KART, "Kontant: 1910", "Kontant: 3740")
+    results = []
+    for parallel_min in (10_000, 1):
+        loaded = load_many(store_files(stores), parallel_min=parallel_min)
+        cross_file_rules(loaded)
+        results.append([(item.display, item.config is None, item.diagnostics) for item in loaded])
+    assert results[0] == results[1]
+    assert {d.rule for _, _, diags in results[1] for d in diags} == {"KS113", "KS117"}
