@@ -46,8 +46,17 @@ class SieStream:
         self._blocks = blocks
         self._keep = keep
         self._strict = policy == "strict" and not keep  # read_sie reports, the stream raises
+        self._vouchers: Iterator[SieVoucher] | None = None
 
-    def __iter__(self) -> Iterator[SieVoucher]:
+    def __iter__(self) -> SieStream:
+        return self
+
+    def __next__(self) -> SieVoucher:
+        if self._vouchers is None:
+            self._vouchers = self._generate()
+        return next(self._vouchers)
+
+    def _generate(self) -> Iterator[SieVoucher]:
         doc, parser = self.document, self.parser
         digest = hashlib.sha256()
         decoder = Decoder()

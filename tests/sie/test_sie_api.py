@@ -51,5 +51,6 @@ def test_written_file_reads_back_with_a_verified_checksum(tmp_path: Path) -> Non
     path = tmp_path / "day.si"
     path.write_bytes(data)
     stream = iter_vouchers(path)
-    assert [v.number for v in stream] == ["64"]
+    assert next(stream).number == "64"
+    assert list(stream) == []
     assert stream.document.checksum == "ok" and stream.document.vouchers == []
