@@ -8,8 +8,10 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pipeline.fortnox import codes
 from pipeline.sandbox import admin, chart, invoices, oauth, resources, vouchers
@@ -73,11 +75,25 @@ def create_app(data_dir: Path, seed: dict | Path | None = None, **options: Any) 
     return app_for_state(state)
 
 
+class _TrailingSlash:
+    """`/3/financialyears/?date=` (Fortnox's own guide writes it so) means `/3/financialyears?date=`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 3 and path.endswith("/"):
+            scope = {**scope, "path": path.rstrip("/")}
+        await self.app(scope, receive, send)
+
+
 def app_for_state(state: SandboxState) -> Starlette:
     _install_log_filter()
     # Vouchers first: Starlette tries routes in order, and voucher posts are the hot path.
     routes = [*vouchers.ROUTES, *oauth.ROUTES, *chart.ROUTES, *resources.ROUTES, *invoices.ROUTES,
               *admin.ROUTES]
-    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found},
+                    middleware=[Middleware(_TrailingSlash)])
     app.state.sandbox = state
     return app

@@ -188,7 +188,6 @@ ROUTES = [
     Route("/3/companyinformation", company_information),
     Route("/3/settings/lockedperiod", locked_period),
     Route("/3/financialyears", list_financial_years),
-    Route("/3/financialyears/", list_financial_years),
     Route("/3/financialyears", create_financial_year, methods=["POST"]),
     Route("/3/financialyears/{id}", get_financial_year),
     Route("/3/costcenters", list_cost_centers),

@@ -138,3 +138,14 @@ def test_accept_header_that_is_not_json(app: Any) -> None:
     xml, json_ok = run(app, scenario)
     assert xml.status_code == 400 and xml.json()["ErrorInformation"]["code"] == 1000030
     assert json_ok.status_code == 200
+
+
+def test_trailing_slash_is_the_same_resource(app: Any) -> None:
+    async def scenario(client: Any) -> Any:
+        headers = await token(client)
+        return (await client.get("/3/financialyears/?date=2026-11-28", headers=headers),
+                await client.get("/3/vouchers/sublist/F/", headers=headers))
+
+    years, vouchers = run(app, scenario)
+    assert years.status_code == 200 and [y["Id"] for y in years.json()["FinancialYears"]] == [2]
+    assert vouchers.status_code == 200
