@@ -214,6 +214,9 @@ def main() -> None:
     print(f"\ntargets: >= 20 MB/s: best CPU figure {best:.1f} MB/s; <= 6x floor: corpus "
           f"{c['floor_cpu_mbs'] / c['read_cpu_mbs']:.1f}x, 4E {stream['cpu'] / floor['cpu']:.1f}x; "
           f"streaming peak < 100 MB: {stream['peak_rss_mb']:.0f} MB")
+    print("huge inputs (a 1 GB line, a million-row voucher, a file of NUL bytes): tested scaled down in "
+          "tests/sie/test_sie_robust.py; memory is bounded by one 1 MiB block plus at most one 1 MiB line, "
+          "and a voucher stops storing rows at 100 000")
 
 
 if __name__ == "__main__":

@@ -131,6 +131,7 @@ class SieDocument:
     _balances: list[SieBalance] | None = field(default=None, repr=False, compare=False)
     vouchers: list[SieVoucher] = field(default_factory=list)
     unknown: list[SieUnknownItem] = field(default_factory=list)
+    extra_fields: list[SieUnknownItem] = field(default_factory=list)  # fields past an item's last known one
     diagnostics: list[Diagnostic] = field(default_factory=list)
     checksum: str = "absent"  # "absent" | "ok" | "mismatch"
     checksum_value: int | None = None  # the value the file states

@@ -86,6 +86,8 @@ class Parser(VoucherRules):
     def extra(self, f: list[Field], start: int, raw: str, line: int) -> None:
         if len(f) > start:
             self.diag("SIE202", line, column(raw, start), f"{f[0]} has {len(f) - start} more field(s)")
+            if len(self.doc.extra_fields) < self.limits.max_unknown_items:
+                self.doc.extra_fields.append(SieUnknownItem(str(f[0]), tuple(f[start:]), line))
 
     def date_field(self, f: list[Field], i: int, raw: str, line: int, *, required: bool, code: str) -> date | None:
         value = f[i] if i < len(f) else None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sie_helpers import CORPUS, well_formed_files
 
-from pipeline.sie import read_sie
+from pipeline.sie import SieTransaction, SieVoucher, read_sie, write_sie_4i
 
 FILES = well_formed_files()
 KSUMMA_FILES = [
@@ -131,3 +131,25 @@ def test_4e_and_4i_are_told_apart_by_content(corpus: Path) -> None:
     assert read_sie(corpus / "byrokrat__accounting/Norstedts Bokslut SIE 4I.si").sie_type == "4I"
     assert read_sie(corpus / "blinfo__Sie4j/CC3.SI").sie_type == "4I"
     assert read_sie(corpus / "byrokrat__accounting/SIE_2.se").sie_type == "2"
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if "4" in p.name or p.suffix.lower() == ".si"],
+                         ids=lambda p: str(p.relative_to(CORPUS)))
+def test_corpus_vouchers_survive_a_write_and_read(path: Path) -> None:
+    doc = read_sie(path)
+    again = read_sie(write_sie_4i(doc, ksumma=True))
+    assert again.checksum == "ok" and not again.rejected
+    assert [_shape(v) for v in again.vouchers] == [_shape(v) for v in doc.vouchers]
+
+
+def _cp437(text: str | None) -> str | None:
+    """What survives CP437 (the writer's encoding): a U+FFFD already in the source becomes '?'."""
+    return text.encode("cp437", "replace").decode("cp437") if text is not None else None
+
+
+def _shape(voucher: SieVoucher) -> tuple[object, ...]:
+    def rows(items: list[SieTransaction]) -> list[tuple[object, ...]]:
+        return [(r.account, r.amount, r.objects, r.date, _cp437(r.text), r.quantity, r.sign, r.kind)
+                for r in items]
+    return (voucher.series, voucher.number, voucher.date, _cp437(voucher.text), voucher.reg_date, voucher.sign,
+            rows(voucher.rows), rows(voucher.added_rows), rows(voucher.removed_rows))

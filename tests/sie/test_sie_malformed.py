@@ -114,3 +114,8 @@ def test_leap_year_file_also_reports_the_lossy_company_name(corpus: Path) -> Non
     doc = _read(corpus, "blinfo__Sie4j/BLBLOV_SIE1_erroneous_leap_year.SE")
     assert _lines(doc, "SIE104") == [8]
     assert doc.sie_type == "1"
+
+
+def test_extra_fields_are_kept(corpus: Path) -> None:
+    doc = read_sie(corpus / "idstam__jsisie/testWrite.se")
+    assert [(x.label, x.fields, x.line) for x in doc.extra_fields] == [("#PROGRAM", ("1.0",), 2)]
