@@ -33,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from pipeline.runner import statements as sql
 from pipeline.runner.tables import STATES, files, financial_years, metadata, runs, vouchers
 
 __all__ = ["STATES", "DayStatus", "FileRecord", "Ledger", "VoucherRecord", "day_state", "files", "financial_years",
@@ -190,40 +191,22 @@ class Ledger:
                    voucher_count=len(records), first_seen_at=stamp, updated_at=stamp)
         with self.engine.begin() as conn:
             self._insert_vouchers(conn, records, run_id, stamp)
-            upsert = self._dialect_insert(files)
+            upsert = sql.upsert_file(self.engine.dialect.name)
             if upsert is None:
                 conn.execute(files.delete().where(files.c.store == store, files.c.digest == digest))
-                conn.execute(files.insert().values(**row))
+                conn.execute(files.insert(), row)
             else:
-                conn.execute(upsert.values(**row).on_conflict_do_update(
-                    index_elements=["store", "digest"], set_={k: row[k] for k in ("path", "name", "state",
-                                                                                  "voucher_count", "updated_at")}))
-
-    def _dialect_insert(self, table: sa.Table) -> Any:
-        """An INSERT with ON CONFLICT (SQLite, PostgreSQL), or None where the dialect has none."""
-        if self.engine.dialect.name == "sqlite":
-            from sqlalchemy.dialects import sqlite
-
-            return sqlite.insert(table)
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects import postgresql
-
-            return postgresql.insert(table)
-        return None
+                conn.execute(upsert, row)
 
     def set_file_state(self, store: str, digest: str, state: str, *, path: str, note: str | None = None) -> None:
         with self.engine.begin() as conn:
-            conn.execute(files.update().where(files.c.store == store, files.c.digest == digest)
-                         .values(state=state, path=path, note=note, updated_at=now()))
+            conn.execute(sql.SET_FILE_STATE, {"b_store": store, "b_digest": digest, "v_state": state, "v_path": path,
+                                              "v_note": note, "v_updated_at": now()})
 
     def store_files(self, store: str | None = None, state: str | None = None) -> list[FileRecord]:
-        query = files.select().order_by(files.c.store, files.c.first_seen_at)
-        if store:
-            query = query.where(files.c.store == store)
-        if state:
-            query = query.where(files.c.state == state)
+        query = sql.select_files(bool(store), bool(state))
         with self.engine.connect() as conn:
-            return [FileRecord(**r._mapping) for r in conn.execute(query)]
+            return [FileRecord(**r._mapping) for r in conn.execute(query, {"store": store, "state": state})]
 
     # vouchers -----------------------------------------------------------------------------------------
     def add_vouchers(self, records: Sequence[VoucherRecord], run_id: int | None) -> int:
@@ -238,11 +221,11 @@ class Ledger:
         """Inserts the records whose key is new; a known key keeps its row as it is (it may be posted)."""
         if not records:
             return 0
-        insert = self._dialect_insert(vouchers)
+        insert = sql.insert_vouchers_ignoring_known(self.engine.dialect.name)
         if insert is not None:
             rows = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
                      "updated_at": stamp} for r in records]
-            return int(conn.execute(insert.on_conflict_do_nothing(index_elements=["key"]), rows).rowcount or 0)
+            return len(conn.execute(insert, rows).all())  # RETURNING: the keys actually inserted
         keys = [r.key for r in records]
         known = set(conn.execute(sa.select(vouchers.c.key).where(vouchers.c.key.in_(keys))).scalars())
         fresh = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
@@ -260,29 +243,21 @@ class Ledger:
                        to_date: date | None = None, file_digest: str | None = None,
                        file_digests: Iterable[str] | None = None, dates: Iterable[date] | None = None,
                        exclude_states: Iterable[str] | None = None) -> list[VoucherRecord]:
-        query = vouchers.select().where(vouchers.c.store == store)
-        if states is not None:
-            query = query.where(vouchers.c.state.in_(list(states)))
-        if exclude_states is not None:
-            query = query.where(vouchers.c.state.not_in(list(exclude_states)))
-        if file_digests is not None:
-            query = query.where(vouchers.c.file_digest.in_(list(file_digests)))
-        if dates is not None:
-            query = query.where(vouchers.c.business_date.in_(list(dates)))
-        if from_date:
-            query = query.where(vouchers.c.business_date >= from_date)
-        if to_date:
-            query = query.where(vouchers.c.business_date <= to_date)
-        if file_digest:
-            query = query.where(vouchers.c.file_digest == file_digest)
-        query = query.order_by(vouchers.c.business_date, vouchers.c.created_at, vouchers.c.key)
+        """One store's vouchers in date order, narrowed by whichever filters are given."""
+        lists = {"states": states, "exclude_states": exclude_states, "file_digests": file_digests, "dates": dates}
+        params: dict[str, Any] = {"store": store}
+        params.update({name: list(value) for name, value in lists.items() if value is not None})
+        scalars = {"from_date": from_date, "to_date": to_date, "file_digest": file_digest}
+        params.update({name: value for name, value in scalars.items() if value})
+        query = sql.select_vouchers(frozenset(params) - {"store"})
         with self.engine.connect() as conn:
-            return [_voucher(r) for r in conn.execute(query)]
+            return [_voucher(r) for r in conn.execute(query, params)]
 
     def update_voucher(self, key: str, **values: Any) -> None:
         values["updated_at"] = now()
+        columns = tuple(sorted(values))
         with self.engine.begin() as conn:
-            conn.execute(vouchers.update().where(vouchers.c.key == key).values(**values))
+            conn.execute(sql.update_voucher(columns), {"b_key": key, **{f"v_{c}": values[c] for c in columns}})
 
     def mark_pending(self, keys: Sequence[str], run_id: int | None) -> None:
         """Committed BEFORE the POSTs: from here on a voucher may exist in Fortnox, so look before re-posting."""
@@ -293,8 +268,7 @@ class Ledger:
                 conn.exec_driver_sql("PRAGMA synchronous=FULL")
                 conn.commit()
             try:
-                conn.execute(vouchers.update().where(vouchers.c.key.in_(list(keys))).values(
-                    state="pending", run_id=run_id, updated_at=now(), attempts=vouchers.c.attempts + 1))
+                conn.execute(sql.MARK_PENDING, {"keys": list(keys), "v_run_id": run_id, "v_updated_at": now()})
                 conn.commit()
             finally:
                 if self.is_sqlite:
@@ -319,15 +293,13 @@ class Ledger:
     # financial years ----------------------------------------------------------------------------------
     def cached_years(self, store: str) -> list[tuple[int, date, date]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(financial_years.c.year_id, financial_years.c.from_date,
-                                          financial_years.c.to_date).where(financial_years.c.store == store))
-            return [(int(r[0]), r[1], r[2]) for r in rows]
+            return [(int(r[0]), r[1], r[2]) for r in conn.execute(sql.SELECT_YEARS, {"store": store})]
 
     def cache_year(self, store: str, year_id: int, from_date: date, to_date: date) -> None:
         try:
             with self.engine.begin() as conn:
-                conn.execute(financial_years.insert().values(store=store, year_id=year_id, from_date=from_date,
-                                                             to_date=to_date))
+                conn.execute(sql.INSERT_YEAR, {"store": store, "year_id": year_id, "from_date": from_date,
+                                               "to_date": to_date})
         except sa.exc.IntegrityError:  # another runner cached it first: the same year, nothing to do
             pass
 

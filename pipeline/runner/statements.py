@@ -34,8 +34,8 @@ def select_vouchers(filters: frozenset[str]) -> sa.Select[Any]:
 
 @cache
 def update_voucher(columns: tuple[str, ...]) -> sa.Update:
-    """SET the named columns (bind parameters `v_<column>`) of the voucher with key `key`."""
-    return vouchers.update().where(vouchers.c.key == sa.bindparam("key")).values(
+    """SET the named columns (bind parameters `v_<column>`) of the voucher with key `b_key`."""
+    return vouchers.update().where(vouchers.c.key == sa.bindparam("b_key")).values(
         {name: sa.bindparam(f"v_{name}") for name in columns})
 
 
@@ -54,8 +54,8 @@ def select_files(by_store: bool, by_state: bool) -> sa.Select[Any]:
     return query.order_by(files.c.store, files.c.first_seen_at)
 
 
-SET_FILE_STATE = files.update().where(files.c.store == sa.bindparam("store"),
-                                      files.c.digest == sa.bindparam("digest")).values(
+SET_FILE_STATE = files.update().where(files.c.store == sa.bindparam("b_store"),
+                                      files.c.digest == sa.bindparam("b_digest")).values(
     state=sa.bindparam("v_state"), path=sa.bindparam("v_path"), note=sa.bindparam("v_note"),
     updated_at=sa.bindparam("v_updated_at"))
 INSERT_YEAR = financial_years.insert()
@@ -67,7 +67,9 @@ SELECT_YEARS = sa.select(financial_years.c.year_id, financial_years.c.from_date,
 def insert_vouchers_ignoring_known(dialect: str) -> Any:
     """INSERT that keeps an existing row with the same key as it is (SQLite, PostgreSQL), else None."""
     insert = _dialect_insert(dialect, vouchers)
-    return None if insert is None else insert.on_conflict_do_nothing(index_elements=["key"])
+    if insert is None:
+        return None
+    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(vouchers.c.key)
 
 
 @cache
