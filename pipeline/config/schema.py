@@ -109,8 +109,11 @@ def _convert(doc: YDict, error: jsonschema.ValidationError) -> list[Finding]:
                                  f"not {_shown(error.instance)}", _type_hint(error))]
     if kind in ("enum", "const"):
         allowed = error.validator_value if kind == "enum" else [error.validator_value]
+        hint = _description(error.schema)
+        if isinstance(error.instance, str) and error.instance.strip() in {str(v) for v in allowed}:
+            hint = f"write {error.instance.strip()} without quotes (in quotes it is text, not a number)"
         return [_diag(doc, path, f"{describe(path)} is {_shown(error.instance)}; allowed: "
-                                 + ", ".join(str(v) for v in allowed), _description(error.schema))]
+                                 + ", ".join(str(v) for v in allowed), hint)]
     if kind == "pattern":
         return [_diag(doc, path, f"{describe(path)}: {_shown(error.instance)} is not in the right form",
                       _description(error.schema))]
@@ -159,6 +162,8 @@ def _type_hint(error: jsonschema.ValidationError) -> str | None:
     wanted = error.validator_value
     if wanted == "string" and isinstance(error.instance, int | float | bool):
         return f'put the value in quotes: "{_plain(error.instance)}" (codes and ids are text)'
+    if wanted == "boolean" and isinstance(error.instance, str):
+        return f"write true or false (`{error.instance[:20]}` is read as text)"
     if wanted == "object" and isinstance(error.instance, list):
         return "write one `key: value` per line under it, not a list with dashes"
     if wanted == "array" and not isinstance(error.instance, list):

@@ -197,3 +197,15 @@ def test_worker_processes_give_the_same_result(stores: Path) -> None:
         results.append([(item.display, item.config is None, item.diagnostics) for item in loaded])
     assert results[0] == results[1]
     assert {d.rule for _, _, diags in results[1] for d in diags} == {"KS113", "KS117"}
+
+
+@pytest.mark.parametrize(("old", "new", "hint_words"), [
+    ("vat_rate: 6}", 'vat_rate: "6"}', "without quotes"),
+    ("invoice_sync: true", "invoice_sync: yes", "true or false"),
+    ('tenant_id: "1000103"', "tenant_id: 1000103", 'in quotes: "1000103"'),
+    ("voucher_series: F", "voucher_serie: F", "did you mean `voucher_series`"),
+])
+def test_schema_hints_say_how_to_write_it(stores: Path, old: str, new: str, hint_words: str) -> None:
+    path = edit(stores / KART, old, new)
+    diags = [d for d in validate_paths([path]) if d.rule == "KS105"]
+    assert any(hint_words in (d.hint or "") for d in diags), [d.render() for d in diags]
