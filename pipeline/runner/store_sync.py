@@ -297,9 +297,13 @@ def _archive_done(config: StoreConfig, inbox: Inbox, ledger: Ledger, today: date
         if any(v.state not in ("posted", "skipped") for v in vouchers):
             continue
         path = Path(record.path)
-        if not path.exists():
-            continue
         year = min(v.business_date for v in vouchers).year if vouchers else today.year
+        if not path.exists():  # moved by a run that was killed before it could record the move: record it now
+            moved_before = inbox.root / "archive" / config.store / f"{year:04d}" / record.name
+            if moved_before.is_file() and items.file_digest(moved_before.read_bytes()) == record.digest:
+                ledger.set_file_state(config.store, record.digest, "archived", path=str(moved_before),
+                                      note=f"all {len(vouchers)} voucher(s) posted or skipped")
+            continue
         target = inbox.archive(config.store, path, year, record.digest)
         ledger.set_file_state(config.store, record.digest, "archived", path=str(target),
                               note=f"all {len(vouchers)} voucher(s) posted or skipped")

@@ -177,3 +177,15 @@ def test_date_range_and_start_date(tmp_path: Path) -> None:
     assert world.sync().posted == 1
     states = {d.business_date: d.state for d in world.ledger.store_days("deli")}
     assert states == {early: "skipped", D1: "posted", D2: "posted"}
+
+
+def test_a_move_the_ledger_missed_is_recorded_later(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.drop("z.se", day_file([("64", D1, may_rows())]))
+    world.sync()
+    digest = world.ledger.store_files("deli")[0].digest
+    # as if the run was killed after moving the file and before recording it
+    world.ledger.set_file_state("deli", digest, "read", path=str(world.inbox.root / "deli" / "z.se"))
+    world.sync()
+    record = world.ledger.store_files("deli")[0]
+    assert record.state == "archived" and record.path.endswith("archive/deli/2026/z.se")
