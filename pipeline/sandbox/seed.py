@@ -17,7 +17,7 @@ SEED_VERSION = 1
 DEMO_CLIENT_ID = "kassasync-demo"
 DEMO_CLIENT_SECRET = "kassasync-demo-secret"
 DEMO_TENANT_ID = "1000001"
-DEMO_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+DEMO_REDIRECT_URI = "http://127.0.0.1:8400/callback"  # the default loopback port of `kassasync connect`
 # Every scope the pipeline uses; the demo client may ask for any of them.
 ALL_SCOPES = ["bookkeeping", "companyinformation", "costcenter", "customer", "invoice", "settings"]
 
