@@ -15,17 +15,37 @@ from pipeline.settings import Settings
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_CHANGES, EXIT_CRASH = 0, 1, 2, 3
 
-# Each module has `register(group)`, which adds its commands; one module per command (or command family).
-COMMAND_MODULES = [
-    "validate", "schema", "pos_sheet", "sie", "sie_map", "sandbox", "connect", "tokens",
-    "plan", "apply", "doctor", "sync", "status", "report", "demo",
-]
+# Command name -> the modules whose `register(group)` add it (one module per command or command family).
+# Modules are imported only when their command runs, so `validate` in a pre-commit hook does not pay for
+# the HTTP client, the sandbox server and the database layer.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "validate": ("validate",), "schema": ("schema",), "pos-sheet": ("pos_sheet",), "sie": ("sie", "sie_map"),
+    "sandbox": ("sandbox",), "connect": ("connect",), "tokens": ("tokens",), "plan": ("plan",),
+    "apply": ("apply",), "doctor": ("doctor",), "sync": ("sync",), "status": ("status",), "report": ("report",),
+    "demo": ("demo",),
+}
 
 log = logging.getLogger("kassasync.cli")
 _RUNNING: dict[str, AppContext] = {}  # the running command's context, for the crash message
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A click group that imports a command's module the first time the command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            staging = click.Group(cmd_name)
+            for module in COMMANDS[cmd_name]:
+                importlib.import_module(f"pipeline.cli.{module}").register(staging)
+            if cmd_name in staging.commands:
+                self.add_command(staging.commands[cmd_name], cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--stores", "stores_dir", type=click.Path(path_type=Path), default=None,
               help="Directory of store files (default ./stores).")
 @click.option("--inbox", "inbox_dir", type=click.Path(path_type=Path), default=None,
@@ -43,10 +63,6 @@ def cli(ctx: click.Context, stores_dir: Path | None, inbox_dir: Path | None, sta
     verbosity = -1 if quiet else verbose
     log_path = logs.configure(verbosity, settings.state_dir)
     ctx.obj = _RUNNING["app"] = AppContext(settings=settings, verbosity=verbosity, log_path=log_path)
-
-
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"pipeline.cli.{_name}").register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
