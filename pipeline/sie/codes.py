@@ -30,6 +30,8 @@ _TABLE = [
     Code("SIE104", "warning", "text holds U+FFFD replacement characters (letters lost upstream)",
          "the file was re-encoded lossily before it reached us; export it again from the source program"),
     Code("SIE105", "info", "stray Latin-1 bytes in CP437 text were read as the Swedish letters they encode"),
+    Code("SIE106", "error", "the file is UTF-16 text, which is not a SIE encoding",
+         "export the file again from the program, or save it as UTF-8 or PC8 (CP437), not as Unicode"),
     Code("SIE107", "warning", "quoted field has no closing quote", "close the quote at the end of the field"),
     Code("SIE108", "warning", "line is not a SIE item (it does not start with #, { or })",
          "remove the line or restore the label it lost"),

@@ -90,8 +90,14 @@ def _lines_of(blocks: Iterable[bytes], parser: Parser, decoder: Decoder, digest:
     skipping = False  # inside an over-long line: drop bytes until its end
     lineno = 0
     for block in blocks:
+        if not doc.size and block[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            # Saved as "Unicode" by an editor: every other byte is NUL, and no SIE program reads it.
+            parser.diag("SIE106", 1, 1)
+            parser.stopped = True
         digest.update(block)
         doc.size += len(block)
+        if parser.stopped:
+            return
         if skipping:
             end = _first_break(block)
             if end < 0:

@@ -61,3 +61,8 @@ def test_checksum_of_a_mixed_file_is_taken_over_the_bytes_as_written() -> None:
 def test_dos_end_of_file_mark_is_ignored() -> None:
     doc = read_sie(b"#FLAGGA 0\r\n#SIETYP 4\r\n\x1a")
     assert doc.diagnostics == [] and doc.sie_type == "4I"
+
+
+def test_utf16_is_rejected_with_a_clear_reason() -> None:
+    doc = read_sie(HEAD.format(NAME).encode("utf-16"))
+    assert [d.rule for d in doc.errors] == ["SIE106"] and doc.rejected
