@@ -98,13 +98,17 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, ru
     paths = inbox.day_files(config.store)
     if not paths:
         return result
-    known: dict[str, FileRecord | _FileSeen] = {f.digest: f for f in ledger.store_files(config.store)}
+    contents: list[tuple[Path, bytes, str]] = []
     for path in paths:
         try:
             content = path.read_bytes()
         except FileNotFoundError:  # moved away meanwhile (another runner archived it before we held the lock)
             continue
-        digest = items.file_digest(content)
+        contents.append((path, content, items.file_digest(content)))
+    # only the digests in the inbox: the ledger's whole file history is not needed
+    known: dict[str, FileRecord | _FileSeen] = {
+        f.digest: f for f in ledger.store_files(config.store, digests=[d for _, _, d in contents])}
+    for path, content, digest in contents:
         if digest in known:
             _known_again(config, inbox, ledger, path, known[digest].state, digest, result, dry_run, today)
             continue

@@ -203,10 +203,13 @@ class Ledger:
             conn.execute(sql.SET_FILE_STATE, {"b_store": store, "b_digest": digest, "v_state": state, "v_path": path,
                                               "v_note": note, "v_updated_at": now()})
 
-    def store_files(self, store: str | None = None, state: str | None = None) -> list[FileRecord]:
-        query = sql.select_files(bool(store), bool(state))
+    def store_files(self, store: str | None = None, state: str | None = None,
+                    digests: Iterable[str] | None = None) -> list[FileRecord]:
+        """Files the ledger knows, by store, state and content digests (each filter optional)."""
+        query = sql.select_files(bool(store), bool(state), digests is not None)
+        params = {"store": store, "state": state, "digests": list(digests or [])}
         with self.engine.connect() as conn:
-            return [FileRecord(**r._mapping) for r in conn.execute(query, {"store": store, "state": state})]
+            return [FileRecord(**r._mapping) for r in conn.execute(query, params)]
 
     # vouchers -----------------------------------------------------------------------------------------
     def add_vouchers(self, records: Sequence[VoucherRecord], run_id: int | None) -> int:

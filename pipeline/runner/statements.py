@@ -45,12 +45,14 @@ MARK_PENDING = vouchers.update().where(vouchers.c.key.in_(sa.bindparam("keys", e
 
 
 @cache
-def select_files(by_store: bool, by_state: bool) -> sa.Select[Any]:
+def select_files(by_store: bool, by_state: bool, by_digests: bool = False) -> sa.Select[Any]:
     query = files.select()
     if by_store:
         query = query.where(files.c.store == sa.bindparam("store"))
     if by_state:
         query = query.where(files.c.state == sa.bindparam("state"))
+    if by_digests:
+        query = query.where(files.c.digest.in_(sa.bindparam("digests", expanding=True)))
     return query.order_by(files.c.store, files.c.first_seen_at)
 
 
