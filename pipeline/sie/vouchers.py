@@ -232,13 +232,13 @@ class VoucherRules:
                 self.diag("SIE204", line, column(raw, i + 1), f"{f[0]} date {f[i + 1]!r}")
                 self.voucher_bad = True
                 return
-        text = f[i + 2] if n > i + 2 and f[i + 2] != "" else None
+        text = f[i + 2] if n > i + 2 and f[i + 2] != "" and isinstance(f[i + 2], str) else None
         quantity = None
         if n > i + 3 and f[i + 3] != "":
             quantity = parse_amount(f[i + 3])
             if quantity is None:
                 self.diag("SIE217", line, column(raw, i + 3), f"{f[0]} quantity {f[i + 3]!r}")
-        sign = f[i + 4] if n > i + 4 and f[i + 4] != "" else None
+        sign = f[i + 4] if n > i + 4 and f[i + 4] != "" and isinstance(f[i + 4], str) else None
         if n > i + 5:
             self.extra(f, i + 5, raw, line)
         pairs = tuple(zip(objs[::2], objs[1::2], strict=False)) if objs else ()
