@@ -250,8 +250,15 @@ class _Poster:
             for listed_voucher in listed:
                 text = f"{listed_voucher.comments or ''} {listed_voucher.description or ''}"
                 for record in group:
-                    if record.marker in text:
-                        held[record.key] = listed_voucher
+                    if record.marker not in text:
+                        continue
+                    if record.key in held:  # should never happen; if it does, a person must reverse one
+                        log.error("%s: voucher %s is in Fortnox twice (%s %s and %s %s, year %s); reverse one",
+                                  self.config.store, record.key, held[record.key].voucher_series,
+                                  held[record.key].voucher_number, listed_voucher.voucher_series,
+                                  listed_voucher.voucher_number, year_id)
+                        continue
+                    held[record.key] = listed_voucher
             for record in group:
                 found = held.get(record.key)
                 if found is None:
