@@ -70,7 +70,10 @@ def demo(out_dir: Path, inbox_source: Path) -> None:
                "KASSASYNC_SECRET_KEY": DEMO_SECRET_KEY}
         env.pop("KASSASYNC_DATABASE_URL", None)
         base = [sys.executable, "-m", "pipeline", "--stores", str(settings.stores_dir), "--inbox", str(inbox)]
-        steps = [*STEPS, ("Write the HTML status page", ["report", "--out", str(out_dir / "report")], {0})]
+        first = sorted(configs)[0]
+        steps = [STEPS[0], (f"The POS settings sheet for {first} (replaces the technician's preparation call)",
+                            ["pos-sheet", "--store", first], {0}), *STEPS[1:],
+                 ("Write the HTML status page", ["report", "--out", str(out_dir / "report")], {0})]
         surprises = []
         for number, (title, args, expected) in enumerate(steps, start=1):
             click.secho(f"\n== {number}/{len(steps)} {title}", bold=True)
