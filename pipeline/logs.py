@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import os
 import re
 from pathlib import Path
 
@@ -40,6 +42,9 @@ class RedactingFilter(logging.Filter):
     """Rewrites every record's final message with secrets removed; installed on every handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_redacted", False):  # the console and the file handler share one record
+            return True
+        record._redacted = True
         message = record.getMessage()
         cleaned = redact(message)
         if record.exc_info and not record.exc_text:
@@ -51,27 +56,33 @@ class RedactingFilter(logging.Filter):
 
 
 def configure(verbosity: int, state_dir: Path) -> Path:
-    """Console logging by verbosity, plus a DEBUG file log for bug reports; returns the log file's path."""
+    """Console logging by verbosity, plus a rotating log file for bug reports; returns the log file's path.
+
+    The file takes INFO and up (with every crash's traceback); DEBUG (each HTTP exchange) only with `-vv`
+    or KASSASYNC_DEBUG_LOG=1, because formatting and redacting every debug record costs a fleet run real CPU.
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    root.setLevel(logging.DEBUG)
     console = logging.StreamHandler()
     console.setLevel({-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG))
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     console.addFilter(RedactingFilter())
     root.addHandler(console)
+    file_level = logging.DEBUG if verbosity >= 2 or os.environ.get("KASSASYNC_DEBUG_LOG") else logging.INFO
+    root.setLevel(min(console.level, file_level))
+    for noisy in ("httpcore", "httpcore2", "hpack", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     log_dir = state_dir / "logs"
     log_path = log_dir / "kassasync-debug.log"
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(log_path, encoding="utf-8")
+        file_handler = logging.handlers.RotatingFileHandler(log_path, maxBytes=5_000_000, backupCount=3,
+                                                            encoding="utf-8")
     except OSError:
         return log_path
-    file_handler.setLevel(logging.DEBUG)
+    file_handler.setLevel(file_level)
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     file_handler.addFilter(RedactingFilter())
     root.addHandler(file_handler)
-    for noisy in ("httpcore", "httpcore2", "hpack", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     return log_path
