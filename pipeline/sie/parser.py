@@ -124,14 +124,15 @@ class Parser(VoucherRules):
                             fields.append(parts[k])
                             if parts[k + 1]:
                                 fields += parts[k + 1].split()
-                        if ("{" in s or "}" in s) and not (
-                                n == 3 and s.count("{") == 1 and s.count("}") == 1 and "{}" in fields
-                                and "{" not in parts[1] and "}" not in parts[1]):
-                            fields, flags = tokenize(s)
-                            if flags:
-                                self._token_flags(flags, raw, lineno)
-                        elif n == 3 and "{}" in fields:
-                            fields[fields.index("{}")] = ()  # type: ignore[call-overload]
+                        if "{" in s or "}" in s:
+                            # One bare "{}" (a quoted "{}" would also be a field "{}": excluded) is the
+                            # usual #TRANS shape; any other brace goes the careful way.
+                            if s.count("{") == 1 and s.count("}") == 1 and "{}" in fields and '"{}"' not in s:
+                                fields[fields.index("{}")] = ()  # type: ignore[call-overload]
+                            else:
+                                fields, flags = tokenize(s)
+                                if flags:
+                                    self._token_flags(flags, raw, lineno)
                     else:
                         fields, flags = tokenize(s)
                         if flags:
