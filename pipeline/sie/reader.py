@@ -61,10 +61,9 @@ class SieStream:
         digest = hashlib.sha256()
         decoder = Decoder()
         for text in _lines_of(self._blocks, parser, decoder, digest, doc):
-            parser.feed(text)
-            yield from self._hand_out()
-            if parser.stopped:
-                break
+            if not parser.stopped:
+                parser.feed(text)
+                yield from self._hand_out()
         parser.finish()
         doc.encoding = decoder.name
         doc.sha256 = digest.hexdigest()
@@ -96,8 +95,8 @@ def _lines_of(blocks: Iterable[bytes], parser: Parser, decoder: Decoder, digest:
             parser.stopped = True
         digest.update(block)
         doc.size += len(block)
-        if parser.stopped:
-            return
+        if parser.stopped:  # not SIE: nothing more to parse, but size and digest cover the whole file
+            continue
         if skipping:
             end = _first_break(block)
             if end < 0:
@@ -122,7 +121,7 @@ def _lines_of(blocks: Iterable[bytes], parser: Parser, decoder: Decoder, digest:
             lineno += 1
             parser.lineno = lineno
             carry, skipping = b"", True
-    if carry and not skipping:
+    if carry and not skipping and not parser.stopped:
         yield _decode(carry + b"\n", parser, decoder, lineno)
 
 

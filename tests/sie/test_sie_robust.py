@@ -130,3 +130,12 @@ def test_strict_stream_raises_at_the_first_error(tmp_path: Path) -> None:
     with pytest.raises(SieError) as info:
         list(iter_vouchers(path, policy="strict"))
     assert (info.value.code, info.value.line, info.value.col) == ("SIE213", 1, 9)
+
+
+def test_digest_and_size_cover_the_whole_file_even_when_reading_stops_early() -> None:
+    import hashlib
+
+    data = b"<html>\n" + b"x" * 100 + b"\n" + b"y\n" * 10_000_000
+    doc = read_sie(data)
+    assert [d.rule for d in doc.errors] == ["SIE101"]
+    assert doc.size == len(data) and doc.sha256 == hashlib.sha256(data).hexdigest()
