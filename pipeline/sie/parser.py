@@ -20,6 +20,7 @@ from pipeline.sie.tokens import (
     UNCLOSED_LIST,
     UNTERMINATED_QUOTE,
     Field,
+    assemble,
     checksum_text,
     column,
     tokenize,
@@ -129,8 +130,8 @@ class Parser(VoucherRules):
                             # usual #TRANS shape; any other brace goes the careful way.
                             if s.count("{") == 1 and s.count("}") == 1 and "{}" in fields and '"{}"' not in s:
                                 fields[fields.index("{}")] = ()  # type: ignore[call-overload]
-                            else:
-                                fields, flags = tokenize(s)
+                            else:  # object lists: the quote-split parts are already at hand
+                                fields, flags = assemble(parts)
                                 if flags:
                                     self._token_flags(flags, raw, lineno)
                     else:

@@ -43,7 +43,7 @@ def tokenize(s: str) -> tuple[list[Field], int]:
         while "{}" in out:  # only bare words can be "{}" here: no quoted field holds a brace
             out[out.index("{}")] = _EMPTY
         return out, 0
-    return _assemble(parts)
+    return assemble(parts)
 
 
 def _join(parts: list[str]) -> list[Field]:
@@ -92,7 +92,7 @@ def _words_with_braces(segments: list[str]) -> list[Field]:
     return out
 
 
-def _assemble(parts: list[str]) -> tuple[list[Field], int]:
+def assemble(parts: list[str]) -> tuple[list[Field], int]:
     """Alternating bare/quoted segments from `str.split('"')` (no backslashes in the line)."""
     out: list[Field] = []
     objs: list[str] | None = None
