@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.sie import SieError, read_sie
+from pipeline.sie import SieError, codes, read_sie
 from pipeline.sie.document import SieDocument
 from pipeline.sie.summary import render_text, summarize
 
@@ -45,8 +45,6 @@ def _read(path: Path, policy: str) -> SieDocument:
     try:
         return read_sie(path, policy=policy)
     except SieError as exc:  # unreadable: reported like any other rejected file
-        from pipeline.sie import codes
-
         doc = SieDocument(name=str(path))
         doc.diagnostics.append(codes.make("SIE100", policy, str(path), 0, 0, exc.message.split(": ", 1)[-1]))
         doc.error_count = 1
