@@ -7,6 +7,7 @@ rotated already), and the new refresh token written durably BEFORE the new acces
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
@@ -86,32 +87,49 @@ def _json(text: str) -> dict[str, Any]:
 
 _cc_cache: dict[tuple[str, str, str], tuple[str, float]] = {}
 _cc_lock = threading.Lock()
+EXPIRY_MARGIN = 60.0  # seconds before `exp` when a cached access token is no longer handed out
 
 
 class ClientCredentialsAuth:
-    """Service account: ask for a token with the TenantId header whenever needed; no refresh token exists."""
+    """Service account: a token per tenant with the TenantId header, cached until shortly before it expires.
 
-    def __init__(self, endpoint: TokenEndpoint, tenant_id: str, *, clock: Callable[[], float] = time.time) -> None:
-        self.endpoint, self._clock = endpoint, clock
+    The cache lives in the process and, encrypted, in the token store (when one is given and has a key), so
+    a run shortly after another needs no token call. No refresh token exists.
+    """
+
+    def __init__(self, endpoint: TokenEndpoint, tenant_id: str, *, tokens: TokenStore | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.endpoint, self._clock, self._tokens = endpoint, clock, tokens
         self.tenant_id: str | None = tenant_id
         self._key = (endpoint.url, endpoint.client_id, tenant_id)
+        # the file name says nothing about the tenant or the integration
+        self._cache_name = "cc-" + hashlib.sha256("|".join(self._key).encode()).hexdigest()[:32]
 
     async def access_token(self, http: httpx2.AsyncClient) -> str:
         with _cc_lock:
             cached = _cc_cache.get(self._key)
-        if cached and cached[1] - 60 > self._clock():
+        if cached is None and self._tokens is not None:
+            cached = self._tokens.load_access(self._cache_name)
+            if cached is not None:
+                with _cc_lock:
+                    _cc_cache.setdefault(self._key, cached)
+        if cached and cached[1] - EXPIRY_MARGIN > self._clock():
             return cached[0]
         payload = await self.endpoint.request(http, {"grant_type": "client_credentials"},
                                               {"TenantId": self._key[2]})
-        token = str(payload["access_token"])
+        entry = (str(payload["access_token"]), self._clock() + float(str(payload.get("expires_in") or 3600)))
         with _cc_lock:
-            _cc_cache[self._key] = (token, self._clock() + float(str(payload.get("expires_in") or 3600)))
-        return token
+            _cc_cache[self._key] = entry
+        if self._tokens is not None:
+            self._tokens.save_access(self._cache_name, *entry)
+        return entry[0]
 
     async def invalidate(self, token: str) -> None:
         with _cc_lock:
             if _cc_cache.get(self._key, ("",))[0] == token:
                 del _cc_cache[self._key]
+        if self._tokens is not None:
+            self._tokens.forget_access(self._cache_name)
 
 
 class RefreshTokenAuth:

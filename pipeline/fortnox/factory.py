@@ -47,7 +47,7 @@ def token_provider(settings: Settings, store: StoreConfig, policy: RetryPolicy |
         raise UserError(f"store {store.store} has no fortnox.tenant_id",
                         f"run `kassasync connect --store {store.store} --service-account` and put the tenant_id "
                         f"line it prints under fortnox: in {store.path or 'the store file'}")
-    return ClientCredentialsAuth(endpoint, str(tenant_id))
+    return ClientCredentialsAuth(endpoint, str(tenant_id), tokens=tokens)
 
 
 @contextlib.asynccontextmanager

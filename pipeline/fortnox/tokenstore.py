@@ -10,6 +10,7 @@ import asyncio
 import base64
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -70,6 +71,7 @@ class Credentials:
         logs.register_secret(self.access_token)
 
 
+@functools.lru_cache(maxsize=4)  # HKDF per token file read costs more than the decryption; the key never changes
 def fernet_for(secret_key: str) -> Fernet:
     """A Fernet from KASSASYNC_SECRET_KEY: a Fernet key as is, any other text through HKDF-SHA256."""
     try:
@@ -82,20 +84,26 @@ def fernet_for(secret_key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same directory, fsync, rename over, fsync the directory: all or nothing, even on a crash."""
+def _write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Temp file in the same directory, fsync, rename over, fsync the directory: all or nothing, even on a crash.
+
+    `durable=False` skips both fsyncs (still all or nothing): for caches, whose loss costs one token call.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if not durable:
+        return
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -157,6 +165,34 @@ class TokenStore:
         os.chmod(self.directory, 0o700)
         _write_atomic(self.path_for(creds.store), blob)
         log.debug("saved credentials of store %s (kind %s)", creds.store, creds.kind)
+
+    # Cached client-credentials access tokens, one file per tenant: a cache (no fsync, unreadable = absent).
+    def _access_path(self, name: str) -> Path:
+        return self.directory / f"{name}.access"
+
+    def load_access(self, name: str) -> tuple[str, float] | None:
+        """A cached access token and its expiry (epoch seconds), or None (absent, unreadable, or no key)."""
+        if not self._secret_key:
+            return None
+        try:
+            data = json.loads(self._fernet().decrypt(self._access_path(name).read_bytes()))
+            token, expires_at = str(data["access_token"]), float(data["expires_at"])
+        except (OSError, InvalidToken, ValueError, KeyError, TypeError):
+            return None
+        logs.register_secret(token)
+        return token, expires_at
+
+    def save_access(self, name: str, token: str, expires_at: float) -> None:
+        """Caches an access token encrypted (only with KASSASYNC_SECRET_KEY: never in clear text)."""
+        if not self._secret_key:
+            return
+        blob = self._fernet().encrypt(json.dumps({"access_token": token, "expires_at": expires_at}).encode())
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write_atomic(self._access_path(name), blob, durable=False)
+
+    def forget_access(self, name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._access_path(name).unlink()
 
     def delete(self, store: str) -> None:
         with contextlib.suppress(FileNotFoundError):
