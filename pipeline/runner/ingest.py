@@ -26,6 +26,7 @@ class IngestResult:
     notes: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, first reason)
     records: list[VoucherRecord] = field(default_factory=list)  # the vouchers of the files read (dry run shows them)
+    inserted: set[str] = field(default_factory=set)  # keys this ingest added to the ledger, mapped just now
 
 
 def read_day_file(content: bytes, name: str) -> tuple[list[SieVoucher] | None, str]:
@@ -129,7 +130,7 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, ru
         result.read += 1
         result.records += records
         if not dry_run:  # vouchers and file in one commit: a crash before it re-reads the file, keys dedupe
-            ledger.add_file(config.store, digest, str(path), path.name, records, run_id)
+            result.inserted.update(ledger.add_file(config.store, digest, str(path), path.name, records, run_id))
         known[digest] = _FileSeen("read")
     return result
 

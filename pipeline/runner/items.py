@@ -57,10 +57,15 @@ def map_source(vouchers: list[SieVoucher], config: StoreConfig, business_date: d
 
 
 # Payload: the Fortnox voucher as posted (without the marker), and its digest.
+_DRAFT_FIELDS = tuple(f.name for f in dataclasses.fields(VoucherDraft) if f.name not in ("rows", "comments"))
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(VoucherRowDraft))
+
+
 def payload_json(draft: VoucherDraft) -> str:
-    data = dataclasses.asdict(draft)
+    # field by field rather than dataclasses.asdict, which deep-copies every Decimal (a third of the mapping's time)
+    data: dict[str, Any] = {name: getattr(draft, name) for name in _DRAFT_FIELDS}
     data["transaction_date"] = draft.transaction_date.isoformat()
-    data.pop("comments", None)
+    data["rows"] = [{name: getattr(row, name) for name in _ROW_FIELDS} for row in draft.rows]
     return json.dumps(data, default=str, ensure_ascii=False, sort_keys=True)
 
 

@@ -184,19 +184,22 @@ class Ledger:
                 conn.execute(files.insert().values(store=store, digest=digest, first_seen_at=stamp, **values))
 
     def add_file(self, store: str, digest: str, path: str, name: str, records: Sequence[VoucherRecord],
-                 run_id: int | None) -> None:
-        """A file read and its vouchers, in one transaction (vouchers already known by key are kept as they are)."""
+                 run_id: int | None) -> list[str]:
+        """A file read and its vouchers, in one transaction (vouchers already known by key are kept as they are).
+
+        Returns the keys of the vouchers inserted (the new ones)."""
         stamp = now()
         row = dict(store=store, digest=digest, path=path, name=name, state="read", note=None,
                    voucher_count=len(records), first_seen_at=stamp, updated_at=stamp)
         with self.engine.begin() as conn:
-            self._insert_vouchers(conn, records, run_id, stamp)
+            inserted = self._insert_vouchers(conn, records, run_id, stamp)
             upsert = sql.upsert_file(self.engine.dialect.name)
             if upsert is None:
                 conn.execute(files.delete().where(files.c.store == store, files.c.digest == digest))
                 conn.execute(files.insert(), row)
             else:
                 conn.execute(upsert, row)
+        return inserted
 
     def set_file_state(self, store: str, digest: str, state: str, *, path: str, note: str | None = None) -> None:
         with self.engine.begin() as conn:
@@ -217,25 +220,26 @@ class Ledger:
         if not records:
             return 0
         with self.engine.begin() as conn:
-            return self._insert_vouchers(conn, records, run_id, now())
+            return len(self._insert_vouchers(conn, records, run_id, now()))
 
     def _insert_vouchers(self, conn: sa.Connection, records: Sequence[VoucherRecord], run_id: int | None,
-                         stamp: datetime) -> int:
-        """Inserts the records whose key is new; a known key keeps its row as it is (it may be posted)."""
+                         stamp: datetime) -> list[str]:
+        """Inserts the records whose key is new and returns their keys; a known key keeps its row as it is (it
+        may be posted)."""
         if not records:
-            return 0
+            return []
         insert = sql.insert_vouchers_ignoring_known(self.engine.dialect.name)
         if insert is not None:
             rows = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
                      "updated_at": stamp} for r in records]
-            return len(conn.execute(insert, rows).all())  # RETURNING: the keys actually inserted
+            return list(conn.execute(insert, rows).scalars())  # RETURNING: the keys actually inserted
         keys = [r.key for r in records]
         known = set(conn.execute(sa.select(vouchers.c.key).where(vouchers.c.key.in_(keys))).scalars())
         fresh = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
                   "updated_at": stamp} for r in records if r.key not in known]
         if fresh:
             conn.execute(vouchers.insert(), fresh)
-        return len(fresh)
+        return [row["key"] for row in fresh]
 
     def voucher(self, key: str) -> VoucherRecord | None:
         with self.engine.connect() as conn:

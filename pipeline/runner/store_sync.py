@@ -24,7 +24,7 @@ from pipeline.fortnox.models import FinancialYear, Voucher
 from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.runner import items
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ingest import apply_mapping, ingest
+from pipeline.runner.ingest import IngestResult, apply_mapping, ingest
 from pipeline.runner.ledger import Ledger, VoucherRecord
 from pipeline.runner.locks import store_lock
 from pipeline.runner.worker import LedgerWorker
@@ -107,8 +107,7 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
 async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
                        options: SyncOptions, worker: LedgerWorker, result: StoreResult,
                        progress: Progress | None) -> None:
-    ingested = await worker.run(ingest, config, inbox, ledger, today=options.today, run_id=worker.run_id,
-                                dry_run=options.dry_run)
+    ingested, work = await worker.run(_prepare, config, inbox, ledger, options, worker.run_id)
     result.files_read, result.files_quarantined = ingested.read, ingested.quarantined
     for name, reason in ingested.unreadable:
         where = "would be moved" if options.dry_run else "moved"
@@ -121,7 +120,6 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
     if options.dry_run:
         await worker.run(_dry_run, config, ledger, options, ingested.records, result)
         return
-    work = await worker.run(_remap, config, ledger, options)
     if work:
         async with open_client(config) as client:
             poster = _Poster(config, ledger, client, worker, result, progress)
@@ -129,10 +127,21 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
     result.files_archived += await worker.run(_archive_done, config, inbox, ledger, options.today)
 
 
-def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions) -> list[VoucherRecord]:
+def _prepare(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,
+             run_id: int | None) -> tuple[IngestResult, list[VoucherRecord]]:
+    """The store's new files into the ledger, then the work to post (one trip to the ledger thread)."""
+    ingested = ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=options.dry_run)
+    if options.dry_run:
+        return ingested, []
+    return ingested, _remap(config, ledger, options, mapped_now=ingested.inserted)
+
+
+def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions,
+           mapped_now: set[str] | frozenset[str] = frozenset()) -> list[VoucherRecord]:
     """Mapping fixes apply to every day not yet posted: planned ones always, failed ones when they may retry.
 
-    Returns the vouchers to post (planned) or to look up first (pending), in date order.
+    Returns the vouchers to post (planned) or to look up first (pending), in date order. `mapped_now`: keys
+    ingest mapped moments ago with this same store file; mapping them again would give the same result.
     """
     states = ["planned", "pending", "failed"] + (["skipped"] if options.retry_failed else [])
     work: list[VoucherRecord] = []
@@ -144,6 +153,9 @@ def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions) -> list[Vo
             continue
         if record.state == "skipped" and record.error_code == "KS308":
             continue  # a duplicate of another file's Z-report stays skipped
+        if record.key in mapped_now:
+            work += [record] if record.state == "planned" else []
+            continue
         vouchers = items.source_vouchers(record.source)
         fresh = apply_mapping(record, items.map_source(vouchers, config, record.business_date, today=options.today))
         if fresh != record:

@@ -7,6 +7,7 @@ import dataclasses
 from datetime import date
 from pathlib import Path
 
+import pytest
 from runner_fakes import FakeFortnox, day_file, may_rows, store_config
 
 from pipeline.runner.inbox import Inbox
@@ -189,3 +190,24 @@ def test_a_move_the_ledger_missed_is_recorded_later(tmp_path: Path) -> None:
     world.sync()
     record = world.ledger.store_files("deli")[0]
     assert record.state == "archived" and record.path.endswith("archive/deli/2026/z.se")
+
+
+def test_a_new_file_is_mapped_once_and_waiting_days_are_mapped_again(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.runner import items
+
+    calls: list[date] = []
+    real = items.map_source
+
+    def counting(vouchers, config, business_date, *, today):  # noqa: ANN001, ANN202
+        calls.append(business_date)
+        return real(vouchers, config, business_date, today=today)
+
+    monkeypatch.setattr(items, "map_source", counting)
+    world = World(tmp_path)
+    world.drop("z.se", day_file([("64", D1, may_rows()), ("65", D3, may_rows(2))]))
+    assert world.sync(to_date=D1).posted == 1
+    assert calls == [D1, D3]  # read and mapped once; not mapped again right after
+    calls.clear()
+    assert world.sync().posted == 1
+    assert calls == [D3]  # waited a run: mapped again with the store file as it is now
