@@ -9,12 +9,13 @@ from datetime import date, datetime
 from typing import Any
 
 import click
+import httpx2
 
 from pipeline.cli.context import app_context
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.fortnox.protocol import FortnoxApi
-from pipeline.runner.http import SharedTransport, pooled_transport
+from pipeline.runner.http import shared_http_client
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ledger import Ledger
 from pipeline.runner.render import render_json, render_text
@@ -78,14 +79,10 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
     progress = _Progress(len(configs), show_progress)
 
     async def run() -> RunSummary:
-        transport = pooled_transport(max_connections=max(concurrency * 2, 10))
-        try:
+        async with shared_http_client(max_connections=max(concurrency * 2, 10)) as http:
             return await sync_stores(configs, ledger=ledger, inbox=Inbox(settings.inbox_dir),
-                                     open_client=opener or _opener(settings, SharedTransport(transport)),
-                                     options=options, state_dir=settings.state_dir, concurrency=concurrency,
-                                     progress=progress)
-        finally:
-            await transport.aclose()
+                                     open_client=opener or _opener(settings, http), options=options,
+                                     state_dir=settings.state_dir, concurrency=concurrency, progress=progress)
 
     try:
         return asyncio.run(run())
@@ -94,11 +91,11 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
         ledger.close()
 
 
-def _opener(settings: Settings, transport: SharedTransport) -> ClientOpener:
+def _opener(settings: Settings, http: httpx2.AsyncClient) -> ClientOpener:
     def open_for(config: StoreConfig) -> AbstractAsyncContextManager[FortnoxApi]:
         from pipeline.fortnox.factory import open_client  # the client stage's factory
 
-        return open_client(settings, config, transport=transport)  # type: ignore[return-value]
+        return open_client(settings, config, http=http)  # type: ignore[return-value]
 
     return open_for
 

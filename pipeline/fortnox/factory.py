@@ -52,14 +52,20 @@ def token_provider(settings: Settings, store: StoreConfig, policy: RetryPolicy |
 
 @contextlib.asynccontextmanager
 async def open_client(settings: Settings, store: StoreConfig, *, transport: httpx2.AsyncBaseTransport | None = None,
-                      policy: RetryPolicy | None = None) -> AsyncIterator[FortnoxClient]:
-    """A FortnoxClient for one store, closed on exit. Every client of a tenant shares one throttle."""
+                      policy: RetryPolicy | None = None,
+                      http: httpx2.AsyncClient | None = None) -> AsyncIterator[FortnoxClient]:
+    """A FortnoxClient for one store, closed on exit. Every client of a tenant shares one throttle.
+
+    `http`: an HTTP client shared by many stores (the runner's, for instance), left open on exit; without it
+    the store gets its own, on `transport` when given.
+    """
     auth = token_provider(settings, store, policy)
     tenant = str(auth.tenant_id or store.tenant_id or store.store)
-    http = httpx2.AsyncClient(transport=transport, timeout=TIMEOUT)
-    client = FortnoxClient(http, settings.api_url, auth, throttle_for(f"{settings.api_url}|{tenant}"),
-                           store=store.store, tenant_id=auth.tenant_id or store.tenant_id, policy=policy)
+    client = FortnoxClient(http or httpx2.AsyncClient(transport=transport, timeout=TIMEOUT), settings.api_url, auth,
+                           throttle_for(f"{settings.api_url}|{tenant}"), store=store.store,
+                           tenant_id=auth.tenant_id or store.tenant_id, policy=policy, owns_http=http is None)
     try:
         yield client
     finally:
         await client.aclose()
+

@@ -1,22 +1,19 @@
-"""One HTTP connection pool for every store's client in a run (creating one per store costs a TLS set-up each)."""
+"""One HTTP client and connection pool for every store's Fortnox client in a run.
+
+A client per store costs its set-up in CPU per store; a pool per store, a connection (or TLS set-up) each.
+"""
 from __future__ import annotations
+
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx2
 
-
-class SharedTransport(httpx2.AsyncBaseTransport):
-    """A view of one transport that a store's client may close without closing it for the other stores."""
-
-    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
-        self.inner = inner
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:  # the run closes the real transport once, at the end
-        return None
+from pipeline.fortnox.factory import TIMEOUT
 
 
-def pooled_transport(max_connections: int = 200) -> httpx2.AsyncHTTPTransport:
-    return httpx2.AsyncHTTPTransport(limits=httpx2.Limits(max_connections=max_connections,
-                                                          max_keepalive_connections=max_connections))
+def shared_http_client(max_connections: int = 200) -> httpx2.AsyncClient:
+    """The run's HTTP client. Cookies are refused: the stores are different tenants, and Fortnox authenticates
+    by bearer token alone, so nothing one tenant's answer sets may travel with another tenant's request."""
+    limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx2.AsyncClient(transport=httpx2.AsyncHTTPTransport(limits=limits), timeout=TIMEOUT,
+                              cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))

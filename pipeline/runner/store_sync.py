@@ -86,8 +86,9 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             result.state, result.message = "locked", "another runner is working this store right now"
             result.hint = "nothing to do: that runner posts its days; run sync again later to see the result"
             return result
+        counted = False
         try:
-            await _sync_locked(config, ledger, inbox, open_client, options, worker, result, progress)
+            counted = await _sync_locked(config, ledger, inbox, open_client, options, worker, result, progress)
         except UserError as exc:  # typed Fortnox errors included: credentials, Fortnox unreachable
             result.state, result.message, result.hint = "error", exc.message, exc.hint
             log.warning("%s: %s", config.store, exc.message)
@@ -95,7 +96,7 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             log.exception("%s: unexpected error", config.store)
             result.state, result.message = "error", f"unexpected {type(exc).__name__}: {exc}"
             result.hint = "see the debug log in the state directory; pending vouchers are checked on the next run"
-        if not options.dry_run:
+        if not (options.dry_run or counted):  # the run stopped early: count what the ledger holds now
             await worker.run(_count, result, ledger, config.store, options)
         if result.state == "ok" and (result.failed or result.files_quarantined):
             result.state = "failed"
@@ -106,7 +107,8 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
 
 async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
                        options: SyncOptions, worker: LedgerWorker, result: StoreResult,
-                       progress: Progress | None) -> None:
+                       progress: Progress | None) -> bool:
+    """Returns whether the result holds the ledger's counts (a real run that got to its end)."""
     ingested, work = await worker.run(_prepare, config, inbox, ledger, options, worker.run_id)
     result.files_read, result.files_quarantined = ingested.read, ingested.quarantined
     for name, reason in ingested.unreadable:
@@ -119,12 +121,13 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
     result.files_archived += ingested.archived
     if options.dry_run:
         await worker.run(_dry_run, config, ledger, options, ingested.records, result)
-        return
+        return False
     if work:
         async with open_client(config) as client:
             poster = _Poster(config, ledger, client, worker, result, progress)
             await poster.run(work, options.reconcile_rounds)
-    result.files_archived += await worker.run(_archive_done, config, inbox, ledger, options.today)
+    await worker.run(_archive_and_count, config, inbox, ledger, options, result)
+    return True
 
 
 def _prepare(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,
@@ -328,6 +331,13 @@ def _archive_done(config: StoreConfig, inbox: Inbox, ledger: Ledger, today: date
                               note=f"all {len(vouchers)} voucher(s) posted or skipped")
         moved += 1
     return moved
+
+
+def _archive_and_count(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,
+                       result: StoreResult) -> None:
+    """The store's finished files to the archive, then its counts (one trip to the ledger thread)."""
+    result.files_archived += _archive_done(config, inbox, ledger, options.today)
+    _count(result, ledger, config.store, options)
 
 
 def _count(result: StoreResult, ledger: Ledger, store: str, options: SyncOptions) -> None:
