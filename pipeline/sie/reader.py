@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pipeline.sie import codes
+from pipeline.sie.bulk import feed_text
 from pipeline.sie.codes import SieError
 from pipeline.sie.document import Limits, SieDocument
 from pipeline.sie.encoding import Decoder
@@ -62,7 +63,7 @@ class SieStream:
         decoder = Decoder()
         for text in _lines_of(self._blocks, parser, decoder, digest, doc):
             if not parser.stopped:
-                parser.feed(text)
+                feed_text(parser, text)
                 yield from self._hand_out()
         parser.finish()
         doc.encoding = decoder.name
@@ -82,8 +83,8 @@ class SieStream:
 
 
 def _lines_of(blocks: Iterable[bytes], parser: Parser, decoder: Decoder, digest: hashlib._Hash,
-              doc: SieDocument) -> Iterator[list[str]]:
-    """Lists of decoded lines, block by block; reports over-long lines and encoding notes to `parser`."""
+              doc: SieDocument) -> Iterator[str]:
+    """Decoded text of whole lines (LF-terminated), block by block; reports over-long lines and encoding notes to `parser`."""
     max_line = parser.limits.max_line_bytes
     carry = b""
     skipping = False  # inside an over-long line: drop bytes until its end
@@ -112,9 +113,9 @@ def _lines_of(blocks: Iterable[bytes], parser: Parser, decoder: Decoder, digest:
             carry = data
         else:
             carry = data[cut + 1:]
-            lines = _decode(data[:cut + 1], parser, decoder, lineno)
-            lineno += len(lines)
-            yield lines
+            text = _decode(data[:cut + 1], parser, decoder, lineno)
+            lineno += text.count("\n")
+            yield text
         if len(carry) > max_line:
             parser.lineno = lineno
             parser.line_too_long(lineno + 1)
@@ -130,8 +131,8 @@ def _first_break(block: bytes) -> int:
     return min(positions) if positions else -1
 
 
-def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> list[str]:
-    """Whole lines of `chunk` (which ends with a line break) as text, terminators removed."""
+def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> str:
+    """The text of `chunk` (which ends with a line break), every line ending in LF."""
     text, note, offset = decoder.decode(chunk)
     if note:
         line = lineno + _count_breaks(text[:offset]) + 1
@@ -139,13 +140,14 @@ def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> list
             parser.diag("SIE104", line, 0)
         else:
             parser.diag("SIE105", line, 0, f"first on line {line}; the encoding is reported as cp437+latin-1")
-    lines = _split(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     # #KSUMMA covers the bytes as written: for a single-byte file keep the undecoded text (Latin-1 maps
     # each byte to one character) so stray Latin-1 letters are hashed as the bytes they were.
     parser.raw_lines = None
     if decoder.single_byte and (parser.crc is not None or b"#KSUMMA" in chunk):
         parser.raw_lines = _split(chunk.decode("latin-1"))
-    return lines
+    return text
 
 
 def _split(text: str) -> list[str]:

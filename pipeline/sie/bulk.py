@@ -1,0 +1,264 @@
+"""Whole-chunk fast paths: the C regex engine finds runs of plain lines and takes their fields apart.
+
+A voucher block (#VER, `{`, plain #TRANS rows, `}`) and runs of plain #KONTO, #SRU, #KTYP, #IB/#UB/#RES
+and #PSALDO/#PBUDGET lines are matched over the decoded text of a whole chunk, so the per-line work in
+Python is only building the result. The patterns accept only lines whose fields the general tokenizer
+(tokens.py, sie-format.md §3) reads the same way: plain separators (space, tab), no backslash, balanced
+quotes, digits where a number belongs. Anything else, and any value a handler would report, goes through
+the line-by-line parser instead, so results and diagnostics are identical (tests/sie/test_sie_bulk.py).
+"""
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from pipeline.sie.document import SieAccount
+from pipeline.sie.labels import _YEARS
+from pipeline.sie.model import SieTransaction, SieVoucher
+from pipeline.sie.tokens import tokenize
+from pipeline.sie.values import parse_amount, parse_date
+from pipeline.sie.vouchers import _NEW, _ROW_TEMPLATE, _SETATTR, _ZERO, make_row
+
+if TYPE_CHECKING:
+    from pipeline.sie.parser import Parser
+
+_S = r"[ \t]+"  # a separator: only what both str.split() and the tokenizer treat as one
+_END = r"[ \t]*\n"
+_F = r'(?:"[^"\\\n]*"|[^\s"{}\\]+)'  # a field: quoted (no backslash), or a bare word
+_AMT = r"-?[0-9]+(?:\.[0-9]+)?"
+_OBJC = r'[^{}"\\\n]*(?:"[^"\\\n]*"[^{}"\\\n]*)*'  # object-list contents, quotes balanced
+_YEAR = r"-?[0-9]+"
+
+_VER = rf"[ \t]*#VER{_S}({_F}){_S}({_F}){_S}({_F})(?:{_S}({_F})(?:{_S}({_F})(?:{_S}({_F}))?)?)?{_END}"
+# A row: account, object-list contents, amount, and the rest of the line (date, text, quantity, sign), which
+# repeats from row to row and is taken apart once per distinct value by the general tokenizer (_tail).
+_ROW = rf"^[ \t]*#TRANS{_S}([0-9]+){_S}\{{([^{{}}\\\n]*)\}}{_S}({_AMT})((?:[ \t][^\n]*)?)\n"
+_CHART = rf"^[ \t]*#(KONTO|SRU|KTYP){_S}([0-9]+){_S}({_F}){_END}"
+_BAL = (rf"^[ \t]*#(?:(IB|UB|RES){_S}({_YEAR}){_S}([0-9]+)"
+        rf"|(PSALDO|PBUDGET){_S}({_YEAR}){_S}([0-9]{{4}}(?:0[1-9]|1[0-2])){_S}([0-9]+){_S}\{{[ \t]*\}})"
+        rf"{_S}({_AMT}){_END}")
+
+# Finding the runs is cheap (whole lines by their label); the field patterns above then take each run
+# apart, and a run where any line does not fit them goes the line-by-line way.
+_RUNS = re.compile(
+    r"(?P<ver>^[ \t]*#VER[ \t][^\n]*\n[ \t]*\{[ \t]*\n(?P<rows>(?:[ \t]*#TRANS[ \t][^\n]*\n)+)[ \t]*\}[ \t]*\n)"
+    r"|(?P<chart>(?:^[ \t]*#(?:KONTO|SRU|KTYP)[ \t][^\n]*\n)+)"
+    r"|(?P<bal>(?:^[ \t]*#(?:IB|UB|RES|PSALDO|PBUDGET)[ \t][^\n]*\n)+)", re.M)
+_VER_RE = re.compile(_VER)
+_ROW_RE = re.compile(_ROW, re.M)
+_CHART_RE = re.compile(_CHART, re.M)
+_BAL_RE = re.compile(_BAL, re.M)
+
+_ROW_FIELDS = ("account", "amount", "objects", "date", "text", "quantity", "sign", "kind", "line")
+# Rows are built as a plain __dict__ only while the contract has exactly these fields (see make_row).
+_DICT_ROWS = _ROW_TEMPLATE is not None and tuple(_ROW_TEMPLATE) == _ROW_FIELDS
+_BAD = object()  # a value a handler would report: that run goes the line-by-line way
+_CACHE_MAX = 20_000  # distinct values kept per cache; then it starts afresh
+_FIELD_DATES: dict[str, object] = {"": None, '""': None}  # raw field (quotes kept) -> date | None | _BAD
+_OBJECT_LISTS: dict[str, object] = {"": ()}  # object-list contents -> pairs | _BAD
+_TAILS: dict[str, object] = {"": (None, None, None, None)}  # rest of a row -> (date, text, qty, sign) | _BAD
+
+
+def _unquote(field: str) -> str:
+    return field[1:-1] if field[:1] == '"' else field
+
+
+def _remember(cache: dict[str, object], key: str, value: object) -> object:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _field_date(field: str) -> object:
+    """A date field as captured ('' when absent): its date, None when empty, _BAD when not a date."""
+    day = parse_date(_unquote(field))
+    return _remember(_FIELD_DATES, field, _BAD if day is None else day)
+
+
+def _object_list(content: str) -> object:
+    """The (dimension, object) pairs of an object list's contents, read by the general tokenizer."""
+    fields, flags = tokenize("{" + content + "}")
+    objs = fields[0] if len(fields) == 1 else None
+    if flags or not isinstance(objs, tuple) or len(objs) & 1:
+        return _remember(_OBJECT_LISTS, content, _BAD)
+    return _remember(_OBJECT_LISTS, content, tuple(zip(objs[::2], objs[1::2], strict=False)))
+
+
+def _tail(tail: str) -> object:
+    """Date, text, quantity and sign of a row, read by the general tokenizer, as _trans_general takes them."""
+    fields, flags = tokenize(tail.strip())
+    if flags or "\\" in tail or len(fields) > 4 or not all(f.__class__ is str for f in fields):
+        return _remember(_TAILS, tail, _BAD)
+    day_f, text, qty_f, sign = (*fields, "", "", "", "")[:4]
+    day = parse_date(day_f) if day_f != "" else None
+    quantity = parse_amount(qty_f) if qty_f != "" else None
+    if (day is None and day_f != "") or (quantity is None and qty_f != ""):
+        return _remember(_TAILS, tail, _BAD)
+    return _remember(_TAILS, tail, (day, text or None, quantity, sign or None))
+
+
+def feed_text(p: Parser, text: str) -> None:
+    """Parse decoded text of whole lines (each ending in a newline) that follows what was fed so far."""
+    # Nothing the parser builds forms a reference cycle, so the cycle collector only costs time here
+    # (a third of it for read_sie, which keeps every row); it is back on before the caller runs again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _feed(p, text)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _feed(p: Parser, text: str) -> None:
+    if p.crc is not None or p.ksumma_closed or "#KSUMMA" in text:  # the checksum hashes every item
+        p.feed(_lines(text, 0, len(text)))
+        return
+    pos = 0
+    search = _RUNS.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            if pos < len(text):
+                p.feed(_lines(text, pos, len(text)))
+            return
+        start = m.start()
+        if start > pos:
+            p.feed(_lines(text, pos, start))
+            if p.stopped:
+                return
+        p.seen_label = True
+        _KINDS[m.lastgroup](p, text, m)  # type: ignore[index]
+        pos = m.end()
+
+
+def _lines(text: str, start: int, end: int) -> list[str]:
+    lines = text[start:end].split("\n")
+    lines.pop()  # the span ends with a newline
+    return lines
+
+
+def _slow(p: Parser, text: str, start: int, end: int) -> None:
+    """The run [start, end), which starts on line p.lineno + 1, the line-by-line way."""
+    p.feed(_lines(text, start, end))
+
+
+def _voucher_block(p: Parser, text: str, m: re.Match[str]) -> None:
+    start, end = m.span()
+    head = _VER_RE.match(text, start)
+    if p.state or head is None:  # an open voucher, or an unusual #VER line: the general path reports
+        _slow(p, text, start, end)
+        return
+    series, number, day_f, vtext, reg_f, sign = head.groups("")
+    day = parse_date(day_f[1:-1] if day_f[:1] == '"' else day_f)
+    reg = _FIELD_DATES[reg_f] if reg_f in _FIELD_DATES else _field_date(reg_f)
+    first = p.lineno + 1
+    rows = _rows(p, text, m.start("rows"), m.end("rows"), first + 2) if day is not None and reg is not _BAD \
+        else None
+    if rows is None:
+        _slow(p, text, start, end)
+        return
+    built, total, debit = rows
+    p.any_voucher = True
+    p.voucher = SieVoucher(series[1:-1] if series[:1] == '"' else series,
+                           number[1:-1] if number[:1] == '"' else number, day,
+                           (vtext[1:-1] if vtext[:1] == '"' else vtext) or None, reg,  # type: ignore[arg-type]
+                           (sign[1:-1] if sign[:1] == '"' else sign) or None, rows=built, line=first)
+    p.voucher_bad = False
+    p.vsum, p.vdebit = total, debit
+    p.overflow = 0
+    p.rtrans = None
+    last = first + 2 + len(built)
+    p.lineno = last
+    p._finish_voucher(last)
+
+
+def _rows(p: Parser, text: str, start: int, end: int,
+          line: int) -> tuple[list[SieTransaction], Decimal, Decimal] | None:
+    """The #TRANS rows of a block as built rows with their sum and debit; None if any needs the general path."""
+    found = _ROW_RE.findall(text, start, end)
+    if len(found) != text.count("\n", start, end) or len(found) > p.limits.max_voucher_rows:
+        return None
+    tails, object_lists = _TAILS, _OBJECT_LISTS
+    built: list[SieTransaction] = []
+    append = built.append
+    total = debit = _ZERO
+    for account, objs, amount_text, tail in found:
+        rest = tails.get(tail) or _tail(tail)
+        objects = object_lists.get(objs) or (_object_list(objs) if objs else ())
+        if rest is _BAD or objects is _BAD:
+            return None
+        day, memo, quantity, sign = rest  # type: ignore[misc]
+        amount = Decimal(amount_text)
+        if _DICT_ROWS:
+            row = _NEW(SieTransaction)
+            _SETATTR(row, "__dict__", {"account": account, "amount": amount, "objects": objects, "date": day,
+                                       "text": memo, "quantity": quantity, "sign": sign, "kind": "TRANS",
+                                       "line": line})
+        else:
+            row = make_row(account, amount, objects, day, memo, quantity, sign, "TRANS", line)  # type: ignore[arg-type]
+        append(row)
+        line += 1
+        total += amount
+        if amount_text[0] != "-":
+            debit += amount
+    return built, total, debit
+
+
+def _chart_run(p: Parser, text: str, m: re.Match[str]) -> None:
+    """#KONTO, #SRU and #KTYP lines, which exports interleave account by account."""
+    start, end = m.span()
+    found = _CHART_RE.findall(text, start, end)
+    if len(found) != text.count("\n", start, end):
+        _slow(p, text, start, end)
+        return
+    first = line = p.lineno + 1
+    accounts = p.doc.accounts
+    for label, number, value in found:
+        value = value[1:-1] if value[:1] == '"' else value
+        known = accounts.get(number)
+        if label == "KONTO":
+            if known is None:
+                accounts[number] = SieAccount(number, value or None, line=line)
+            else:
+                known.name, known.line = value or None, line
+        elif known is None or label == "SRU" and not value:  # the general path creates and reports
+            p.lineno = line - 1
+            p.feed(_lines(text, start, end)[line - first:])
+            return
+        elif label == "SRU":
+            known.sru.append(value)
+        else:
+            known.type = value or None
+        line += 1
+    p.lineno = line - 1
+
+
+def _balance_run(p: Parser, text: str, m: re.Match[str]) -> None:
+    """#IB/#UB/#RES lines and #PSALDO/#PBUDGET lines with an empty object list."""
+    start, end = m.span()
+    found = _BAL_RE.findall(text, start, end)
+    if len(found) != text.count("\n", start, end):
+        _slow(p, text, start, end)
+        return
+    first = line = p.lineno + 1
+    doc = p.doc
+    doc.has_balances = True
+    append = doc.raw_balances.append
+    for kind, year_text, account, pkind, pyear, period, paccount, amount in found:
+        year = _YEARS.get(year_text or pyear)
+        if year is None:
+            p.lineno = line - 1
+            p.feed(_lines(text, start, end)[line - first:])
+            return
+        append((kind or pkind, year, account or paccount, amount, None, (), period or None, line))
+        line += 1
+    p.lineno = line - 1
+
+
+_KINDS: dict[str, Callable[[Parser, str, re.Match[str]], None]] = {
+    "ver": _voucher_block, "chart": _chart_run, "bal": _balance_run}

@@ -1,0 +1,104 @@
+"""The whole-chunk fast paths (pipeline/sie/bulk.py) give exactly what the line-by-line parser gives."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sie_helpers import CORPUS
+
+from pipeline.sie import bulk, reader
+from pipeline.sie.document import SieDocument
+from pipeline.sie.reader import read_sie
+
+ALL_FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lower() in (".se", ".si")) \
+    if CORPUS.is_dir() else []
+
+
+def _line_by_line(parser, text: str) -> None:  # type: ignore[no-untyped-def]
+    parser.feed(bulk._lines(text, 0, len(text)))
+
+
+def _both(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[SieDocument, SieDocument]:
+    fast = read_sie(data, name="x.se")
+    with monkeypatch.context() as patch:
+        patch.setattr(reader, "feed_text", _line_by_line)
+        slow = read_sie(data, name="x.se")
+    return fast, slow
+
+
+def _same(fast: SieDocument, slow: SieDocument) -> None:
+    assert [d.render() for d in fast.diagnostics] == [d.render() for d in slow.diagnostics]
+    assert fast.vouchers == slow.vouchers
+    assert fast.accounts == slow.accounts
+    assert fast.balances == slow.balances
+    assert (fast.lines, fast.voucher_count, fast.transaction_count, fast.debit_total) == \
+        (slow.lines, slow.voucher_count, slow.transaction_count, slow.debit_total)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_every_corpus_file_reads_the_same_both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(*_both(path.read_bytes(), monkeypatch))
+
+
+def test_the_fast_paths_take_the_common_lines() -> None:
+    text = ('#VER "" "64" 20210505 " nr. 64" 20210505\n{\n\t#TRANS 1910 {} 100.00 20210505 "Kassa"\n'
+            '\t#TRANS 3010 {1 "100"} -100.00\n}\n#KONTO 1910 "Kassa"\n#SRU 1910 7201\n#KTYP 1910 T\n'
+            "#IB 0 1910 12.50\n#PSALDO -1 202401 1910 {} 3\n")
+    kinds = [m.lastgroup for m in bulk._RUNS.finditer(text)]
+    assert kinds == ["ver", "chart", "bal"]
+
+
+_SEP = st.sampled_from([" ", "\t", "  ", " \t", "\x0c", "\xa0"])
+_WORD = st.sampled_from(["1910", "3010", "0123", "100.00", "-100.00", "-0.5", "7", "0", "-1", "-21", "20240131",
+                         "20240230", "202401", "202413", "A", "Kassa", "", "{}", "{ }", "{1 \"100\"}", "{1}",
+                         '{1 "a b"}', "{6 0015 1 Nord}", "T", "1e5", "x\\y", "1.2.3", "\"", "{", "}", "\\\""])
+_QUOTE = st.sampled_from(["", "", "", '"'])
+_LABEL = st.sampled_from(["#VER", "#TRANS", "#TRANS", "#TRANS", "#RTRANS", "#KONTO", "#SRU", "#KTYP", "#IB",
+                          "#UB", "#RES", "#PSALDO", "#PBUDGET", "#FNAMN", "#KSUMMA", "#SIETYP"])
+
+
+@st.composite
+def _line(draw: st.DrawFn) -> str:
+    shape = draw(st.integers(0, 9))
+    if shape == 0:
+        return draw(st.sampled_from(["{", "}", "", "\t{\t", " } ", "garbage"]))
+    fields = []
+    for word in draw(st.lists(_WORD, max_size=8)):
+        q = draw(_QUOTE) if "{" not in word else ""
+        fields.append(f"{q}{word}{q}")
+    out = draw(_LABEL)
+    for field in fields:
+        out += draw(_SEP) + field
+    return draw(st.sampled_from(["", "\t", "  "])) + out + draw(st.sampled_from(["", " ", "\t"]))
+
+
+_VOUCHER = st.builds(
+    lambda head, rows, tail: "\n".join([head, "{", *rows, tail]),
+    st.sampled_from(['#VER A 1 20240131 "Dag"', '#VER "" "64" 20210505 " nr. 64" 20210505',
+                     "#VER A 2 20240230", '#VER A 3 20240131 "" "" "sign"', "#VER A 4 20240131 x 2024013",
+                     "\t#VER\tB\t5\t20240101"]),
+    st.lists(st.sampled_from(["\t#TRANS 1910 {} 100.00 20240131 \"Kassa\"", "#TRANS 3010 {} -100.00",
+                              '#TRANS 3010 {1 "100"} -100.00 "" ""', "#TRANS 3010 {} -50 20240131 x 2 \"me\"",
+                              "#TRANS 3010 {} -50 20240230", '#TRANS 3010 {} -50 "" "" "" ""',
+                              "#TRANS 3010 {} 50 \"20240131\"", "#TRANS 3010 {1} -50", "#TRANS 3010 {} -5,0",
+                              "#TRANS FEL {} 1", "#RTRANS 1910 {} 5", "#TRANS 1910 {} 5 20240131 \"a\" x",
+                              "#TRANS 1910 {} 0.00"]), max_size=5),
+    st.sampled_from(["}", "\t}\t", "", "#VER A 9 20240101"]))
+
+
+_PLAIN = st.sampled_from([
+    '#SRU 1910 ""', "#SRU 9999 7201", "#SRU 1910 7201", "#KTYP 9999 T", "#KTYP 1910 T", '#KTYP 1910 ""',
+    '#KONTO 1910 ""', "#KONTO 1910 Kassa", '#KONTO\t2610\t"Moms 25%"', "#KONTO 19x0 Kassa", "#IB -21 1910 5",
+    "#IB 00 1910 5", "#IB -1 1910 5", "#UB 0 1910 -5.25", "#RES 0 3010 5 2", "#PSALDO 0 202400 1910 {} 5",
+    "#PSALDO 0 202412 1910 {} 5", "#PBUDGET -1 202401 1910 { } -5", '#PSALDO 0 202401 1910 {1 "2"} 5'])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_line() | _VOUCHER | _PLAIN, max_size=25), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_token_soup_reads_the_same_both_ways(lines: list[str], newline: str) -> None:
+    data = ("#FLAGGA 0\n#SIETYP 4\n#KONTO 1910 Kassa\n" + "\n".join(lines)).replace("\n", newline)
+    with pytest.MonkeyPatch.context() as patch:
+        _same(*_both(data.encode("utf-8"), patch))
