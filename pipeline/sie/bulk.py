@@ -37,16 +37,15 @@ _VER = rf"[ \t]*#VER{_S}({_F}){_S}({_F}){_S}({_F})(?:{_S}({_F})(?:{_S}({_F})(?:{
 # repeats from row to row and is taken apart once per distinct value by the general tokenizer (_tail).
 _ROW = rf"^[ \t]*#TRANS{_S}([0-9]+){_S}\{{([^{{}}\\\n]*)\}}{_S}({_AMT})((?:[ \t][^\n]*)?)\n"
 _CHART = rf"^[ \t]*#(KONTO|SRU|KTYP){_S}([0-9]+){_S}({_F}){_END}"
-_BAL = (rf"^[ \t]*#(?:(IB|UB|RES){_S}({_YEAR}){_S}([0-9]+)"
-        rf"|(PSALDO|PBUDGET){_S}({_YEAR}){_S}([0-9]{{4}}(?:0[1-9]|1[0-2])){_S}([0-9]+){_S}\{{[ \t]*\}})"
-        rf"{_S}({_AMT}){_END}")
+_PERIOD = r"[0-9]{4}(?:0[1-9]|1[0-2])"
+_BAL = rf"^[ \t]*#(IB|UB|RES|OIB|OUB|PSALDO|PBUDGET){_S}({_YEAR})(?:{_S}({_PERIOD}))?{_S}([0-9]+)(?:{_S}\{{([^{{}}\\\n]*)\}})?{_S}({_AMT}){_END}"
 
 # Finding the runs is cheap (whole lines by their label); the field patterns above then take each run
 # apart, and a run where any line does not fit them goes the line-by-line way.
 _RUNS = re.compile(
     r"(?P<ver>^[ \t]*#VER[ \t][^\n]*\n[ \t]*\{[ \t]*\n(?P<rows>(?:[ \t]*#TRANS[ \t][^\n]*\n)+)[ \t]*\}[ \t]*\n)"
     r"|(?P<chart>(?:^[ \t]*#(?:KONTO|SRU|KTYP)[ \t][^\n]*\n)+)"
-    r"|(?P<bal>(?:^[ \t]*#(?:IB|UB|RES|PSALDO|PBUDGET)[ \t][^\n]*\n)+)", re.M)
+    r"|(?P<bal>(?:^[ \t]*#(?:IB|UB|RES|OIB|OUB|PSALDO|PBUDGET)[ \t][^\n]*\n)+)", re.M)
 _VER_RE = re.compile(_VER)
 _ROW_RE = re.compile(_ROW, re.M)
 _CHART_RE = re.compile(_CHART, re.M)
@@ -91,7 +90,7 @@ def _object_list(content: str) -> object:
 def _tail(tail: str) -> object:
     """Date, text, quantity and sign of a row, read by the general tokenizer, as _trans_general takes them."""
     fields, flags = tokenize(tail.strip())
-    if flags or "\\" in tail or len(fields) > 4 or not all(f.__class__ is str for f in fields):
+    if flags or len(fields) > 4 or not all(f.__class__ is str for f in fields):
         return _remember(_TAILS, tail, _BAD)
     day_f, text, qty_f, sign = (*fields, "", "", "", "")[:4]
     day = parse_date(day_f) if day_f != "" else None
@@ -209,55 +208,75 @@ def _rows(p: Parser, text: str, start: int, end: int,
     return built, total, debit
 
 
-def _chart_run(p: Parser, text: str, m: re.Match[str]) -> None:
-    """#KONTO, #SRU and #KTYP lines, which exports interleave account by account."""
-    start, end = m.span()
-    found = _CHART_RE.findall(text, start, end)
-    if len(found) != text.count("\n", start, end):
-        _slow(p, text, start, end)
+def _run(p: Parser, text: str, start: int, end: int, pattern: re.Pattern[str],
+         handler: Callable[[Parser, list[tuple[str, ...]], int], int]) -> None:
+    """A run of lines of one family: the ones `pattern` takes apart go to `handler` in bulk, the rest (and
+    any the handler declines) line by line, all in file order."""
+    found = pattern.findall(text, start, end)
+    if len(found) == text.count("\n", start, end):
+        _apply(p, text, start, end, found, handler)
         return
-    first = line = p.lineno + 1
+    pos = start
+    for m in pattern.finditer(text, start, end):
+        if m.start() > pos:
+            _slow(p, text, pos, m.start())
+        _apply(p, text, m.start(), m.end(), [m.groups("")], handler)
+        pos = m.end()
+    if pos < end:
+        _slow(p, text, pos, end)
+
+
+def _apply(p: Parser, text: str, start: int, end: int, found: list[tuple[str, ...]],
+           handler: Callable[[Parser, list[tuple[str, ...]], int], int]) -> None:
+    first = p.lineno + 1
+    done = handler(p, found, first)
+    p.lineno = first + done - 1
+    if done < len(found):
+        p.feed(_lines(text, start, end)[done:])
+
+
+def _chart_run(p: Parser, text: str, m: re.Match[str]) -> None:
+    _run(p, text, m.start(), m.end(), _CHART_RE, _chart_rows)
+
+
+def _chart_rows(p: Parser, found: list[tuple[str, ...]], line: int) -> int:
+    """#KONTO, #SRU and #KTYP lines (exports interleave them account by account); returns how many it took."""
     accounts = p.doc.accounts
-    for label, number, value in found:
+    for done, (label, number, value) in enumerate(found):
         value = value[1:-1] if value[:1] == '"' else value
         known = accounts.get(number)
         if label == "KONTO":
             if known is None:
-                accounts[number] = SieAccount(number, value or None, line=line)
+                accounts[number] = SieAccount(number, value or None, line=line + done)
             else:
-                known.name, known.line = value or None, line
+                known.name, known.line = value or None, line + done
         elif known is None or label == "SRU" and not value:  # the general path creates and reports
-            p.lineno = line - 1
-            p.feed(_lines(text, start, end)[line - first:])
-            return
+            return done
         elif label == "SRU":
             known.sru.append(value)
         else:
             known.type = value or None
-        line += 1
-    p.lineno = line - 1
+    return len(found)
 
 
 def _balance_run(p: Parser, text: str, m: re.Match[str]) -> None:
-    """#IB/#UB/#RES lines and #PSALDO/#PBUDGET lines with an empty object list."""
-    start, end = m.span()
-    found = _BAL_RE.findall(text, start, end)
-    if len(found) != text.count("\n", start, end):
-        _slow(p, text, start, end)
-        return
-    first = line = p.lineno + 1
+    _run(p, text, m.start(), m.end(), _BAL_RE, _balance_rows)
+
+
+def _balance_rows(p: Parser, found: list[tuple[str, ...]], line: int) -> int:
+    """#IB/#UB/#RES/#OIB/#OUB/#PSALDO/#PBUDGET lines without a quantity; returns how many it took."""
     doc = p.doc
-    doc.has_balances = True
     append = doc.raw_balances.append
-    for kind, year_text, account, pkind, pyear, period, paccount, amount in found:
-        year = _YEARS.get(year_text or pyear)
-        if year is None:
-            p.lineno = line - 1
-            p.feed(_lines(text, start, end)[line - first:])
-            return
-        append((kind or pkind, year, account or paccount, amount, None, (), period or None, line))
-        line += 1
-    p.lineno = line - 1
+    years, object_lists = _YEARS, _OBJECT_LISTS
+    for done, (kind, year_text, period, account, objs, amount) in enumerate(found):
+        year = years.get(year_text)
+        objects = object_lists.get(objs) or (_object_list(objs) if objs else ())
+        # A period belongs to #PSALDO/#PBUDGET only: anywhere else those digits are the account.
+        if year is None or objects is _BAD or (period != "") is not (kind[0] == "P"):
+            return done
+        doc.has_balances = True
+        append((kind, year, account, amount, None, objects, period or None, line + done))
+    return len(found)
 
 
 _KINDS: dict[str, Callable[[Parser, str, re.Match[str]], None]] = {
