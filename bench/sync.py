@@ -70,7 +70,17 @@ def api_requests(handle: SandboxHandle) -> int:
     return sum(int(v) for v in handle.admin("GET", "/requests")["requests"].values())
 
 
-def timed_run(root: Path, handle: SandboxHandle, concurrency: int) -> tuple[float, int, dict[str, int]]:
+def process_cpu_ms(pid: int) -> int | None:
+    """CPU time (user + system) of another process, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int((int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK"))
+
+
+def timed_run(root: Path, handle: SandboxHandle, concurrency: int,
+              sandbox_pid: int) -> tuple[float, int, dict[str, int]]:
     env = {**os.environ, "FORTNOX_API_URL": handle.api_url, "FORTNOX_AUTH_URL": handle.auth_url,
            "FORTNOX_CLIENT_ID": DEMO_CLIENT_ID, "FORTNOX_CLIENT_SECRET": DEMO_CLIENT_SECRET,
            "KASSASYNC_SECRET_KEY": BENCH_SECRET_KEY}
@@ -78,11 +88,14 @@ def timed_run(root: Path, handle: SandboxHandle, concurrency: int) -> tuple[floa
                                  env=env)
     configs = [c for _, c in sorted(load_stores(root / "stores")[0].items())]
     handle.reset_request_counts()
+    sandbox_cpu = process_cpu_ms(sandbox_pid)
     started, cpu = time.perf_counter(), time.process_time()
     summary = run_sync(settings, configs, SyncOptions(today=TODAY), concurrency=concurrency, show_progress=False)
     elapsed = time.perf_counter() - started
     totals = summary.totals()
     totals["cpu_ms"] = int((time.process_time() - cpu) * 1000)
+    sandbox_after = process_cpu_ms(sandbox_pid)
+    totals["sandbox_cpu_ms"] = -1 if sandbox_cpu is None or sandbox_after is None else sandbox_after - sandbox_cpu
     return elapsed, api_requests(handle), totals
 
 
@@ -98,6 +111,8 @@ def report(label: str, stores: int, elapsed: float, requests: int, totals: dict[
     print(f"  requests/store-day   {per_store:8.2f}     (target <= {target:g})")
     print(f"  runner CPU           {totals['cpu_ms'] / 1000:8.2f} s   ({totals['cpu_ms'] / stores:.1f} ms per store; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    if totals["sandbox_cpu_ms"] >= 0:
+        print(f"  sandbox CPU          {totals['sandbox_cpu_ms'] / 1000:8.2f} s   (its own process)")
 
 
 def main() -> None:
@@ -114,12 +129,12 @@ def main() -> None:
         try:
             print(f"bench/sync.py: {args.stores} stores, one day each, sandbox latency {args.latency_ms:g} ms, "
                   f"concurrency {args.concurrency}")
-            elapsed, requests, totals = timed_run(root, handle, args.concurrency)
+            elapsed, requests, totals = timed_run(root, handle, args.concurrency, process.pid)
             report("cold run (empty ledger)", args.stores, elapsed, requests, totals, args.latency_ms,
                    args.concurrency, 2)
             write_next_day(root, args.stores)
             forget_tokens()
-            elapsed, requests, totals = timed_run(root, handle, args.concurrency)
+            elapsed, requests, totals = timed_run(root, handle, args.concurrency, process.pid)
             report("next day's run", args.stores, elapsed, requests, totals, args.latency_ms, args.concurrency, 1.2)
         finally:
             process.terminate()
