@@ -162,18 +162,22 @@ def _voucher_block(p: Parser, text: str, m: re.Match[str]) -> None:
         _slow(p, text, start, end)
         return
     built, total, debit = rows
-    p.any_voucher = True
-    p.voucher = SieVoucher(series[1:-1] if series[:1] == '"' else series,
-                           number[1:-1] if number[:1] == '"' else number, day,
-                           (vtext[1:-1] if vtext[:1] == '"' else vtext) or None, reg,  # type: ignore[arg-type]
-                           (sign[1:-1] if sign[:1] == '"' else sign) or None, rows=built, line=first)
-    p.voucher_bad = False
-    p.vsum, p.vdebit = total, debit
-    p.overflow = 0
-    p.rtrans = None
     last = first + 2 + len(built)
+    p.any_voucher = True
+    voucher = SieVoucher(series[1:-1] if series[:1] == '"' else series,
+                         number[1:-1] if number[:1] == '"' else number, day,
+                         (vtext[1:-1] if vtext[:1] == '"' else vtext) or None, reg,  # type: ignore[arg-type]
+                         (sign[1:-1] if sign[:1] == '"' else sign) or None, rows=built, line=first, end_line=last)
     p.lineno = last
-    p._finish_voucher(last)
+    # What Parser._finish_voucher does for a voucher that opened and closed cleanly with rows.
+    if total:
+        p.vsum, p.vdebit = total, debit
+        p._unbalanced(voucher)
+    doc = p.doc
+    doc.voucher_count += 1
+    doc.transaction_count += len(built)
+    doc.debit_total += debit
+    p.ready.append(voucher)
 
 
 def _rows(p: Parser, text: str, start: int, end: int,
