@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import re
+import zlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from pipeline.sie.document import SieAccount
 from pipeline.sie.labels import _YEARS
 from pipeline.sie.model import SieTransaction, SieVoucher
-from pipeline.sie.tokens import tokenize
+from pipeline.sie.tokens import checksum_text, tokenize
 from pipeline.sie.values import parse_amount, parse_date
 from pipeline.sie.vouchers import _NEW, _ROW_TEMPLATE, _SETATTR, _ZERO, make_row
 
@@ -114,20 +115,37 @@ def feed_text(p: Parser, text: str) -> None:
 
 
 def _feed(p: Parser, text: str) -> None:
-    if p.crc is not None or p.ksumma_closed or "#KSUMMA" in text:  # the checksum hashes every item
-        p.feed(_lines(text, 0, len(text)))
+    if p.ksumma_closed:  # items after the closing #KSUMMA: the line-by-line parser reports the first
+        _slow(p, text, 0, len(text))
         return
     pos = 0
+    while (at := text.find("#KSUMMA", pos)) >= 0:  # #KSUMMA lines themselves go line by line
+        line_start = text.rfind("\n", 0, at) + 1
+        line_end = text.index("\n", at) + 1
+        if line_start > pos:
+            _bulk(p, text, pos, line_start)
+        if p.stopped:
+            return
+        _slow(p, text, line_start, line_end)
+        if p.ksumma_closed:
+            _slow(p, text, line_end, len(text))
+            return
+        pos = line_end
+    _bulk(p, text, pos, len(text))
+
+
+def _bulk(p: Parser, text: str, pos: int, end: int) -> None:
+    """Lines [pos, end) of the chunk: runs the patterns find in bulk, the lines between them line by line."""
     search = _RUNS.search
-    while True:
-        m = search(text, pos)
+    while not p.stopped:
+        m = search(text, pos, end)
         if m is None:
-            if pos < len(text):
-                p.feed(_lines(text, pos, len(text)))
+            if pos < end:
+                _slow(p, text, pos, end)
             return
         start = m.start()
         if start > pos:
-            p.feed(_lines(text, pos, start))
+            _slow(p, text, pos, start)
             if p.stopped:
                 return
         p.seen_label = True
@@ -141,9 +159,26 @@ def _lines(text: str, start: int, end: int) -> list[str]:
     return lines
 
 
-def _slow(p: Parser, text: str, start: int, end: int) -> None:
-    """The run [start, end), which starts on line p.lineno + 1, the line-by-line way."""
-    p.feed(_lines(text, start, end))
+def _slow(p: Parser, text: str, start: int, end: int, skip: int = 0) -> None:
+    """Lines `skip`.. of [start, end), which starts on line p.lineno + 1 - skip, the line-by-line way."""
+    if p.raw_text is not None:  # a single-byte file under #KSUMMA: the checksum hashes the bytes as written
+        p.raw_lines = _lines(p.raw_text, start, end)[skip:]
+    p.feed(_lines(text, start, end)[skip:])
+
+
+def _crc(p: Parser, text: str, start: int, end: int) -> None:
+    """Adds the items of [start, end), read in bulk, to a running #KSUMMA checksum (sie-format.md §7)."""
+    if p.crc is None:
+        return
+    span = (p.raw_text if p.raw_text is not None else text)[start:end]
+    if "\\" in span:  # escapes: each line's fields as the tokenizer reads them
+        data = "".join(checksum_text(tokenize(line.strip())[0]) for line in span.split("\n"))
+    else:  # every line's quotes pair up: bare parts lose their separators and braces, quoted parts stay
+        parts = span.split('"')
+        parts[0::2] = ["".join(part.split()).replace("{", "").replace("}", "") for part in parts[0::2]]
+        data = "".join(parts)
+    p.crc = zlib.crc32(data.encode("latin-1") if p.raw_text is not None else data.encode("cp437", "replace"),
+                       p.crc)
 
 
 def _voucher_block(p: Parser, text: str, m: re.Match[str]) -> None:
@@ -169,6 +204,7 @@ def _voucher_block(p: Parser, text: str, m: re.Match[str]) -> None:
                          (vtext[1:-1] if vtext[:1] == '"' else vtext) or None, reg,  # type: ignore[arg-type]
                          (sign[1:-1] if sign[:1] == '"' else sign) or None, rows=built, line=first, end_line=last)
     p.lineno = last
+    _crc(p, text, start, end)
     # What Parser._finish_voucher does for a voucher that opened and closed cleanly with rows.
     if total:
         p.vsum, p.vdebit = total, debit
@@ -235,8 +271,12 @@ def _apply(p: Parser, text: str, start: int, end: int, found: list[tuple[str, ..
     first = p.lineno + 1
     done = handler(p, found, first)
     p.lineno = first + done - 1
+    cut = start
+    for _ in range(done):
+        cut = text.index("\n", cut) + 1
+    _crc(p, text, start, cut)
     if done < len(found):
-        p.feed(_lines(text, start, end)[done:])
+        _slow(p, text, start, end, done)
 
 
 def _chart_run(p: Parser, text: str, m: re.Match[str]) -> None:

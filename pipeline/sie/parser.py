@@ -58,6 +58,7 @@ class Parser(VoucherRules):
         self.crc: int | None = None
         self.ksumma_line = 0
         self.raw_lines: list[str] | None = None  # the fed lines as undecoded Latin-1, for #KSUMMA
+        self.raw_text: str | None = None  # the chunk's text as undecoded Latin-1 (positions match its text)
         self.feed_start = 0
         self.ksumma_closed = 0
         self.handlers = {**HANDLERS, "#VER": Parser._ver, "#TRANS": Parser._trans,

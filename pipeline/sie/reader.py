@@ -144,18 +144,11 @@ def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # #KSUMMA covers the bytes as written: for a single-byte file keep the undecoded text (Latin-1 maps
     # each byte to one character) so stray Latin-1 letters are hashed as the bytes they were.
-    parser.raw_lines = None
+    parser.raw_text = None
     if decoder.single_byte and (parser.crc is not None or b"#KSUMMA" in chunk):
-        parser.raw_lines = _split(chunk.decode("latin-1"))
+        raw = chunk.decode("latin-1")
+        parser.raw_text = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
     return text
-
-
-def _split(text: str) -> list[str]:
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    lines.pop()  # the chunk ends with a break, so the last piece is empty
-    return lines
 
 
 def _count_breaks(text: str) -> int:

@@ -17,6 +17,8 @@ ALL_FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lowe
 
 
 def _line_by_line(parser, text: str) -> None:  # type: ignore[no-untyped-def]
+    if parser.raw_text is not None:
+        parser.raw_lines = bulk._lines(parser.raw_text, 0, len(parser.raw_text))
     parser.feed(bulk._lines(text, 0, len(text)))
 
 
@@ -97,8 +99,11 @@ _PLAIN = st.sampled_from([
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_line() | _VOUCHER | _PLAIN, max_size=25), st.sampled_from(["\n", "\r\n", "\r"]))
-def test_token_soup_reads_the_same_both_ways(lines: list[str], newline: str) -> None:
-    data = ("#FLAGGA 0\n#SIETYP 4\n#KONTO 1910 Kassa\n" + "\n".join(lines)).replace("\n", newline)
+@given(st.lists(_line() | _VOUCHER | _PLAIN, max_size=25), st.sampled_from(["\n", "\r\n", "\r"]),
+       st.sampled_from(["", "#KSUMMA\n"]), st.sampled_from(["", "\n#KSUMMA 123", "\n#KSUMMA 0\n#KONTO 1 a"]),
+       st.sampled_from(["utf-8", "cp437", "latin-1"]))
+def test_token_soup_reads_the_same_both_ways(lines: list[str], newline: str, opening: str, closing: str,
+                                             encoding: str) -> None:
+    text = opening + "#FLAGGA 0\n#SIETYP 4\n#KONTO 1910 \"Kassa å\"\n" + "\n".join(lines) + closing
     with pytest.MonkeyPatch.context() as patch:
-        _same(*_both(data.encode("utf-8"), patch))
+        _same(*_both(text.replace("\n", newline).encode(encoding, "replace"), patch))
