@@ -268,15 +268,21 @@ def _run(p: Parser, text: str, start: int, end: int, pattern: re.Pattern[str],
 
 def _apply(p: Parser, text: str, start: int, end: int, found: list[tuple[str, ...]],
            handler: Callable[[Parser, list[tuple[str, ...]], int], int]) -> None:
-    first = p.lineno + 1
-    done = handler(p, found, first)
-    p.lineno = first + done - 1
-    cut = start
-    for _ in range(done):
-        cut = text.index("\n", cut) + 1
-    _crc(p, text, start, cut)
-    if done < len(found):
-        _slow(p, text, start, end, done)
+    """`found` are the lines of [start, end) taken apart; a line the handler declines goes line by line."""
+    while found:
+        first = p.lineno + 1
+        done = handler(p, found, first)
+        p.lineno = first + done - 1
+        if done == len(found):
+            _crc(p, text, start, end)
+            return
+        cut = start
+        for _ in range(done):
+            cut = text.index("\n", cut) + 1
+        _crc(p, text, start, cut)
+        start = text.index("\n", cut) + 1
+        _slow(p, text, cut, start)
+        found = found[done + 1:]
 
 
 def _chart_run(p: Parser, text: str, m: re.Match[str]) -> None:
