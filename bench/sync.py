@@ -7,7 +7,7 @@ fetches one access token per store (client credentials; not an API request, so n
 next day's run starts without the tokens held in memory, as a new process would, and finds them in the
 encrypted token store (KASSASYNC_SECRET_KEY is set, as in any deployment), valid until shortly before expiry.
 
-    .venv/bin/python bench/sync.py [--stores 500] [--latency-ms 50] [--concurrency 16]
+    .venv/bin/python bench/sync.py [--stores 500] [--latency-ms 50] [--concurrency 16] [--expire-tokens]
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "runner"))  # the fleet builder the fault tests use
@@ -79,6 +80,25 @@ def process_cpu_ms(pid: int) -> int | None:
     return int((int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK"))
 
 
+class TokenCalls:
+    """Counts calls to the token endpoint (not API requests, so the sandbox does not count them)."""
+
+    def __init__(self) -> None:
+        from pipeline.fortnox.auth import TokenEndpoint
+
+        self.count = 0
+        original = TokenEndpoint.request
+
+        async def counted(endpoint: TokenEndpoint, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            self.count += 1
+            return await original(endpoint, *args, **kwargs)
+
+        TokenEndpoint.request = counted  # type: ignore[method-assign,assignment]
+
+
+TOKEN_CALLS = TokenCalls()
+
+
 def timed_run(root: Path, handle: SandboxHandle, concurrency: int,
               sandbox_pid: int) -> tuple[float, int, dict[str, int]]:
     env = {**os.environ, "FORTNOX_API_URL": handle.api_url, "FORTNOX_AUTH_URL": handle.auth_url,
@@ -88,12 +108,14 @@ def timed_run(root: Path, handle: SandboxHandle, concurrency: int,
                                  env=env)
     configs = [c for _, c in sorted(load_stores(root / "stores")[0].items())]
     handle.reset_request_counts()
+    TOKEN_CALLS.count = 0
     sandbox_cpu = process_cpu_ms(sandbox_pid)
     started, cpu = time.perf_counter(), time.process_time()
     summary = run_sync(settings, configs, SyncOptions(today=TODAY), concurrency=concurrency, show_progress=False)
     elapsed = time.perf_counter() - started
     totals = summary.totals()
     totals["cpu_ms"] = int((time.process_time() - cpu) * 1000)
+    totals["token_calls"] = TOKEN_CALLS.count
     sandbox_after = process_cpu_ms(sandbox_pid)
     totals["sandbox_cpu_ms"] = -1 if sandbox_cpu is None or sandbox_after is None else sandbox_after - sandbox_cpu
     return elapsed, api_requests(handle), totals
@@ -109,6 +131,7 @@ def report(label: str, stores: int, elapsed: float, requests: int, totals: dict[
           f"{latency_ms:g} ms / {concurrency})")
     print(f"  ratio                {elapsed / floor if floor else float('nan'):8.2f}     (target <= 2)")
     print(f"  requests/store-day   {per_store:8.2f}     (target <= {target:g})")
+    print(f"  token calls          {totals['token_calls']:8d}     (access tokens fetched; not API requests)")
     print(f"  runner CPU           {totals['cpu_ms'] / 1000:8.2f} s   ({totals['cpu_ms'] / stores:.1f} ms per store; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     if totals["sandbox_cpu_ms"] >= 0:
@@ -120,6 +143,8 @@ def main() -> None:
     parser.add_argument("--stores", type=int, default=500)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--expire-tokens", action="store_true",
+                        help="the next day's run finds no cached access token (as 24 h later: they live 1 h)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="kassasync-bench-") as tmp:
@@ -133,20 +158,23 @@ def main() -> None:
             report("cold run (empty ledger)", args.stores, elapsed, requests, totals, args.latency_ms,
                    args.concurrency, 2)
             write_next_day(root, args.stores)
-            forget_tokens()
+            forget_tokens(root / "state" / "tokens" if args.expire_tokens else None)
             elapsed, requests, totals = timed_run(root, handle, args.concurrency, process.pid)
-            report("next day's run", args.stores, elapsed, requests, totals, args.latency_ms, args.concurrency, 1.2)
+            report("next day's run" + (" (cached access tokens expired)" if args.expire_tokens else ""), args.stores, elapsed, requests, totals, args.latency_ms, args.concurrency, 1.2)
         finally:
             process.terminate()
             process.wait(timeout=30)
 
 
-def forget_tokens() -> None:
+def forget_tokens(expired_in: Path | None) -> None:
     """The next day's run is a new process: without the access tokens this process holds in memory (those
-    in the encrypted token store on disk stay, as they would for a new process)."""
+    in the encrypted token store on disk stay, as they would for a new process, unless `expired_in` names
+    the token store whose cached access tokens have expired by then)."""
     from pipeline.fortnox import auth
 
     auth._cc_cache.clear()
+    for cached in (expired_in.glob("*.access") if expired_in else ()):
+        cached.unlink()
 
 
 def write_next_day(root: Path, stores: int) -> None:
