@@ -18,7 +18,13 @@ RULES: dict[str, tuple[Severity, str]] = {
     "KS309": (Severity.WARNING, "nothing to post (fewer than two non-zero rows): skipped"),
     "KS310": (Severity.ERROR, "an account that is not a four-digit number (1000-9999) after account_map"),
     "KS311": (Severity.ERROR, "the day file cannot be read: moved to quarantine"),
+    "KS312": (Severity.WARNING, "the Z-report is already posted with other amounts: the new file is not posted"),
+    "KS313": (Severity.WARNING, "replaced by a newer export of the same Z-report before it was posted"),
 }
+# Findings that end a voucher as `skipped`, never to be posted: before start_date, nothing to post, or
+# another file's voucher stands for this Z-report (REPLACED; `--retry-failed` leaves those alone).
+SKIPS = frozenset({"KS306", "KS308", "KS309", "KS312", "KS313"})
+REPLACED = frozenset({"KS308", "KS312", "KS313"})
 # Findings a store may switch off with `rules: disable:`; balance and account checks protect Fortnox itself.
 DISABLEABLE = frozenset({"KS304", "KS305", "KS309"})
 
@@ -41,7 +47,8 @@ class Finding:
     @property
     def skips(self) -> bool:
         """A finding that means "do not post, and that is fine" rather than "fix this"."""
-        return self.rule in ("KS306", "KS308", "KS309")
+        return self.rule in SKIPS
+
 
     def to_diagnostic(self, path: str) -> Diagnostic:
         return Diagnostic(Location(path, self.line, 1 if self.line else 0), self.severity, self.rule,

@@ -44,23 +44,47 @@ def read_day_file(content: bytes, name: str) -> tuple[list[SieVoucher] | None, s
 
 
 def plan_records(config: StoreConfig, digest: str, vouchers: list[SieVoucher], *, today: date,
-                 others: Sequence[VoucherRecord] = ()) -> list[VoucherRecord]:
+                 others: Sequence[VoucherRecord] = ()) -> tuple[list[VoucherRecord], list[VoucherRecord]]:
     """The file's ledger rows, mapped now (so the status page shows mapping errors before anything is posted).
 
-    `others`: the store's ledger rows on the same dates, to skip a Z-report another file already brought.
+    `others`: the store's ledger rows on the same dates. The same Z-report from another file (the POS
+    exported the day again) is never posted twice: identical rows are skipped (KS308); other rows for a
+    Z-report already posted, or maybe posted, are skipped too (KS312: a Fortnox voucher cannot be changed,
+    a correction is a person's job); an earlier export that was never posted is replaced by the newer one
+    (KS313). Returns (this file's rows, the earlier rows it replaces, now marked skipped).
     """
     records: list[VoucherRecord] = []
+    replaced: list[VoucherRecord] = []
     for ver_id, day, group in items.group_by_item(vouchers, config.voucher_per):
         key = items.idempotency_key(config.store, day, digest, ver_id)
         result = items.map_source(group, config, day, today=today)
         record = VoucherRecord(key=key, store=config.store, business_date=day, file_digest=digest, ver_id=ver_id,
                                marker=items.marker(key), source=items.source_json(group), state="planned")
         record = apply_mapping(record, result)
-        twin = next((o for o in [*others, *records] if record.state == "planned" and o.file_digest != digest
-                     and o.business_date == day and o.ver_id == ver_id and o.payload_digest == record.payload_digest
+        earlier = [o for o in [*others, *records] if o.file_digest != digest and o.business_date == day
+                   and o.ver_id == ver_id and o.state != "skipped"]
+        twin = next((o for o in earlier if record.state == "planned" and o.payload_digest == record.payload_digest
                      and o.state in ("posted", "pending", "planned")), None)
-        records.append(_skip_twin(record, twin) if twin else record)
-    return records
+        booked = next((o for o in earlier if o.state in ("posted", "pending")), None)
+        if twin:
+            record = _skip(record, "KS308", twin, "is already in the ledger from another file: not posted twice",
+                           "nothing to do: the POS exported the same day twice")
+        elif booked and _identified(ver_id):
+            record = _skip(record, "KS312", booked, "is already posted (or being posted) from another file with "
+                           "other amounts: this file is not posted, so the day is not booked twice",
+                           "if the posted voucher is wrong, correct it in Fortnox with a correction voucher "
+                           "(vouchers cannot be changed or deleted through the API); nothing else to do")
+        elif _identified(ver_id):
+            replaced += [_skip(o, "KS313", record, "was exported again before it was posted: the newer file "
+                               "replaces this one", "nothing to do: the newer export is posted instead")
+                         for o in earlier if o.state in ("planned", "failed")]
+        records.append(record)
+    return records, replaced
+
+
+def _identified(ver_id: str) -> bool:
+    """A numbered Z-report (or a store's whole day) can be recognised in another file; a bare #VER cannot."""
+    return not ver_id.startswith("line")
 
 
 def apply_mapping(record: VoucherRecord, result: MappingResult) -> VoucherRecord:
@@ -83,13 +107,12 @@ def apply_mapping(record: VoucherRecord, result: MappingResult) -> VoucherRecord
                    error_code=first.rule, error_message=message, error_hint=first.hint, error_permanent=permanent)
 
 
-def _skip_twin(record: VoucherRecord, twin: VoucherRecord) -> VoucherRecord:
+def _skip(record: VoucherRecord, rule: str, other: VoucherRecord, what: str, hint: str) -> VoucherRecord:
     from dataclasses import replace
 
-    return replace(record, state="skipped", error_code="KS308",
-                   error_message=f"the same Z-report ({twin.ver_id}, {twin.business_date}) is already in the "
-                                 f"ledger from another file ({twin.file_digest[:12]}): not posted twice",
-                   error_hint="nothing to do: the POS exported the same day twice", error_permanent=None)
+    return replace(record, state="skipped", error_code=rule, error_permanent=None, error_hint=hint,
+                   error_message=f"the Z-report {other.ver_id} of {other.business_date} {what} "
+                                 f"(file {other.file_digest[:12]})")
 
 
 def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, run_id: int | None,
@@ -126,11 +149,13 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, ru
             continue
         dates = {v.date for v in vouchers}
         others = ledger.store_vouchers(config.store, dates=dates) if dates else []
-        records = plan_records(config, digest, vouchers, today=today, others=others + result.records)
+        records, replaced = plan_records(config, digest, vouchers, today=today, others=others + result.records)
         result.read += 1
-        result.records += records
+        gone = {o.key for o in replaced}
+        result.records = [r for r in result.records if r.key not in gone] + records
         if not dry_run:  # vouchers and file in one commit: a crash before it re-reads the file, keys dedupe
-            result.inserted.update(ledger.add_file(config.store, digest, str(path), path.name, records, run_id))
+            result.inserted.update(ledger.add_file(config.store, digest, str(path), path.name, records, run_id,
+                                                   replaced=replaced))
         known[digest] = _FileSeen("read")
     return result
 

@@ -184,14 +184,20 @@ class Ledger:
                 conn.execute(files.insert().values(store=store, digest=digest, first_seen_at=stamp, **values))
 
     def add_file(self, store: str, digest: str, path: str, name: str, records: Sequence[VoucherRecord],
-                 run_id: int | None) -> list[str]:
+                 run_id: int | None, replaced: Sequence[VoucherRecord] = ()) -> list[str]:
         """A file read and its vouchers, in one transaction (vouchers already known by key are kept as they are).
 
-        Returns the keys of the vouchers inserted (the new ones)."""
+        `replaced`: earlier, never posted vouchers this file replaces, stored as skipped in the same
+        transaction (only while they are still planned or failed). Returns the keys of the vouchers inserted."""
         stamp = now()
         row = dict(store=store, digest=digest, path=path, name=name, state="read", note=None,
                    voucher_count=len(records), first_seen_at=stamp, updated_at=stamp)
         with self.engine.begin() as conn:
+            for old in replaced:
+                conn.execute(vouchers.update().where(vouchers.c.key == old.key,
+                                                     vouchers.c.state.in_(("planned", "failed")))
+                             .values(state="skipped", error_code=old.error_code, error_message=old.error_message,
+                                     error_hint=old.error_hint, error_permanent=None, updated_at=stamp))
             inserted = self._insert_vouchers(conn, records, run_id, stamp)
             upsert = sql.upsert_file(self.engine.dialect.name)
             if upsert is None:

@@ -22,6 +22,7 @@ from pipeline.errors import UserError
 from pipeline.fortnox import errors as fe
 from pipeline.fortnox.models import FinancialYear, Voucher
 from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.mapping.findings import REPLACED
 from pipeline.runner import items
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ingest import IngestResult, apply_mapping, ingest
@@ -154,8 +155,8 @@ def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions,
                                          and not options.retry_failed):
             work += [record] if record.state == "pending" else []
             continue
-        if record.state == "skipped" and record.error_code == "KS308":
-            continue  # a duplicate of another file's Z-report stays skipped
+        if record.state == "skipped" and record.error_code in REPLACED:
+            continue  # another file's voucher stands for this Z-report: it stays skipped
         if record.key in mapped_now:
             work += [record] if record.state == "planned" else []
             continue

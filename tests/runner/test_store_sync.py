@@ -211,3 +211,36 @@ def test_a_new_file_is_mapped_once_and_waiting_days_are_mapped_again(tmp_path: P
     calls.clear()
     assert world.sync().posted == 1
     assert calls == [D3]  # waited a run: mapped again with the store file as it is now
+
+
+def _old_vat_rows() -> list[tuple[str, str]]:
+    """may_rows() with food VAT still booked at 12 % on 2620 (a POS that missed the 2026-04-01 change)."""
+    return [("1932", "1470.00"), ("2620", "-120.00"), ("3210", "-1000"), ("2610", "-70.00"), ("3340", "-280")]
+
+
+def test_a_corrected_export_replaces_the_failed_one_and_is_posted_once(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.drop("z64.se", day_file([("64", D1, _old_vat_rows())]))
+    assert world.sync().failed == 1 and world.fortnox.posted == []
+    world.drop("z64_ny.se", day_file([("64", D1, may_rows())]))  # the POS exports the day again, fixed
+    result = world.sync()
+    assert (result.posted, result.failed) == (1, 0)
+    assert len(world.fortnox.posted) == 1 and world.fortnox.posted[0].transaction_date == D1
+    states = sorted((r.state, r.error_code) for r in world.ledger.store_vouchers("deli"))
+    assert states == [("posted", None), ("skipped", "KS313")]
+    assert [d.state for d in world.ledger.store_days("deli")] == ["posted"]
+    # --retry-failed never brings the replaced export back
+    assert world.sync(retry_failed=True).posted == 0 and len(world.fortnox.posted) == 1
+
+
+def test_other_amounts_for_a_posted_z_report_are_not_posted_again(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.drop("z64.se", day_file([("64", D1, may_rows())]))
+    assert world.sync().posted == 1
+    world.drop("z64_again.se", day_file([("64", D1, may_rows(2))]))  # same Z-report, other amounts
+    result = world.sync()
+    assert (result.posted, result.failed, result.skipped) == (0, 0, 1)
+    assert len(world.fortnox.posted) == 1
+    skipped = [r for r in world.ledger.store_vouchers("deli") if r.state == "skipped"]
+    assert [r.error_code for r in skipped] == ["KS312"] and "correction voucher" in (skipped[0].error_hint or "")
+    assert world.sync(retry_failed=True).posted == 0 and len(world.fortnox.posted) == 1
