@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -22,18 +23,29 @@ from pipeline.errors import UserError
 DEMO_SECRET_KEY = "kassasync-demo-only-secret-key"  # encrypts the demo's own token store, never real tokens
 MARKER = ".kassasync-demo"
 
-# (title, arguments, exit codes that mean the step did what it should)
-STEPS: list[tuple[str, list[str], set[int]]] = [
-    ("Validate every store file (what CI runs on a pull request)", ["validate"], {0}),
-    ("Plan: each store's YAML against its live Fortnox (the sandbox, seeded with drift)",
-     ["plan", "--all", "--detailed-exitcode"], {2}),
-    ("Apply the plan (what the merge to main runs)", ["apply", "--all", "--yes", "--force"], {0}),
-    ("Plan again: nothing left to change", ["plan", "--all", "--detailed-exitcode"], {0}),
-    ("Doctor: the preparation checklist, checked live", ["doctor", "--all"], {0, 1}),
-    ("Sync the inbox: every Z-report posted once (one day has a mapping error on purpose)",
-     ["sync", "--all"], {0, 1}),
-    ("Sync again: nothing is posted twice", ["sync", "--all"], {0, 1}),
-    ("Status per store", ["status"], {0, 1}),
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    args: list[str]
+    expected: frozenset[int]  # exit codes that mean the step did what it should
+    drop_corrections: bool = False  # first copy demo/corrections/ into the inbox (a re-exported day)
+
+
+STEPS = [
+    Step("Validate every store file (what CI runs on a pull request)", ["validate"], frozenset({0})),
+    Step("Plan: each store's YAML against its live Fortnox (the sandbox, seeded with drift)",
+         ["plan", "--all", "--detailed-exitcode"], frozenset({2})),
+    Step("Apply the plan (what the merge to main runs)", ["apply", "--all", "--yes", "--force"], frozenset({0})),
+    Step("Plan again: nothing left to change", ["plan", "--all", "--detailed-exitcode"], frozenset({0})),
+    Step("Doctor: the preparation checklist, checked live", ["doctor", "--all"], frozenset({0, 1})),
+    Step("Sync the inbox: every Z-report posted once (one day has a mapping error on purpose)",
+         ["sync", "--all"], frozenset({0, 1})),
+    Step("Sync again: nothing is posted twice", ["sync", "--all"], frozenset({0, 1})),
+    Step("The POS exports the failed day again, with 6 % food VAT: the corrected day is posted",
+         ["sync", "--all"], frozenset({0}), drop_corrections=True),
+    Step("Status per store", ["status"], frozenset({0})),
 ]
 
 
@@ -46,7 +58,9 @@ def register(group: click.Group) -> None:
               help="Working directory for the demo's inbox copy, state, sandbox data and HTML report.")
 @click.option("--inbox-source", type=click.Path(path_type=Path, exists=True, file_okay=False),
               default=Path("demo/inbox"), show_default=True, help="Sample day files, copied into the demo's inbox.")
-def demo(out_dir: Path, inbox_source: Path) -> None:
+@click.option("--corrections", type=click.Path(path_type=Path, file_okay=False), default=Path("demo/corrections"),
+              show_default=True, help="Re-exported day files, dropped into the inbox halfway through.")
+def demo(out_dir: Path, inbox_source: Path, corrections: Path) -> None:
     """Run the whole product locally: sandbox, validate, plan, apply, sync, status, report."""
     from pipeline.sandbox.seed import dump_seed, seed_from_stores
     from pipeline.sandbox.testing import running_sandbox
@@ -71,16 +85,20 @@ def demo(out_dir: Path, inbox_source: Path) -> None:
         env.pop("KASSASYNC_DATABASE_URL", None)
         base = [sys.executable, "-m", "pipeline", "--stores", str(settings.stores_dir), "--inbox", str(inbox)]
         first = sorted(configs)[0]
-        steps = [STEPS[0], (f"The POS settings sheet for {first} (replaces the technician's preparation call)",
-                            ["pos-sheet", "--store", first], {0}), *STEPS[1:],
-                 ("Write the HTML status page", ["report", "--out", str(out_dir / "report")], {0})]
+        steps = [STEPS[0], Step(f"The POS settings sheet for {first} (replaces the technician's preparation call)",
+                                ["pos-sheet", "--store", first], frozenset({0})), *STEPS[1:],
+                 Step("Write the HTML status page", ["report", "--out", str(out_dir / "report")], frozenset({0}))]
         surprises = []
-        for number, (title, args, expected) in enumerate(steps, start=1):
-            click.secho(f"\n== {number}/{len(steps)} {title}", bold=True)
-            click.secho("$ kassasync " + " ".join(args), fg="cyan")
-            code = subprocess.run([*base, *args], env=env, check=False).returncode
-            if code not in expected:
-                surprises.append(f"step {number} (kassasync {' '.join(args)}) exited {code}")
+        for number, step in enumerate(steps, start=1):
+            click.secho(f"\n== {number}/{len(steps)} {step.title}", bold=True)
+            if step.drop_corrections and corrections.is_dir():
+                for path in sorted(corrections.glob("*/*")):
+                    shutil.copy2(path, inbox / path.parent.name / path.name)
+                    click.echo(f"(new file in the inbox: {path.parent.name}/{path.name})")
+            click.secho("$ kassasync " + " ".join(step.args), fg="cyan")
+            code = subprocess.run([*base, *step.args], env=env, check=False).returncode
+            if code not in step.expected:
+                surprises.append(f"step {number} (kassasync {' '.join(step.args)}) exited {code}")
         posted = sum(len(sandbox.posted_vouchers(c.tenant_id)) for c in configs.values() if c.tenant_id)
 
     click.secho(f"\n== done in {time.monotonic() - started:.1f} s", bold=True)
