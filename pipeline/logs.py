@@ -22,17 +22,22 @@ _SECRET_PATTERNS = [
     re.compile(r"(?i)([?&](?:code|state)=)[^&\s'\"]+"),
 ]
 _known_secrets: set[str] = set()
+_known_pattern: list[re.Pattern[str] | None] = [None]  # one alternation of every known secret, built on demand
 
 
 def register_secret(value: str | None) -> None:
     """Remember a secret value so the filter removes it even where no pattern would recognise it."""
-    if value and len(value) >= 6:
+    if value and len(value) >= 6 and value not in _known_secrets:
         _known_secrets.add(value)
+        _known_pattern[0] = None
 
 
 def redact(text: str) -> str:
-    for secret in sorted(_known_secrets, key=len, reverse=True):
-        text = text.replace(secret, "[REDACTED]")
+    if _known_secrets:
+        if _known_pattern[0] is None:  # longest first, so a secret that contains another goes whole
+            ordered = sorted(_known_secrets, key=len, reverse=True)
+            _known_pattern[0] = re.compile("|".join(map(re.escape, ordered)))
+        text = _known_pattern[0].sub("[REDACTED]", text)
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "[REDACTED]", text)
     return text
