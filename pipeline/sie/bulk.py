@@ -57,6 +57,7 @@ _ROW_FIELDS = ("account", "amount", "objects", "date", "text", "quantity", "sign
 _DICT_ROWS = _ROW_TEMPLATE is not None and tuple(_ROW_TEMPLATE) == _ROW_FIELDS
 _BAD = object()  # a value a handler would report: that run goes the line-by-line way
 _CACHE_MAX = 20_000  # distinct values kept per cache; then it starts afresh
+_KEY_MAX = 200  # longest value kept (characters)
 _FIELD_DATES: dict[str, object] = {"": None, '""': None}  # raw field (quotes kept) -> date | None | _BAD
 _OBJECT_LISTS: dict[str, object] = {"": ()}  # object-list contents -> pairs | _BAD
 _TAILS: dict[str, object] = {"": (None, None, None, None)}  # rest of a row -> (date, text, qty, sign) | _BAD
@@ -67,6 +68,8 @@ def _unquote(field: str) -> str:
 
 
 def _remember(cache: dict[str, object], key: str, value: object) -> object:
+    if len(key) > _KEY_MAX:  # a long value is not kept: the caches stay small whatever the file holds
+        return value
     if len(cache) >= _CACHE_MAX:
         cache.clear()
     cache[key] = value

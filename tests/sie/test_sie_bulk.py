@@ -107,3 +107,10 @@ def test_token_soup_reads_the_same_both_ways(lines: list[str], newline: str, ope
     text = opening + "#FLAGGA 0\n#SIETYP 4\n#KONTO 1910 \"Kassa å\"\n" + "\n".join(lines) + closing
     with pytest.MonkeyPatch.context() as patch:
         _same(*_both(text.replace("\n", newline).encode(encoding, "replace"), patch))
+
+
+def test_the_row_caches_stay_small_for_long_values() -> None:
+    rows = "".join(f'#TRANS 1910 {{}} 1 20240131 "{"x" * 300}{i}"\n#TRANS 3010 {{}} -1\n' for i in range(50))
+    doc = read_sie(f"#VER A 1 20240131\n{{\n{rows}}}\n".encode(), name="x.se")
+    assert doc.transaction_count == 100 and not doc.diagnostics
+    assert all(len(key) <= bulk._KEY_MAX for key in bulk._TAILS)
