@@ -34,10 +34,11 @@ def register_secret(value: str | None) -> None:
 
 def redact(text: str) -> str:
     if _known_secrets:
-        if _known_pattern[0] is None:  # longest first, so a secret that contains another goes whole
+        known = _known_pattern[0]
+        if known is None:  # longest first, so a secret that contains another goes whole
             ordered = sorted(_known_secrets, key=len, reverse=True)
-            _known_pattern[0] = re.compile("|".join(map(re.escape, ordered)))
-        text = _known_pattern[0].sub("[REDACTED]", text)
+            known = _known_pattern[0] = re.compile("|".join(map(re.escape, ordered)))
+        text = known.sub("[REDACTED]", text)
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "[REDACTED]", text)
     return text

@@ -13,15 +13,16 @@ import gc
 import re
 import zlib
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pipeline.sie.document import SieAccount
 from pipeline.sie.labels import _YEARS
 from pipeline.sie.model import SieTransaction, SieVoucher
 from pipeline.sie.tokens import checksum_text, tokenize
 from pipeline.sie.values import parse_amount, parse_date
-from pipeline.sie.vouchers import _NEW, _ROW_TEMPLATE, _SETATTR, _ZERO, make_row
+from pipeline.sie.vouchers import _ZERO, make_row
 
 if TYPE_CHECKING:
     from pipeline.sie.parser import Parser
@@ -52,13 +53,12 @@ _ROW_RE = re.compile(_ROW, re.M)
 _CHART_RE = re.compile(_CHART, re.M)
 _BAL_RE = re.compile(_BAL, re.M)
 
-_ROW_FIELDS = ("account", "amount", "objects", "date", "text", "quantity", "sign", "kind", "line")
-# Rows are built as a plain __dict__ only while the contract has exactly these fields (see make_row).
-_DICT_ROWS = _ROW_TEMPLATE is not None and tuple(_ROW_TEMPLATE) == _ROW_FIELDS
 _BAD = object()  # a value a handler would report: that run goes the line-by-line way
 _CACHE_MAX = 20_000  # distinct values kept per cache; then it starts afresh
 _KEY_MAX = 200  # longest value kept (characters)
 _FIELD_DATES: dict[str, object] = {"": None, '""': None}  # raw field (quotes kept) -> date | None | _BAD
+_Tail = tuple[date | None, str | None, Decimal | None, str | None]  # a row's date, text, quantity, sign
+_Objects = tuple[tuple[str, str], ...]
 _OBJECT_LISTS: dict[str, object] = {"": ()}  # object-list contents -> pairs | _BAD
 _TAILS: dict[str, object] = {"": (None, None, None, None)}  # rest of a row -> (date, text, qty, sign) | _BAD
 
@@ -195,7 +195,7 @@ def _voucher_block(p: Parser, text: str, m: re.Match[str]) -> None:
     first = p.lineno + 1
     rows = _rows(p, text, m.start("rows"), m.end("rows"), first + 2) if day is not None and reg is not _BAD \
         else None
-    if rows is None:
+    if rows is None or day is None:
         _slow(p, text, start, end)
         return
     built, total, debit = rows
@@ -233,16 +233,9 @@ def _rows(p: Parser, text: str, start: int, end: int,
         objects = object_lists.get(objs) or (_object_list(objs) if objs else ())
         if rest is _BAD or objects is _BAD:
             return None
-        day, memo, quantity, sign = rest  # type: ignore[misc]
+        day, memo, quantity, sign = cast(_Tail, rest)
         amount = Decimal(amount_text)
-        if _DICT_ROWS:
-            row = _NEW(SieTransaction)
-            _SETATTR(row, "__dict__", {"account": account, "amount": amount, "objects": objects, "date": day,
-                                       "text": memo, "quantity": quantity, "sign": sign, "kind": "TRANS",
-                                       "line": line})
-        else:
-            row = make_row(account, amount, objects, day, memo, quantity, sign, "TRANS", line)  # type: ignore[arg-type]
-        append(row)
+        append(make_row(account, amount, cast(_Objects, objects), day, memo, quantity, sign, "TRANS", line))
         line += 1
         total += amount
         if amount_text[0] != "-":
@@ -327,7 +320,7 @@ def _balance_rows(p: Parser, found: list[tuple[str, ...]], line: int) -> int:
         if year is None or objects is _BAD or (period != "") is not (kind[0] == "P"):
             return done
         doc.has_balances = True
-        append((kind, year, account, amount, None, objects, period or None, line + done))
+        append((kind, year, account, amount, None, cast(_Objects, objects), period or None, line + done))
     return len(found)
 
 
