@@ -21,24 +21,49 @@ _SECRET_PATTERNS = [
     # The OAuth redirect's one-time code and state, wherever a URL is logged.
     re.compile(r"(?i)([?&](?:code|state)=)[^&\s'\"]+"),
 ]
-_known_secrets: set[str] = set()
-_known_pattern: list[re.Pattern[str] | None] = [None]  # one alternation of every known secret, built on demand
+class _KnownSecrets:
+    """Secret values seen at run time (refresh tokens, client secrets) that no pattern would recognise.
+
+    Most are matched by one compiled alternation; the ones registered since it was built go by plain
+    replace. It is rebuilt only when those outnumber the compiled ones, so a run that registers a token per
+    store compiles O(log n) times, not once per token.
+    """
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+        self.recent: list[str] = []
+        self.pattern: re.Pattern[str] | None = None
+        self.builds = 0
+
+    def add(self, value: str) -> None:
+        if value not in self.values:
+            self.values.add(value)
+            self.recent.append(value)
+
+    def remove_from(self, text: str) -> str:
+        if len(self.recent) > max(8, len(self.values) - len(self.recent)):
+            ordered = sorted(self.values, key=len, reverse=True)  # longest first: a secret inside another
+            self.pattern, self.recent = re.compile("|".join(map(re.escape, ordered))), []
+            self.builds += 1
+        if self.pattern is not None:
+            text = self.pattern.sub("[REDACTED]", text)
+        for secret in self.recent:
+            text = text.replace(secret, "[REDACTED]")
+        return text
+
+
+_known = _KnownSecrets()
 
 
 def register_secret(value: str | None) -> None:
     """Remember a secret value so the filter removes it even where no pattern would recognise it."""
-    if value and len(value) >= 6 and value not in _known_secrets:
-        _known_secrets.add(value)
-        _known_pattern[0] = None
+    if value and len(value) >= 6:
+        _known.add(value)
 
 
 def redact(text: str) -> str:
-    if _known_secrets:
-        known = _known_pattern[0]
-        if known is None:  # longest first, so a secret that contains another goes whole
-            ordered = sorted(_known_secrets, key=len, reverse=True)
-            known = _known_pattern[0] = re.compile("|".join(map(re.escape, ordered)))
-        text = known.sub("[REDACTED]", text)
+    if _known.values:
+        text = _known.remove_from(text)
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "[REDACTED]", text)
     return text
