@@ -80,7 +80,7 @@ def serve(host: str, port: int, data_dir: Path | None, seed_file: Path | None, t
         app = create_app(data_dir, seed_file, today=today.date() if today else None, fault_seed=fault_seed,
                          **faults)
     except SeedError as exc:
-        raise UserError(str(exc), "fix the seed file; its format is in docs/readme/sandbox.md") from exc
+        raise UserError(str(exc), "fix the seed file; its format is in docs/sandbox.md") from exc
     base = f"http://{host}:{port}"
     tenants = app.state.sandbox.db.query("SELECT tenant_id FROM tenants ORDER BY tenant_id")
     click.echo(f"Fortnox sandbox on {base} (data in {data_dir}), tenants: "

@@ -1,6 +1,6 @@
 """Turns (stores, ledger days, ledger files, last plan, today) into a StatusModel; pure, no I/O, no clock.
 
-Decisions (documented in docs/readme/report.md):
+Decisions (documented in docs/report.md):
 - A business day is due the day after: today and later are "not yet due" unless something already arrived.
 - "Missing" means no day file arrived for a day between the store's start_date and yesterday. Once a store
   has delivered, only days from its first delivered day on count as missing; the days between start_date

@@ -149,7 +149,7 @@ def load_seed(path: Path) -> dict[str, Any]:
 
 
 def dump_seed(seed: dict[str, Any]) -> str:
-    header = "# kassasync sandbox seed, format version 1 (see docs/readme/sandbox.md)\n"
+    header = "# kassasync sandbox seed, format version 1 (see docs/sandbox.md)\n"
     return header + yaml.safe_dump(seed, allow_unicode=True, sort_keys=False)
 
 

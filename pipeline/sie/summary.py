@@ -14,7 +14,7 @@ def _diagnostic(d: Diagnostic) -> dict[str, Any]:
 
 
 def summarize(doc: SieDocument) -> dict[str, Any]:
-    """One entry of the inspect JSON `files` list (keys documented in docs/readme/sie.md)."""
+    """One entry of the inspect JSON `files` list (keys documented in README.md)."""
     return {
         "file": doc.name,
         "encoding": doc.encoding,

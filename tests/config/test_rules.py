@@ -151,7 +151,7 @@ def test_readme_section_lists_every_rule_id() -> None:
     used = set()
     for source in (ROOT / "pipeline" / "config").glob("*.py"):
         used |= set(re.findall(r'"(KS1\d\d)"', source.read_text(encoding="utf-8")))
-    documented = set(re.findall(r"^\| (KS1\d\d) \|", (ROOT / "docs" / "readme" / "config.md").read_text(
+    documented = set(re.findall(r"^\| (KS1\d\d) \|", (ROOT / "README.md").read_text(
         encoding="utf-8"), re.M))
     assert used and used == documented
 

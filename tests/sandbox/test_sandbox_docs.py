@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline.fortnox import codes
 
-README = Path(__file__).resolve().parents[2] / "docs" / "readme" / "sandbox.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_every_sandbox_only_code_is_in_the_readme_table() -> None:
