@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -32,6 +33,9 @@ class Step:
     expected: frozenset[int]  # exit codes that mean the step did what it should
     drop_corrections: bool = False  # first copy demo/corrections/ into the inbox (a re-exported day)
 
+
+# Commands that take the demo's date with the hidden --today option (the others do not depend on the date).
+DATED_COMMANDS = frozenset({"plan", "apply", "doctor", "sync", "status", "report"})
 
 STEPS = [
     Step("Validate every store file (what CI runs on a pull request)", ["validate"], frozenset({0})),
@@ -67,18 +71,21 @@ def demo(out_dir: Path, inbox_source: Path, corrections: Path) -> None:
 
     started = time.monotonic()
     settings = app_context().settings
-    configs, diagnostics = load_stores(settings.stores_dir)
+    configs, _ = load_stores(settings.stores_dir)  # validate (step 1) shows the diagnostics
     if not configs:
         raise UserError(f"no valid store files in {settings.stores_dir}", "run `kassasync validate` to see why")
+    today = _demo_today(inbox_source)
     out_dir = _fresh_dir(out_dir)
     inbox = out_dir / "inbox"
     shutil.copytree(inbox_source, inbox)
     seed_path = out_dir / "sandbox-seed.yaml"
-    seed_path.write_text(dump_seed(seed_from_stores(list(configs.values()), drift=True)), encoding="utf-8")
+    seed = seed_from_stores(list(configs.values()), drift=True, today=today)
+    seed_path.write_text(dump_seed(seed), encoding="utf-8")
     click.secho(f"kassasync demo: {len(configs)} stores from {settings.stores_dir}/, day files from "
-                f"{inbox_source}/ (copied to {inbox}/)", bold=True)
+                f"{inbox_source}/ (copied to {inbox}/); the demo's today is {today}, the day after the newest "
+                "sample day file", bold=True)
 
-    with running_sandbox(out_dir / "sandbox", seed_path) as sandbox:
+    with running_sandbox(out_dir / "sandbox", seed_path, today=today) as sandbox:
         click.echo(f"sandbox Fortnox listening on {sandbox.base_url} (seed: {seed_path})")
         env = {**os.environ, **sandbox.env(), "KASSASYNC_HOME": str(out_dir / "state"),
                "KASSASYNC_SECRET_KEY": DEMO_SECRET_KEY}
@@ -86,7 +93,8 @@ def demo(out_dir: Path, inbox_source: Path, corrections: Path) -> None:
         base = [sys.executable, "-m", "pipeline", "--stores", str(settings.stores_dir), "--inbox", str(inbox)]
         first = sorted(configs)[0]
         steps = [STEPS[0], Step(f"The POS settings sheet for {first} (replaces the technician's preparation call)",
-                                ["pos-sheet", "--store", first], frozenset({0})), *STEPS[1:],
+                                ["pos-sheet", "--store", first, "--date", today.isoformat()], frozenset({0})),
+                 *STEPS[1:],
                  Step("Write the HTML status page", ["report", "--out", str(out_dir / "report")], frozenset({0}))]
         surprises = []
         for number, step in enumerate(steps, start=1):
@@ -96,7 +104,8 @@ def demo(out_dir: Path, inbox_source: Path, corrections: Path) -> None:
                     shutil.copy2(path, inbox / path.parent.name / path.name)
                     click.echo(f"(new file in the inbox: {path.parent.name}/{path.name})")
             click.secho("$ kassasync " + " ".join(step.args), fg="cyan")
-            code = subprocess.run([*base, *step.args], env=env, check=False).returncode
+            dated = ["--today", today.isoformat()] if step.args[0] in DATED_COMMANDS else []
+            code = subprocess.run([*base, *step.args, *dated], env=env, check=False).returncode
             if code not in step.expected:
                 surprises.append(f"step {number} (kassasync {' '.join(step.args)}) exited {code}")
         posted = sum(len(sandbox.posted_vouchers(c.tenant_id)) for c in configs.values() if c.tenant_id)
@@ -106,6 +115,19 @@ def demo(out_dir: Path, inbox_source: Path, corrections: Path) -> None:
     if surprises:
         raise UserError("the demo did not go as expected: " + "; ".join(surprises),
                         f"see the output above and the debug log in {out_dir / 'state' / 'logs'}")
+
+
+def _demo_today(inbox_source: Path) -> date:
+    """The day after the newest business date in the sample files, so the demo tells the same story on any
+    real date (no sample day is "in the future", none long "missing")."""
+    from pipeline.sie import read_sie
+
+    days = [voucher.date for path in sorted(inbox_source.glob("*/*")) if path.is_file()
+            for voucher in read_sie(path).vouchers]
+    if not days:
+        raise UserError(f"no vouchers in the sample day files under {inbox_source}",
+                        "point --inbox-source at a folder of <store>/<day file> SIE files")
+    return max(days) + timedelta(days=1)
 
 
 def _fresh_dir(out_dir: Path) -> Path:
