@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -49,12 +50,18 @@ def account_json(row: sqlite3.Row, caller: Caller, single: bool = False) -> dict
     return item
 
 
+def _list_of_year(request: Request, caller: Caller, table: str, order_by: str,
+                  to_json: Callable[[sqlite3.Row, Caller], dict[str, Any]], key: str) -> Response:
+    """A paged list of one per-year table (`accounts`, `voucher_series`) for the year the request means."""
+    fy = financial_year(caller, request)
+    rows = caller.db.query(f"SELECT * FROM {table} WHERE tenant_id = ? AND year = ? ORDER BY {order_by}",
+                           (caller.tenant_id, fy["id"]))
+    return json_response(paged(request, [to_json(r, caller) for r in rows], key))
+
+
 @endpoint("bookkeeping")
 async def list_accounts(request: Request, caller: Caller) -> Response:
-    fy = financial_year(caller, request)
-    rows = caller.db.query("SELECT * FROM accounts WHERE tenant_id = ? AND year = ? ORDER BY number",
-                           (caller.tenant_id, fy["id"]))
-    return json_response(paged(request, [account_json(r, caller) for r in rows], "Accounts"))
+    return _list_of_year(request, caller, "accounts", "number", account_json, "Accounts")
 
 
 def _account_number(raw: Any) -> int:
@@ -156,10 +163,7 @@ def _series(caller: Caller, fy_id: int, code: str) -> sqlite3.Row:
 
 @endpoint("bookkeeping")
 async def list_series(request: Request, caller: Caller) -> Response:
-    fy = financial_year(caller, request)
-    rows = caller.db.query("SELECT * FROM voucher_series WHERE tenant_id = ? AND year = ? ORDER BY code",
-                           (caller.tenant_id, fy["id"]))
-    return json_response(paged(request, [series_json(r, caller) for r in rows], "VoucherSeriesCollection"))
+    return _list_of_year(request, caller, "voucher_series", "code", series_json, "VoucherSeriesCollection")
 
 
 @endpoint("bookkeeping")
