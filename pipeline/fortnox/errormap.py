@@ -101,74 +101,6 @@ def _account_in(message: str | None, ctx: RequestContext) -> str:
     return "the account"
 
 
-def _hint(code: int, message: str | None, ctx: RequestContext) -> tuple[type[fe.FortnoxError], str]:
-    """The typed error and the English hint for a known Fortnox code."""
-    acct = _account_in(message, ctx)
-    series = ctx.series or "the store's series"
-    connect = f"run `kassasync connect --store {ctx.store or 'ID'}` again"
-    table: dict[int, tuple[type[fe.FortnoxError], str]] = {
-        codes.SYSTEM_EXCEPTION.code: (fe.ServerError, "Fortnox had an internal error; the next run tries again"),
-        codes.INVALID_RESPONSE_TYPE.code: (fe.ValidationError, "kassasync sent a bad Accept header: report a bug"),
-        codes.INVALID_CONTENT_TYPE.code: (fe.ValidationError, "kassasync sent a bad Content-Type: report a bug"),
-        codes.INVALID_LOGIN.code: (fe.AuthError, f"the token was not accepted: {connect}, or check "
-                                   "FORTNOX_CLIENT_ID / FORTNOX_CLIENT_SECRET"),
-        codes.MISSING_CREDENTIALS.code: (fe.AuthError, f"no credentials reached Fortnox: {connect}"),
-        codes.API_LICENCE_MISSING.code: (fe.LicenceMissing, "the Integration licence is missing: the company "
-                                         "must add Fortnox's Integration licence (Integrationslicens), then run again"),
-        codes.SCOPE_LICENCE_MISSING.code: (fe.LicenceMissing, "the company lacks the licence for this module "
-                                           "(e.g. Bokföring): add it in Fortnox, then " + connect),
-        codes.SCOPE_MISSING.code: (fe.ScopeMissing, f"the consent lacks a scope kassasync needs: {connect} "
-                                   "with a system administrator"),
-        codes.ACCOUNT_NOT_FOUND.code: (fe.AccountNotFound, f"create account {acct} in {ctx.year_text} "
-                                       "(kassasync apply does it)"),
-        codes.ACCOUNT_IN_REQUEST_NOT_FOUND.code: (fe.AccountNotFound, f"create account {acct} in {ctx.year_text} "
-                                                  "(kassasync apply does it), or fix account_map"),
-        codes.ACCOUNT_NOT_ACTIVE.code: (fe.AccountInactive, f"activate account {acct} in {ctx.year_text} "
-                                        "(kassasync apply does it)"),
-        codes.ACCOUNT_FORMAT.code: (fe.ValidationError, "Fortnox accounts have 4 digits: map the account "
-                                    "with account_map in the store file"),
-        codes.LOCKED_PERIOD.code: (fe.PeriodLocked, f"the period of {ctx.day or 'the voucher date'} is locked in "
-                                   "Fortnox: unlock it (Inställningar > Bokföring > Låst period) or leave the day out"),
-        codes.NO_SUCH_ROUTE.code: (fe.NotFound, "the API address is wrong: check FORTNOX_API_URL"),
-        codes.CUSTOMER_NOT_FOUND.code: (fe.NotFound, "create the customer in Fortnox first"),
-        codes.INVOICE_NOT_FOUND.code: (fe.NotFound, "the invoice does not exist in Fortnox"),
-        2001161: (fe.NotFound, "the project does not exist in Fortnox: create it or remove it from the request"),
-        codes.CUSTOMER_NUMBER_USED.code: (fe.ValidationError, "customer numbers stay reserved after deletion: "
-                                          "choose another customer number"),
-        codes.VOUCHER_UNBALANCED.code: (fe.VoucherUnbalanced, "debit must equal credit: check the store's "
-                                        "mapping and the rounding_account"),
-        codes.SERIES_NOT_MANUAL.code: (fe.SeriesNotManual, f"tick Manuell kontering for series {series} in "
-                                       f"{ctx.year_text} (Inställningar > Bokföring > Verifikationsserier)"),
-        codes.SERIES_NOT_FOUND.code: (fe.SeriesNotFound, f"create series {series} in {ctx.year_text} "
-                                      "(kassasync apply does it)"),
-        codes.NO_FINANCIAL_YEAR.code: (fe.NoFinancialYear, f"create the financial year that covers "
-                                       f"{ctx.day or 'the date'} in Fortnox (Inställningar > Räkenskapsår)"),
-        codes.COST_CENTER_NOT_FOUND.code: (fe.CostCenterNotFound, f"create cost center {ctx.cost_center or ''} "
-                                           "in Fortnox or fix fortnox.cost_center in the store file"),
-        codes.TOO_FEW_ROWS.code: (fe.ValidationError, "a voucher needs at least two rows: check the day's file"),
-        codes.TEXT_TOO_LONG.code: (fe.ValidationError, "shorten voucher.description in the store file"),
-        codes.FINANCIAL_YEAR_OVERLAP.code: (fe.ValidationError, "a financial year already covers those dates"),
-        codes.ALREADY_EXISTS.code: (fe.AlreadyExists, "it already exists in Fortnox: run `kassasync plan` again"),
-        codes.FINANCIAL_YEAR_NOT_FOUND.code: (fe.NoFinancialYear, "create the financial year in Fortnox"),
-        codes.SERIES_NOT_FOUND_404.code: (fe.SeriesNotFound, f"create series {series} in {ctx.year_text}"),
-        codes.VOUCHER_NOT_FOUND.code: (fe.NotFound, "the voucher does not exist in that financial year"),
-        codes.COST_CENTER_NOT_FOUND_404.code: (fe.CostCenterNotFound, f"create cost center "
-                                               f"{ctx.cost_center or ''} in Fortnox"),
-        codes.INVOICE_ALREADY_BOOKED.code: (fe.ValidationError, "the invoice is already bookkept; nothing to do"),
-    }
-    if code in table:
-        return table[code]
-    if code in OTHER_REFERENCE_CODES:
-        cls, _meaning, hint = OTHER_REFERENCE_CODES[code]
-        return cls, hint.format(connect=connect, account=acct)
-    bad_request = {codes.INVALID_FILTER.code, codes.INVALID_PARAMETER.code, codes.INVALID_IDENTIFIER.code,
-                   codes.EMPTY_BODY.code, codes.UNKNOWN_FIELD.code, codes.JSON_SYNTAX.code,
-                   codes.DISALLOWED_CHARACTERS.code}
-    if code in bad_request:
-        return fe.ValidationError, "Fortnox rejected the request as malformed: check the text fields, else report a bug"
-    return fe.FortnoxError, "see Fortnox's message; if it persists, report it with the debug log"
-
-
 _NOT_THERE = "it does not exist in Fortnox: create it there or fix the request"
 # Codes from reference/fortnox-api.md §4.2 that the sandbox never answers (so they are not in codes.py) but the
 # real Fortnox may: code -> (typed error, meaning, hint template).
@@ -192,6 +124,72 @@ OTHER_REFERENCE_CODES: dict[int, tuple[type[fe.FortnoxError], str, str]] = {
     2000439: (fe.NotFound, "order not found", _NOT_THERE),
     2001403: (fe.NotFound, "predefined account not found", _NOT_THERE),
 }
+
+_MALFORMED = "Fortnox rejected the request as malformed: check the text fields, else report a bug"
+# code -> (typed error, hint template); the fields are filled by `_hint` from the request context.
+_HINTS: dict[int, tuple[type[fe.FortnoxError], str]] = {
+    **{code: (cls, hint) for code, (cls, _meaning, hint) in OTHER_REFERENCE_CODES.items()},
+    **{c.code: (fe.ValidationError, _MALFORMED) for c in (
+        codes.INVALID_FILTER, codes.INVALID_PARAMETER, codes.INVALID_IDENTIFIER, codes.EMPTY_BODY,
+        codes.UNKNOWN_FIELD, codes.JSON_SYNTAX, codes.DISALLOWED_CHARACTERS)},
+    codes.SYSTEM_EXCEPTION.code: (fe.ServerError, "Fortnox had an internal error; the next run tries again"),
+    codes.INVALID_RESPONSE_TYPE.code: (fe.ValidationError, "kassasync sent a bad Accept header: report a bug"),
+    codes.INVALID_CONTENT_TYPE.code: (fe.ValidationError, "kassasync sent a bad Content-Type: report a bug"),
+    codes.INVALID_LOGIN.code: (fe.AuthError, "the token was not accepted: {connect}, or check "
+                               "FORTNOX_CLIENT_ID / FORTNOX_CLIENT_SECRET"),
+    codes.MISSING_CREDENTIALS.code: (fe.AuthError, "no credentials reached Fortnox: {connect}"),
+    codes.API_LICENCE_MISSING.code: (fe.LicenceMissing, "the Integration licence is missing: the company "
+                                     "must add Fortnox's Integration licence (Integrationslicens), then run again"),
+    codes.SCOPE_LICENCE_MISSING.code: (fe.LicenceMissing, "the company lacks the licence for this module "
+                                       "(e.g. Bokföring): add it in Fortnox, then {connect}"),
+    codes.SCOPE_MISSING.code: (fe.ScopeMissing, "the consent lacks a scope kassasync needs: {connect} "
+                               "with a system administrator"),
+    codes.ACCOUNT_NOT_FOUND.code: (fe.AccountNotFound, "create account {account} in {year} "
+                                   "(kassasync apply does it)"),
+    codes.ACCOUNT_IN_REQUEST_NOT_FOUND.code: (fe.AccountNotFound, "create account {account} in {year} "
+                                              "(kassasync apply does it), or fix account_map"),
+    codes.ACCOUNT_NOT_ACTIVE.code: (fe.AccountInactive, "activate account {account} in {year} "
+                                    "(kassasync apply does it)"),
+    codes.ACCOUNT_FORMAT.code: (fe.ValidationError, "Fortnox accounts have 4 digits: map the account "
+                                "with account_map in the store file"),
+    codes.LOCKED_PERIOD.code: (fe.PeriodLocked, "the period of {voucher_day} is locked in Fortnox: unlock it "
+                               "(Inställningar > Bokföring > Låst period) or leave the day out"),
+    codes.NO_SUCH_ROUTE.code: (fe.NotFound, "the API address is wrong: check FORTNOX_API_URL"),
+    codes.CUSTOMER_NOT_FOUND.code: (fe.NotFound, "create the customer in Fortnox first"),
+    codes.INVOICE_NOT_FOUND.code: (fe.NotFound, "the invoice does not exist in Fortnox"),
+    codes.PROJECT_NOT_FOUND.code: (fe.NotFound, "the project does not exist in Fortnox: create it or remove it "
+                                   "from the request"),
+    codes.CUSTOMER_NUMBER_USED.code: (fe.ValidationError, "customer numbers stay reserved after deletion: "
+                                      "choose another customer number"),
+    codes.VOUCHER_UNBALANCED.code: (fe.VoucherUnbalanced, "debit must equal credit: check the store's "
+                                    "mapping and the rounding_account"),
+    codes.SERIES_NOT_MANUAL.code: (fe.SeriesNotManual, "tick Manuell kontering for series {series} in {year} "
+                                   "(Inställningar > Bokföring > Verifikationsserier)"),
+    codes.SERIES_NOT_FOUND.code: (fe.SeriesNotFound, "create series {series} in {year} (kassasync apply does it)"),
+    codes.NO_FINANCIAL_YEAR.code: (fe.NoFinancialYear, "create the financial year that covers {day} in Fortnox "
+                                   "(Inställningar > Räkenskapsår)"),
+    codes.COST_CENTER_NOT_FOUND.code: (fe.CostCenterNotFound, "create cost center {cost_center} in Fortnox or "
+                                       "fix fortnox.cost_center in the store file"),
+    codes.TOO_FEW_ROWS.code: (fe.ValidationError, "a voucher needs at least two rows: check the day's file"),
+    codes.TEXT_TOO_LONG.code: (fe.ValidationError, "shorten voucher.description in the store file"),
+    codes.FINANCIAL_YEAR_OVERLAP.code: (fe.ValidationError, "a financial year already covers those dates"),
+    codes.ALREADY_EXISTS.code: (fe.AlreadyExists, "it already exists in Fortnox: run `kassasync plan` again"),
+    codes.FINANCIAL_YEAR_NOT_FOUND.code: (fe.NoFinancialYear, "create the financial year in Fortnox"),
+    codes.SERIES_NOT_FOUND_404.code: (fe.SeriesNotFound, "create series {series} in {year}"),
+    codes.VOUCHER_NOT_FOUND.code: (fe.NotFound, "the voucher does not exist in that financial year"),
+    codes.COST_CENTER_NOT_FOUND_404.code: (fe.CostCenterNotFound, "create cost center {cost_center} in Fortnox"),
+    codes.INVOICE_ALREADY_BOOKED.code: (fe.ValidationError, "the invoice is already bookkept; nothing to do"),
+}
+_UNKNOWN = (fe.FortnoxError, "see Fortnox's message; if it persists, report it with the debug log")
+
+
+def _hint(code: int, message: str | None, ctx: RequestContext) -> tuple[type[fe.FortnoxError], str]:
+    """The typed error and the English hint for a Fortnox code (FortnoxError for an unknown one)."""
+    cls, template = _HINTS.get(code, _UNKNOWN)
+    return cls, template.format(
+        connect=f"run `kassasync connect --store {ctx.store or 'ID'}` again", account=_account_in(message, ctx),
+        year=ctx.year_text, series=ctx.series or "the store's series", day=ctx.day or "the date",
+        voucher_day=ctx.day or "the voucher date", cost_center=ctx.cost_center or "")
 
 
 def _by_status(status: int) -> type[fe.FortnoxError]:
