@@ -36,14 +36,19 @@ def _corpus_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".se", ".si"))
 
 
-def _floor_bytes(data: bytes) -> int:
+def _decoded(data: bytes) -> str:
+    """The bytes as text (UTF-8, else CP437) with every line ending made a newline."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("cp437")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return len(text.split("\n"))
+    return text
+
+
+def _floor_bytes(data: bytes) -> int:
+    return len(_decoded(data).split("\n"))
 
 
 def _timed(fn, reps: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -55,12 +60,7 @@ def _timed(fn, reps: int) -> tuple[float, float]:  # type: ignore[no-untyped-def
 
 def _skeleton_bytes(data: bytes) -> None:
     """The least a line-by-line Python reader does: strip, split on whitespace, call a handler per label."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp437")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _decoded(data)
     seen: list[list[str]] = []
 
     def keep(fields: list[str]) -> None:  # a Python-level handler, as any reader has, doing nothing
