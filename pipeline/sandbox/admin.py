@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from pipeline.sandbox.api import sandbox_state
 from pipeline.sandbox.responses import json_response
 from pipeline.sandbox.seed import SeedError
 from pipeline.sandbox.seed_apply import apply_seed
+from pipeline.sandbox.state import SandboxState
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -31,39 +33,41 @@ async def settings(request: Request) -> Response:
     return json_response(sandbox_state(request).settings())
 
 
-async def set_faults(request: Request) -> Response:
-    state = sandbox_state(request)
-    try:
-        state.faults.update(await _json(request))
-    except (ValueError, TypeError) as exc:
-        return _bad(str(exc))
-    return json_response(state.settings())
+def _settings_change(change: Callable[[SandboxState, dict[str, Any]], None]) -> Callable[[Request], Awaitable[Response]]:
+    """A POST that applies its JSON body to the settings: 400 with the reason if it cannot, else the settings."""
+
+    async def run(request: Request) -> Response:
+        state = sandbox_state(request)
+        try:
+            change(state, await _json(request))
+        except (ValueError, TypeError) as exc:
+            return _bad(str(exc))
+        return json_response(state.settings())
+
+    run.__name__ = change.__name__
+    return run
 
 
-async def set_clock(request: Request) -> Response:
+@_settings_change
+def set_faults(state: SandboxState, body: dict[str, Any]) -> None:
+    state.faults.update(body)
+
+
+@_settings_change
+def set_clock(state: SandboxState, body: dict[str, Any]) -> None:
     """`{"advance_s": 3600}` moves the clock forward; `{"today": "2027-01-02"}` sets the date."""
-    state = sandbox_state(request)
-    try:
-        body = await _json(request)
-        if "advance_s" in body:
-            state.clock.advance(float(body["advance_s"]))
-        if "today" in body:
-            state.clock.set_today(date.fromisoformat(str(body["today"])))
-    except (ValueError, TypeError) as exc:
-        return _bad(str(exc))
-    return json_response(state.settings())
+    if "advance_s" in body:
+        state.clock.advance(float(body["advance_s"]))
+    if "today" in body:
+        state.clock.set_today(date.fromisoformat(str(body["today"])))
 
 
-async def set_lifetimes(request: Request) -> Response:
-    state = sandbox_state(request)
-    try:
-        for name, value in (await _json(request)).items():
-            if name not in ("code_s", "access_s", "refresh_s"):
-                return _bad(f"unknown lifetime {name!r}; use code_s, access_s or refresh_s")
-            setattr(state.lifetimes, name, float(value))
-    except (ValueError, TypeError) as exc:
-        return _bad(str(exc))
-    return json_response(state.settings())
+@_settings_change
+def set_lifetimes(state: SandboxState, body: dict[str, Any]) -> None:
+    for name, value in body.items():
+        if name not in ("code_s", "access_s", "refresh_s"):
+            raise ValueError(f"unknown lifetime {name!r}; use code_s, access_s or refresh_s")
+        setattr(state.lifetimes, name, float(value))
 
 
 async def tenants(request: Request) -> Response:
