@@ -1,8 +1,7 @@
 """The I/O edge of status and report: store files, the ledger and the last plan, read into a StatusModel.
 
-The day query counts states in the database and reads only the columns status shows (not the SIE source
-or the Fortnox payload, which `Ledger.store_days` loads too), so a fleet of hundreds of stores with a year
-of history stays quick.
+The days come from `Ledger.store_days`, which counts states in the database and reads only the columns
+status shows, so a fleet of hundreds of stores with a year of history stays quick.
 """
 from __future__ import annotations
 
@@ -10,9 +9,6 @@ import logging
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import sqlalchemy as sa
 
 from pipeline.config import load_stores
 from pipeline.errors import UserError
@@ -20,64 +16,10 @@ from pipeline.report.build import DEFAULT_WINDOW, build_status
 from pipeline.report.model import StatusModel, StoreInfo
 from pipeline.report.plan_record import load_plan
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import DayStatus, Ledger, vouchers
+from pipeline.runner.ledger import Ledger
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.report")
-
-_STATE_COUNTS = [sa.func.sum(sa.case((vouchers.c.state == state, 1), else_=0)).label(state)
-                 for state in ("posted", "failed", "pending", "planned")]
-
-
-def read_days(ledger: Ledger, store: str | None = None, *, references_from: date | None = None) -> list[DayStatus]:
-    """Per store and business date, the day's state and its first failure (same rules as Ledger.store_days).
-
-    The states are counted in the database; only failed and uncertain vouchers are read one by one, and
-    the posted vouchers' Fortnox numbers only from `references_from` on (what the grid and JSON show).
-    """
-    counts = (sa.select(vouchers.c.store, vouchers.c.business_date, sa.func.count().label("total"), *_STATE_COUNTS)
-              .group_by(vouchers.c.store, vouchers.c.business_date)
-              .order_by(vouchers.c.store, vouchers.c.business_date))
-    details = (sa.select(vouchers.c.store, vouchers.c.business_date, vouchers.c.state, vouchers.c.error_code,
-                         vouchers.c.error_message, vouchers.c.error_hint, vouchers.c.error_permanent)
-               .where(sa.or_(vouchers.c.state == "failed",
-                             sa.and_(vouchers.c.state == "pending", vouchers.c.error_message.is_not(None))))
-               .order_by(vouchers.c.store, vouchers.c.business_date, vouchers.c.key))
-    posted = (sa.select(vouchers.c.store, vouchers.c.business_date, vouchers.c.series, vouchers.c.number,
-                        vouchers.c.year)
-              .where(vouchers.c.state == "posted").order_by(vouchers.c.store, vouchers.c.business_date, vouchers.c.key))
-    if store:
-        counts, details, posted = (q.where(vouchers.c.store == store) for q in (counts, details, posted))
-    if references_from:
-        posted = posted.where(vouchers.c.business_date >= references_from)
-    first_problem: dict[tuple[str, date], Any] = {}
-    references: dict[tuple[str, date], list[str]] = {}
-    with ledger.engine.connect() as conn:
-        for row in conn.execute(details):
-            key = (row.store, row.business_date)
-            # a failure wins over an uncertain post, as in the ledger's own summary
-            if key not in first_problem or (row.state == "failed" and first_problem[key].state != "failed"):
-                first_problem[key] = row
-        for ref in conn.execute(posted):
-            references.setdefault((ref.store, ref.business_date), []).append(
-                f"{ref.series} {ref.number} (year {ref.year})")
-        rows = conn.execute(counts).all()
-    return [_day(store_id, day, counted, first_problem.get((store_id, day)), references.get((store_id, day), ()))
-            for store_id, day, *counted in rows]
-
-
-def _day(store: str, day: date, counted: list[int], problem: Any, references: Sequence[str]) -> DayStatus:
-    total, posted, failed, pending, planned = counted
-    state = ("failed" if failed else "pending" if pending else "planned" if planned
-             else "posted" if posted else "skipped")  # the order of ledger.day_state
-    return DayStatus(
-        store=store, business_date=day, state=state, vouchers=int(total), posted=int(posted), failed=int(failed),
-        error_code=problem.error_code if problem else None,
-        error_message=problem.error_message if problem else None,
-        error_hint=problem.error_hint if problem else None,
-        error_permanent=problem.error_permanent if problem else None,
-        fortnox=tuple(references))
-
 
 def store_infos(settings: Settings, ledger: Ledger, store_ids: Sequence[str]) -> list[StoreInfo]:
     """The stores to show: every valid store file, plus stores only the ledger knows; or just `store_ids`."""
@@ -113,7 +55,7 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
     try:
         infos = store_infos(settings, ledger, store_ids)
         only = store_ids[0] if len(store_ids) == 1 else None
-        days = read_days(ledger, only, references_from=today - timedelta(days=window))
+        days = ledger.store_days(only, references_from=today - timedelta(days=window))
         files = ledger.store_files(only, state="quarantined")
     finally:
         ledger.close()

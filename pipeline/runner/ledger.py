@@ -101,6 +101,9 @@ class DayStatus:
 
 
 _VOUCHER_FIELDS = [f for f in VoucherRecord.__dataclass_fields__]
+_COUNTED_STATES = ("posted", "failed", "pending", "planned")  # any other state (skipped) counts only in the total
+_STATE_COUNTS = [sa.func.sum(sa.case((vouchers.c.state == state, 1), else_=0)).label(state)
+                 for state in _COUNTED_STATES]
 
 
 def _voucher(row: sa.Row[Any]) -> VoucherRecord:
@@ -335,22 +338,44 @@ class Ledger:
             found |= set(conn.execute(sa.select(files.c.store).distinct()).scalars())
         return sorted(found)
 
-    def store_days(self, store: str | None = None, *, from_date: date | None = None,
-                   to_date: date | None = None) -> list[DayStatus]:
-        """Per store and business date: the day's state, and the first failure's code, message and fix."""
-        query = vouchers.select().order_by(vouchers.c.store, vouchers.c.business_date, vouchers.c.key)
-        if store:
-            query = query.where(vouchers.c.store == store)
-        if from_date:
-            query = query.where(vouchers.c.business_date >= from_date)
-        if to_date:
-            query = query.where(vouchers.c.business_date <= to_date)
-        grouped: dict[tuple[str, date], list[VoucherRecord]] = {}
+    def store_days(self, store: str | None = None, *, from_date: date | None = None, to_date: date | None = None,
+                   references_from: date | None = None) -> list[DayStatus]:
+        """Per store and business date: the day's state, and the first failure's code, message and fix.
+
+        The states are counted in the database and only the columns status shows are read (not the SIE
+        source or the Fortnox payload), so a fleet with a year of history stays quick: only failed and
+        uncertain vouchers are read one by one, and the posted vouchers' Fortnox numbers only from
+        `references_from` on (what the status grid and JSON show).
+        """
+        v = vouchers.c
+        counts = (sa.select(v.store, v.business_date, sa.func.count().label("total"), *_STATE_COUNTS)
+                  .group_by(v.store, v.business_date).order_by(v.store, v.business_date))
+        details = (sa.select(v.store, v.business_date, v.state, v.error_code, v.error_message, v.error_hint,
+                             v.error_permanent)
+                   .where(sa.or_(v.state == "failed", sa.and_(v.state == "pending", v.error_message.is_not(None))))
+                   .order_by(v.store, v.business_date, v.key))
+        posted = (sa.select(v.store, v.business_date, v.series, v.number, v.year)
+                  .where(v.state == "posted").order_by(v.store, v.business_date, v.key))
+        filters = [v.store == store] if store else []
+        filters += [v.business_date >= from_date] if from_date else []
+        filters += [v.business_date <= to_date] if to_date else []
+        counts, details, posted = (q.where(*filters) for q in (counts, details, posted))
+        if references_from:
+            posted = posted.where(v.business_date >= references_from)
+        first_problem: dict[tuple[str, date], Any] = {}
+        references: dict[tuple[str, date], list[str]] = {}
         with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                record = _voucher(row)
-                grouped.setdefault((record.store, record.business_date), []).append(record)
-        return [_day(store_id, day, records) for (store_id, day), records in grouped.items()]
+            for row in conn.execute(details):
+                key = (row.store, row.business_date)
+                # a failure wins over an uncertain post
+                if key not in first_problem or (row.state == "failed" and first_problem[key].state != "failed"):
+                    first_problem[key] = row
+            for ref in conn.execute(posted):
+                references.setdefault((ref.store, ref.business_date), []).append(
+                    f"{ref.series} {ref.number} (year {ref.year})")
+            rows = conn.execute(counts).all()
+        return [_day(store_id, day, counted, first_problem.get((store_id, day)), references.get((store_id, day), ()))
+                for store_id, day, *counted in rows]
 
     def last_posted_day(self, store: str) -> date | None:
         with self.engine.connect() as conn:
@@ -366,19 +391,17 @@ class Ledger:
         return {state: found.get(state, 0) for state in STATES}
 
 
-def _day(store: str, day: date, records: list[VoucherRecord]) -> DayStatus:
-    failed = [r for r in records if r.state == "failed"]
-    attention = failed or [r for r in records if r.state == "pending" and r.error_message]
-    first = attention[0] if attention else None
+def _day(store: str, day: date, counted: list[int], problem: Any, references: Sequence[str]) -> DayStatus:
+    total, *per_state = (int(n) for n in counted)
+    found = dict(zip(_COUNTED_STATES, per_state, strict=True))
     return DayStatus(
-        store=store, business_date=day, state=day_state(r.state for r in records), vouchers=len(records),
-        posted=sum(1 for r in records if r.state == "posted"), failed=len(failed),
-        error_code=first.error_code if first else None,
-        error_message=first.error_message if first else None,
-        error_hint=first.error_hint if first else None,
-        error_permanent=first.error_permanent if first else None,
-        fortnox=tuple(f"{r.series} {r.number} (year {r.year})" for r in records if r.state == "posted"),
-    )
+        store=store, business_date=day, state=day_state(state for state, n in found.items() if n), vouchers=total,
+        posted=found["posted"], failed=found["failed"],
+        error_code=problem.error_code if problem else None,
+        error_message=problem.error_message if problem else None,
+        error_hint=problem.error_hint if problem else None,
+        error_permanent=problem.error_permanent if problem else None,
+        fortnox=tuple(references))
 
 
 def _create_tables(engine: Engine, attempts: int = 5) -> None:

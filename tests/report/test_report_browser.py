@@ -11,7 +11,6 @@ import pytest
 from report_helpers import GENERATED, PLAN, STORES, TODAY, open_populated
 
 from pipeline.report.build import build_status
-from pipeline.report.collect import read_days
 from pipeline.report.plan_record import parse_plan
 from pipeline.report.site import write_site
 
@@ -38,7 +37,7 @@ def browse(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def page(tmp_path: Path) -> Path:
     ledger = open_populated(tmp_path)
     try:
-        days, files = read_days(ledger), ledger.store_files(state="quarantined")
+        days, files = ledger.store_days(), ledger.store_files(state="quarantined")
     finally:
         ledger.close()
     plan = parse_plan(PLAN, "last-plan.json", GENERATED)
