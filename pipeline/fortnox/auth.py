@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -76,8 +77,6 @@ class TokenEndpoint:
 
 
 def _json(text: str) -> dict[str, Any]:
-    import json
-
     try:
         data = json.loads(text)
     except ValueError:
@@ -136,9 +135,10 @@ class RefreshTokenAuth:
     """A store connected with a rotating refresh token, shared safely by any number of processes."""
 
     def __init__(self, endpoint: TokenEndpoint, tokens: TokenStore, store: str, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, saved: Credentials | None = None) -> None:
+        """`saved`: the store's credentials when the caller has just loaded them (else they are read here)."""
         self.endpoint, self.tokens, self.store, self._clock = endpoint, tokens, store, clock
-        self._current: Credentials | None = tokens.load(store)
+        self._current: Credentials | None = saved if saved is not None else tokens.load(store)
         self.tenant_id = self._current.tenant_id if self._current else None
         self._stale: str | None = None  # an access token Fortnox refused (401): never hand it out again
 

@@ -33,7 +33,7 @@ def token_provider(settings: Settings, store: StoreConfig, policy: RetryPolicy |
     """Refresh-token flow when `connect` saved one for the store; otherwise client credentials (the fleet default)."""
     tokens = TokenStore.in_state_dir(settings.state_dir, settings.secret_key)
     endpoint = client_endpoint(settings, store.store, policy)
-    saved = tokens.load(store.store) if tokens.has(store.store) else None
+    saved = tokens.load(store.store)
     if saved and saved.tenant_id and store.tenant_id and str(store.tenant_id) != saved.tenant_id:
         # Never post one company's day into another's books because the YAML and the consent disagree.
         raise UserError(f"store {store.store}: the store file says tenant_id {store.tenant_id}, but "
@@ -41,7 +41,7 @@ def token_provider(settings: Settings, store: StoreConfig, policy: RetryPolicy |
                         f"fix fortnox.tenant_id in {store.path or 'the store file'}, or run "
                         f"`kassasync connect --store {store.store}` again for the right company")
     if saved is not None and saved.kind == REFRESH:
-        return RefreshTokenAuth(endpoint, tokens, store.store)
+        return RefreshTokenAuth(endpoint, tokens, store.store, saved=saved)
     tenant_id = store.tenant_id or (saved.tenant_id if saved else None)
     if not tenant_id:
         raise UserError(f"store {store.store} has no fortnox.tenant_id",

@@ -65,7 +65,7 @@ async def _refresh_one(settings: Settings, tokens: TokenStore, http: httpx2.Asyn
             tenant = str(creds.tenant_id)
             await ClientCredentialsAuth(client_endpoint(settings, name, policy), tenant).access_token(http)
             return Outcome(name, "service-account", "client credentials work; nothing to refresh")
-        auth = RefreshTokenAuth(client_endpoint(settings, name, policy), tokens, name)
+        auth = RefreshTokenAuth(client_endpoint(settings, name, policy), tokens, name, saved=creds)
         rotated = await auth.rotate_if_older(http, max_age)
         age_days = (time.time() - (tokens.load(name) or creds).refreshed_at) / 86400
         return Outcome(name, "rotated" if rotated else "fresh",
