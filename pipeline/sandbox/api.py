@@ -200,10 +200,7 @@ def financial_year(caller: Caller, request: Request, param: str = "financialyear
             fy_id = int(raw_id)
         except ValueError as exc:
             raise ApiError(codes.INVALID_PARAMETER, f"{param}={raw_id}") from exc
-        row = db.one("SELECT * FROM financial_years WHERE tenant_id = ? AND id = ?", (caller.tenant_id, fy_id))
-        if row is None:
-            raise ApiError(codes.FINANCIAL_YEAR_NOT_FOUND, f"id {fy_id}")
-        return row
+        return year_by_id(caller, fy_id)
     on = request.query_params.get("financialyeardate")
     day = parse_date(on, "financialyeardate") if on else caller.state.clock.today()
     row = year_covering(caller, day)
@@ -212,6 +209,13 @@ def financial_year(caller: Caller, request: Request, param: str = "financialyear
                      (caller.tenant_id,))
     if row is None:
         raise ApiError(codes.NO_FINANCIAL_YEAR, day.isoformat())
+    return row
+
+
+def year_by_id(caller: Caller, fy_id: int) -> sqlite3.Row:
+    row = caller.db.one("SELECT * FROM financial_years WHERE tenant_id = ? AND id = ?", (caller.tenant_id, fy_id))
+    if row is None:
+        raise ApiError(codes.FINANCIAL_YEAR_NOT_FOUND, f"id {fy_id}")
     return row
 
 

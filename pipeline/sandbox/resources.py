@@ -19,6 +19,7 @@ from pipeline.sandbox.api import (
     parse_date,
     read_body,
     text_field,
+    year_by_id,
 )
 from pipeline.sandbox.responses import json_response
 
@@ -68,10 +69,7 @@ async def get_financial_year(request: Request, caller: Caller) -> Response:
         fy_id = int(request.path_params["id"])
     except ValueError as exc:
         raise ApiError(codes.INVALID_IDENTIFIER) from exc
-    row = caller.db.one("SELECT * FROM financial_years WHERE tenant_id = ? AND id = ?", (caller.tenant_id, fy_id))
-    if row is None:
-        raise ApiError(codes.FINANCIAL_YEAR_NOT_FOUND, f"id {fy_id}")
-    return json_response({"FinancialYear": fy_json(row, caller)})
+    return json_response({"FinancialYear": fy_json(year_by_id(caller, fy_id), caller)})
 
 
 FY_FIELDS = frozenset({"@url", "Id", "FromDate", "ToDate", "AccountingMethod", "AccountChartType", "accountCharts"})
@@ -115,9 +113,7 @@ async def create_financial_year(request: Request, caller: Caller) -> Response:
                      (caller.tenant_id, new_id, start.isoformat(), end.isoformat(), method,
                       body.get("AccountChartType") or "BAS 2026"))
         _copy_previous_year(conn, caller.tenant_id, new_id, start.isoformat())
-    row = caller.db.one("SELECT * FROM financial_years WHERE tenant_id = ? AND id = ?", (caller.tenant_id, new_id))
-    assert row is not None
-    return json_response({"FinancialYear": fy_json(row, caller)}, 201)
+    return json_response({"FinancialYear": fy_json(year_by_id(caller, new_id), caller)}, 201)
 
 
 def cost_center_json(row: sqlite3.Row, caller: Caller) -> dict[str, Any]:
