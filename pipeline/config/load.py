@@ -111,19 +111,14 @@ def _with_placeholders(doc: YDict, path: Path) -> YDict:
     """
     if buildable(doc):
         return doc
-    filled = YDict(doc.loc)
-    filled.update(doc)
-    filled.key_locs, filled.value_locs = dict(doc.key_locs), dict(doc.value_locs)
+    filled = doc.shallow_copy()
     for key, value in (("store", path.stem), ("name", "?"), ("org_number", ""), ("start_date", "9999-12-31")):
         if not isinstance(filled.get(key), str):
             filled[key] = value
             filled.key_locs[key] = filled.value_locs[key] = doc.loc
     fortnox = filled.get("fortnox")
     if not isinstance(fortnox, YDict) or not isinstance(fortnox.get("voucher_series"), str):
-        section = YDict(doc.loc)
-        if isinstance(fortnox, YDict):
-            section.update(fortnox)
-            section.key_locs, section.value_locs = dict(fortnox.key_locs), dict(fortnox.value_locs)
+        section = fortnox.shallow_copy() if isinstance(fortnox, YDict) else YDict(doc.loc)
         section["voucher_series"] = "F"
         section.key_locs["voucher_series"] = section.value_locs["voucher_series"] = doc.loc
         filled["fortnox"] = section

@@ -20,6 +20,13 @@ class YDict(dict[str, Any]):
         self.key_locs: dict[str, Location] = {}
         self.value_locs: dict[str, Location] = {}
 
+    def shallow_copy(self) -> YDict:
+        """A copy with the same values and its own location tables (to change without touching this one)."""
+        copy = YDict(self.loc)
+        copy.update(self)
+        copy.key_locs, copy.value_locs = dict(self.key_locs), dict(self.value_locs)
+        return copy
+
 
 class YList(list[Any]):
     """A YAML sequence: `locs[i]` is where item i is."""

@@ -40,10 +40,7 @@ def _without(node: Any, path: tuple[Any, ...]) -> Any:
         return copy_list
     if not isinstance(node, YDict) or key not in node:
         return node
-    copy = YDict(node.loc)
-    copy.update(node)
-    copy.key_locs = dict(node.key_locs)
-    copy.value_locs = dict(node.value_locs)
+    copy = node.shallow_copy()
     if len(path) > 1:
         copy[key] = _without(node[key], path[1:])
     else:
