@@ -151,17 +151,17 @@ def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions,
     work: list[VoucherRecord] = []
     for record in ledger.store_vouchers(config.store, states=states, from_date=options.from_date,
                                         to_date=options.to_date):
-        if record.state == "pending" or (record.state == "failed" and record.error_permanent
-                                         and not options.retry_failed):
-            work += [record] if record.state == "pending" else []
+        if record.state == "pending":
+            work.append(record)
+            continue
+        if _failed_for_good(record, options):
             continue
         if record.state == "skipped" and record.error_code in REPLACED:
             continue  # another file's voucher stands for this Z-report: it stays skipped
         if record.key in mapped_now:
             work += [record] if record.state == "planned" else []
             continue
-        vouchers = items.source_vouchers(record.source)
-        fresh = apply_mapping(record, items.map_source(vouchers, config, record.business_date, today=options.today))
+        fresh = _mapped_again(record, config, options)
         if fresh != record:
             ledger.update_voucher(record.key, state=fresh.state, payload=fresh.payload,
                                   payload_digest=fresh.payload_digest, findings=fresh.findings,
@@ -170,6 +170,17 @@ def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions,
         if fresh.state == "planned":
             work.append(fresh)
     return work
+
+
+def _failed_for_good(record: VoucherRecord, options: SyncOptions) -> bool:
+    """A permanent failure stays as it is until `--retry-failed`."""
+    return record.state == "failed" and bool(record.error_permanent) and not options.retry_failed
+
+
+def _mapped_again(record: VoucherRecord, config: StoreConfig, options: SyncOptions) -> VoucherRecord:
+    """The record mapped again from its stored SIE rows, with the store's mapping as it is now."""
+    mapped = items.map_source(items.source_vouchers(record.source), config, record.business_date, today=options.today)
+    return apply_mapping(record, mapped)
 
 
 class _Poster:
@@ -368,12 +379,11 @@ def _dry_run(config: StoreConfig, ledger: Ledger, options: SyncOptions, new: lis
     known = ledger.store_vouchers(config.store, states=["planned", "pending", "failed"],
                                   from_date=options.from_date, to_date=options.to_date)
     for record in known:
-        if record.state == "failed" and record.error_permanent and not options.retry_failed:
+        if _failed_for_good(record, options):
             new.append(record)
             continue
-        mapped = items.map_source(items.source_vouchers(record.source), config, record.business_date,
-                                  today=options.today)
-        new.append(replace(apply_mapping(record, mapped), state="planned" if mapped.draft else record.state))
+        fresh = _mapped_again(record, config, options)
+        new.append(replace(fresh, state="planned" if fresh.state == "planned" else record.state))
     for record in new:
         if options.from_date and record.business_date < options.from_date:
             continue
