@@ -17,6 +17,7 @@ from pipeline.fortnox.codes import ErrorCode
 from pipeline.sandbox import jwt
 from pipeline.sandbox.responses import fortnox_error, html_page, too_many_requests, unauthorized
 from pipeline.sandbox.state import SandboxState
+from pipeline.sandbox.voucher_rules import VoucherRejected, checked_text
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
@@ -146,16 +147,10 @@ def check_fields(body: dict[str, Any], allowed: frozenset[str]) -> None:
 
 def text_field(body: dict[str, Any], name: str, max_len: int, required: bool = False) -> str | None:
     """A string field of a request body, checked for presence and length (Fortnox's codes)."""
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            raise ApiError(codes.INVALID_PARAMETER, f"{name} krävs")
-        return None
-    if not isinstance(value, str):
-        raise ApiError(codes.INVALID_PARAMETER, name)
-    if len(value) > max_len:
-        raise ApiError(codes.TEXT_TOO_LONG, f"{name} får vara högst {max_len} tecken")
-    return value
+    try:
+        return checked_text(body, name, max_len, required, characters=False)
+    except VoucherRejected as exc:
+        raise ApiError(exc.code, exc.detail) from exc
 
 
 def _int_param(request: Request, name: str, default: int) -> int:

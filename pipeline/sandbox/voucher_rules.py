@@ -64,7 +64,9 @@ class YearFacts:
     cost_centers: frozenset[str]  # the codes that exist
 
 
-def _text(body: dict[str, Any], name: str, max_len: int, required: bool = False) -> str | None:
+def checked_text(body: dict[str, Any], name: str, max_len: int, required: bool = False,
+                 characters: bool = True) -> str | None:
+    """A string field checked for presence, type and length (Fortnox's codes); `characters`: and the whitelist."""
     value = body.get(name)
     if value is None or value == "":
         if required:
@@ -74,7 +76,7 @@ def _text(body: dict[str, Any], name: str, max_len: int, required: bool = False)
         raise VoucherRejected(codes.INVALID_PARAMETER, name)
     if len(value) > max_len:
         raise VoucherRejected(codes.TEXT_TOO_LONG, f"{name} får vara högst {max_len} tecken")
-    if _DISALLOWED.search(value):
+    if characters and _DISALLOWED.search(value):
         raise VoucherRejected(codes.DISALLOWED_CHARACTERS, name)
     return value
 
@@ -110,9 +112,9 @@ def _row(raw: Any, index: int) -> RowIn:
         account=int(account),
         debit=_money(raw, "Debit", where),
         credit=_money(raw, "Credit", where),
-        description=_text(raw, "Description", 200),
-        cost_center=_text(raw, "CostCenter", 6),
-        transaction_information=_text(raw, "TransactionInformation", 100),
+        description=checked_text(raw, "Description", 200),
+        cost_center=checked_text(raw, "CostCenter", 6),
+        transaction_information=checked_text(raw, "TransactionInformation", 100),
         quantity=float(quantity) if isinstance(quantity, int | float) and not isinstance(quantity, bool) else None,
     )
 
@@ -122,14 +124,14 @@ def parse_voucher(body: dict[str, Any]) -> VoucherIn:
     for name in body:
         if name not in VOUCHER_FIELDS:
             raise VoucherRejected(codes.UNKNOWN_FIELD, name)
-    series = _text(body, "VoucherSeries", 10, required=True)
-    description = _text(body, "Description", 200, required=True)
-    raw_date = _text(body, "TransactionDate", 10, required=True)
+    series = checked_text(body, "VoucherSeries", 10, required=True)
+    description = checked_text(body, "Description", 200, required=True)
+    raw_date = checked_text(body, "TransactionDate", 10, required=True)
     try:
         day = date.fromisoformat(str(raw_date))
     except ValueError as exc:
         raise VoucherRejected(codes.INVALID_PARAMETER, f"TransactionDate {raw_date}") from exc
-    if _text(body, "Project", 20):
+    if checked_text(body, "Project", 20):
         raise VoucherRejected(codes.PROJECT_NOT_FOUND, str(body["Project"]))
     rows_raw = body.get("VoucherRows")
     if not isinstance(rows_raw, list) or len(rows_raw) < 2:
@@ -139,7 +141,7 @@ def parse_voucher(body: dict[str, Any]) -> VoucherIn:
         if raw.get("Project"):
             raise VoucherRejected(codes.PROJECT_NOT_FOUND, f"rad {n + 1}: {raw['Project']}")
     return VoucherIn(series=str(series), transaction_date=day, description=str(description),
-                     comments=_text(body, "Comments", 1000), cost_center=_text(body, "CostCenter", 6), rows=rows)
+                     comments=checked_text(body, "Comments", 1000), cost_center=checked_text(body, "CostCenter", 6), rows=rows)
 
 
 def check_against_year(voucher: VoucherIn, facts: YearFacts) -> None:
