@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline.config.rules import luhn_ok
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SCHEMA = ROOT / "schemas" / "store.schema.json"
@@ -26,9 +28,7 @@ def org_number(n: int) -> str:
     base = f"55{n:07d}"
     for check in range(10):
         digits = base + str(check)
-        total = sum((int(c) * (2 if i % 2 == 0 else 1)) // 10 + (int(c) * (2 if i % 2 == 0 else 1)) % 10
-                    for i, c in enumerate(digits))
-        if total % 10 == 0:
+        if luhn_ok(digits):
             return f"{digits[:6]}-{digits[6:]}"
     raise AssertionError
 

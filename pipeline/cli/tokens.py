@@ -10,7 +10,7 @@ import click
 from pipeline.cli.context import app_context
 from pipeline.errors import UserError
 from pipeline.fortnox.maintenance import parse_age, refresh_stores
-from pipeline.fortnox.tokenstore import TokenStore
+from pipeline.fortnox.tokenstore import SERVICE, TokenStore
 
 
 def register(group: click.Group) -> None:
@@ -51,5 +51,5 @@ def register(group: click.Group) -> None:
             when = datetime.fromtimestamp(creds.refreshed_at, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
             age = (time.time() - creds.refreshed_at) / 86400
             state = "NEEDS RE-CONSENT" if creds.needs_reconsent else "ok"
-            kind = "service account" if creds.kind == "service" else f"refresh token, rotated {when} ({age:.0f} d)"
+            kind = "service account" if creds.kind == SERVICE else f"refresh token, rotated {when} ({age:.0f} d)"
             click.echo(f"{name}: tenant {creds.tenant_id}, {kind}, {state}")
