@@ -56,14 +56,19 @@ def _client(request: Request, state: SandboxState) -> sqlite3.Row | None:
     return row
 
 
-def _issue_pair(state: SandboxState, client_id: str, tenant_id: int, scopes: list[str]) -> dict[str, Any]:
+def _access_answer(state: SandboxState, client_id: str, tenant_id: int, scopes: list[str]) -> dict[str, Any]:
+    """The token endpoint's answer for a new access token (without a refresh token)."""
     token, lifetime = access_token(state, client_id, tenant_id, scopes)
+    return {"access_token": token, "expires_in": lifetime, "token_type": "bearer", "scope": " ".join(scopes)}
+
+
+def _issue_pair(state: SandboxState, client_id: str, tenant_id: int, scopes: list[str]) -> dict[str, Any]:
+    answer = _access_answer(state, client_id, tenant_id, scopes)
     refresh = str(uuid.uuid4())
     with state.db.write() as conn:
         conn.execute("INSERT INTO refresh_tokens VALUES (?, ?, ?, ?, ?, 0)",
                      (refresh, client_id, tenant_id, " ".join(scopes), state.clock.now() + state.lifetimes.refresh_s))
-    return {"access_token": token, "expires_in": lifetime, "token_type": "bearer", "scope": " ".join(scopes),
-            "refresh_token": refresh}
+    return {**answer, "refresh_token": refresh}
 
 
 def _code_grant(state: SandboxState, client: sqlite3.Row, form: Any) -> Response:
@@ -104,9 +109,7 @@ def _client_credentials_grant(state: SandboxState, client: sqlite3.Row, request:
         return oauth_error(400, "invalid_grant", "No service account consent for this tenant")
     allowed = set(client["scopes"].split())
     scopes = [s for s in consent["scopes"].split() if s in allowed]
-    token, lifetime = access_token(state, client["client_id"], int(raw), scopes)
-    return json_response({"access_token": token, "expires_in": lifetime, "token_type": "bearer",
-                          "scope": " ".join(scopes)})
+    return json_response(_access_answer(state, client["client_id"], int(raw), scopes))
 
 
 async def token(request: Request) -> Response:
