@@ -22,7 +22,7 @@ from pipeline import logs
 from pipeline.fortnox import errors as fe
 from pipeline.fortnox.errormap import parse_error_body, token_error
 from pipeline.fortnox.throttle import RetryPolicy
-from pipeline.fortnox.tokenstore import Credentials, TokenStore
+from pipeline.fortnox.tokenstore import EXPIRY_MARGIN, Credentials, TokenStore, expires_at
 
 log = logging.getLogger("kassasync.fortnox.auth")
 Sleep = Callable[[float], Awaitable[None]]
@@ -86,7 +86,6 @@ def _json(text: str) -> dict[str, Any]:
 
 _cc_cache: dict[tuple[str, str, str], tuple[str, float]] = {}
 _cc_lock = threading.Lock()
-EXPIRY_MARGIN = 60.0  # seconds before `exp` when a cached access token is no longer handed out
 
 
 class ClientCredentialsAuth:
@@ -116,7 +115,7 @@ class ClientCredentialsAuth:
             return cached[0]
         payload = await self.endpoint.request(http, {"grant_type": "client_credentials"},
                                               {"TenantId": self._key[2]})
-        entry = (str(payload["access_token"]), self._clock() + float(str(payload.get("expires_in") or 3600)))
+        entry = (str(payload["access_token"]), expires_at(payload, self._clock()))
         with _cc_lock:
             _cc_cache[self._key] = entry
         if self._tokens is not None:

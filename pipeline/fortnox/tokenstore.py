@@ -30,6 +30,7 @@ from pipeline.errors import UserError
 log = logging.getLogger("kassasync.fortnox.tokens")
 
 REFRESH, SERVICE = "refresh", "service"
+EXPIRY_MARGIN = 60.0  # seconds before expiry when a saved or cached access token is no longer handed out
 KEY_HINT = ("set KASSASYNC_SECRET_KEY to a long random value and keep it (e.g. the output of "
             "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`)")
 
@@ -49,16 +50,15 @@ class Credentials:
     needs_reconsent: bool = False
     reconsent_reason: str | None = None
 
-    def access_valid(self, now: float, margin: float = 60.0) -> bool:
+    def access_valid(self, now: float, margin: float = EXPIRY_MARGIN) -> bool:
         return bool(self.access_token) and self.access_expires_at - margin > now
 
     def with_tokens(self, payload: dict[str, object], now: float) -> Credentials:
         """The credentials after a token response: the new refresh token replaces the old one."""
-        expires_in = float(str(payload.get("expires_in") or 3600))
         return replace(
             self,
             access_token=str(payload["access_token"]),
-            access_expires_at=now + expires_in,
+            access_expires_at=expires_at(payload, now),
             refresh_token=str(payload.get("refresh_token") or self.refresh_token or "") or None,
             refreshed_at=now if payload.get("refresh_token") else self.refreshed_at,
             scope=str(payload.get("scope") or self.scope),
@@ -69,6 +69,11 @@ class Credentials:
     def register_secrets(self) -> None:
         logs.register_secret(self.refresh_token)
         logs.register_secret(self.access_token)
+
+
+def expires_at(payload: dict[str, object], now: float) -> float:
+    """When a token response's access token expires (epoch seconds); Fortnox's default lifetime is an hour."""
+    return now + float(str(payload.get("expires_in") or 3600))
 
 
 @functools.lru_cache(maxsize=4)  # HKDF per token file read costs more than the decryption; the key never changes
