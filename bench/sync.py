@@ -32,7 +32,7 @@ from pipeline.cli.sync import run_sync  # noqa: E402
 from pipeline.config import load_stores  # noqa: E402
 from pipeline.runner.store_sync import SyncOptions  # noqa: E402
 from pipeline.sandbox.seed import dump_seed, seed_from_stores  # noqa: E402
-from pipeline.sandbox.testing import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxHandle  # noqa: E402
+from pipeline.sandbox.testing import SandboxHandle  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 TODAY = date(2026, 11, 28)
@@ -101,9 +101,7 @@ TOKEN_CALLS = TokenCalls()
 
 def timed_run(root: Path, handle: SandboxHandle, concurrency: int,
               sandbox_pid: int) -> tuple[float, int, dict[str, int]]:
-    env = {**os.environ, "FORTNOX_API_URL": handle.api_url, "FORTNOX_AUTH_URL": handle.auth_url,
-           "FORTNOX_CLIENT_ID": DEMO_CLIENT_ID, "FORTNOX_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-           "KASSASYNC_SECRET_KEY": BENCH_SECRET_KEY}
+    env = {**os.environ, **handle.env(), "KASSASYNC_SECRET_KEY": BENCH_SECRET_KEY}
     settings = Settings.from_env(stores_dir=root / "stores", inbox_dir=root / "inbox", state_dir=root / "state",
                                  env=env)
     configs = [c for _, c in sorted(load_stores(root / "stores")[0].items())]
