@@ -26,13 +26,12 @@ def validate_command(paths: tuple[Path, ...], output_format: str) -> None:
         for diagnostic in diagnostics:
             click.echo(diagnostic.render_github() if output_format == "github" else diagnostic.render())
         if not context.quiet or errors:
-            click.echo(_summary(diagnostics), err=output_format == "github")
+            click.echo(_summary(diagnostics, errors), err=output_format == "github")
     if errors:
         raise click.exceptions.Exit(1)
 
 
-def _summary(diagnostics: list[Diagnostic]) -> str:
-    errors = sum(1 for d in diagnostics if d.is_error)
+def _summary(diagnostics: list[Diagnostic], errors: int) -> str:
     warnings = len(diagnostics) - errors
     files = len({d.location.path for d in diagnostics})
     if not diagnostics:

@@ -46,7 +46,8 @@ def sheet_context(config: StoreConfig, on: date) -> dict[str, Any]:
                 current.append(line)
             elif row.valid_from and row.valid_from > on:
                 coming.append((row.valid_from, line))
-    missing = sorted(group for group in config.article_groups if group not in {g.group for g in current})
+    in_force = {line.group for line in current}
+    missing = sorted(group for group in config.article_groups if group not in in_force)
     return {
         "config": config,
         "on": on,
