@@ -57,10 +57,9 @@ def open_state(data_dir: Path, seed: dict | Path | None = None, *, clock: Clock 
     state = SandboxState.open(data_dir, clock=clock, faults=fault_settings, fault_seed=fault_seed,
                               lifetimes=lifetimes)
     seed_data = load_seed(seed) if isinstance(seed, Path) else seed
-    empty = state.db.one("SELECT 1 FROM tenants LIMIT 1") is None
     if seed_data is not None:
         created = apply_seed(state.db, seed_data)
-    elif empty:
+    elif state.db.one("SELECT 1 FROM tenants LIMIT 1") is None:  # an empty sandbox gets the demo tenant
         created = apply_seed(state.db, demo_seed(clock.today()))
     else:
         created = apply_seed(state.db, {"tenants": []})  # keeps the demo client registered
