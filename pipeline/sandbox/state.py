@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,5 +66,4 @@ class SandboxState:
     def settings(self) -> dict[str, Any]:
         return {"faults": self.faults.as_dict(), "clock_offset_s": self.clock.offset,
                 "today": self.clock.today().isoformat(),
-                "lifetimes": {"code_s": self.lifetimes.code_s, "access_s": self.lifetimes.access_s,
-                              "refresh_s": self.lifetimes.refresh_s}}
+                "lifetimes": asdict(self.lifetimes)}
