@@ -53,10 +53,10 @@ def first_unposted_days(settings: Settings, configs: Sequence[StoreConfig]) -> d
         log.warning("cannot read the ledger (%s); assuming nothing is posted since each start_date", exc)
         return found
     try:
+        posted = ledger.last_posted_days(found)
         for config in configs:
-            last = ledger.last_posted_day(config.store)
-            if last is not None:
-                found[config.store] = max(config.start_date, last + timedelta(days=1))
+            if config.store in posted:
+                found[config.store] = max(config.start_date, posted[config.store] + timedelta(days=1))
     finally:
         ledger.close()
     return found

@@ -29,6 +29,7 @@ def test_vouchers_move_through_states_and_days_summarise(tmp_path: Path) -> None
     assert [(d.business_date, d.state) for d in days] == [(day1, "posted"), (day2, "failed")]
     assert days[1].error_hint == "fix the POS" and days[0].fortnox == ("F 7 (year 3)",)
     assert ledger.last_posted_day("s1") == day1
+    assert ledger.last_posted_days(["s1", "s2"]) == {"s1": day1}  # s2: nothing posted
     assert ledger.voucher("a").attempts == 1
     assert ledger.counts("s1")["failed"] == 1
     ledger.finish_run(run, posted=1, failed=1, skipped=0, summary="{}")
