@@ -101,6 +101,12 @@ def store_vars(config: StoreConfig) -> StoreVars:
     return StoreVars(config.store, config.name, config.org_number, config.cost_center or "")
 
 
+def _variables(config: StoreConfig, day: str, z_report: str, voucher_text: str, count: int) -> dict[str, Any]:
+    """What the template sees (KNOWN_VARIABLES)."""
+    return {"date": day, "store": store_vars(config), "z_report": z_report, "voucher_text": voucher_text,
+            "count": count}
+
+
 def _render(source: str, values: dict[str, Any]) -> str:
     try:
         text = _compile(source).render(values)
@@ -115,20 +121,16 @@ def longest_rendering(config: StoreConfig) -> str:
     """The longest text the template can produce for this store (both long and short runner values)."""
     renderings = []
     for z_report, voucher_text, count in (("", "", 1), (LONGEST_Z_REPORT, LONGEST_VOUCHER_TEXT, LONGEST_COUNT)):
-        renderings.append(_render(config.voucher_description, {
-            "date": "2026-12-31", "store": store_vars(config), "z_report": z_report,
-            "voucher_text": voucher_text, "count": count,
-        }))
+        renderings.append(_render(config.voucher_description,
+                                  _variables(config, "2026-12-31", z_report, voucher_text, count)))
     return max(renderings, key=len)
 
 
 def render_voucher_description(config: StoreConfig, *, business_date: date, z_report: str = "",
                                voucher_text: str = "", count: int = 1) -> str:
     """The voucher description for one voucher of this store (raises DescriptionError on a broken template)."""
-    text = _render(config.voucher_description, {
-        "date": business_date.isoformat(), "store": store_vars(config), "z_report": z_report,
-        "voucher_text": voucher_text, "count": count,
-    })
+    text = _render(config.voucher_description,
+                   _variables(config, business_date.isoformat(), z_report, voucher_text, count))
     if len(text) > FORTNOX_DESCRIPTION_MAX:
         # Validation guarantees the limit for runner values within the LONGEST_* bounds; beyond them,
         # cut rather than have Fortnox reject the voucher.
