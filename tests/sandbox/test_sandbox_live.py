@@ -12,13 +12,13 @@ import pytest
 from sandbox_helpers import DEMO, TODAY, voucher
 
 from pipeline.sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from pipeline.sandbox.testing import running_sandbox
+from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def bearer(handle: object) -> dict[str, str]:
-    return {"Authorization": f"Bearer {handle.token()}"}  # type: ignore[attr-defined]
+def bearer(handle: SandboxHandle) -> dict[str, str]:
+    return {"Authorization": f"Bearer {handle.token()}"}
 
 
 def test_live_post_and_admin_listing(tmp_path: Path) -> None:
