@@ -76,7 +76,7 @@ def load_one(path: Path, display: str | None = None) -> Loaded:
     diags.extend(check_complete(merged))
     # Rules still run on what is left once the bad values are left out: one pass finds every mistake.
     usable = pruned(merged, [f.path for f in findings if not f.key_only]
-                    + [(key,) for key in _secret_keys(merged, secrets)],
+                    + [(key,) for key in _secret_keys(merged, secret_places)],
                     exact=[f.path for f in findings if f.key_only])
     had_errors = any(d.is_error for d in diags)
     try:
@@ -127,9 +127,8 @@ def _with_placeholders(doc: YDict, path: Path) -> YDict:
     return filled
 
 
-def _secret_keys(doc: YDict, secrets: list[Diagnostic]) -> list[str]:
+def _secret_keys(doc: YDict, places: set[Location]) -> list[str]:
     # Top-level keys holding a secret-looking finding are left out of the rule pass (they are reported).
-    places = {d.location for d in secrets}
     return [key for key in doc if doc.key_locs[key] in places or doc.value_locs[key] in places]
 
 
