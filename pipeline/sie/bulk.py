@@ -198,7 +198,7 @@ def _voucher_block(p: Parser, text: str, m: re.Match[str]) -> None:
     if rows is None or day is None:
         _slow(p, text, start, end)
         return
-    built, total, debit = rows
+    built, p.vsum, p.vdebit = rows
     last = first + 2 + len(built)
     p.any_voucher = True
     voucher = SieVoucher(series[1:-1] if series[:1] == '"' else series,
@@ -207,15 +207,7 @@ def _voucher_block(p: Parser, text: str, m: re.Match[str]) -> None:
                          (sign[1:-1] if sign[:1] == '"' else sign) or None, rows=built, line=first, end_line=last)
     p.lineno = last
     _crc(p, text, start, end)
-    # What Parser._finish_voucher does for a voucher that opened and closed cleanly with rows.
-    if total:
-        p.vsum, p.vdebit = total, debit
-        p._unbalanced(voucher)
-    doc = p.doc
-    doc.voucher_count += 1
-    doc.transaction_count += len(built)
-    doc.debit_total += debit
-    p.ready.append(voucher)
+    p._accept(voucher)  # as Parser._finish_voucher ends a voucher that opened and closed cleanly with rows
 
 
 def _rows(p: Parser, text: str, start: int, end: int,

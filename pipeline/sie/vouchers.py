@@ -308,6 +308,11 @@ class VoucherRules:
         if not voucher.rows:
             self.diag("SIE302", voucher.line, 1, f"{describe(voucher)}")
             return
+        self._accept(voucher)
+
+    def _accept(self, voucher: SieVoucher) -> None:
+        """A voucher that closed cleanly with rows, whose sums are in vsum/vdebit: checks its balance,
+        counts it and hands it out (the bulk reader's voucher blocks end here too)."""
         if self.vsum:
             self._unbalanced(voucher)
         doc = self.doc
