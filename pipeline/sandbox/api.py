@@ -153,6 +153,17 @@ def text_field(body: dict[str, Any], name: str, max_len: int, required: bool = F
         raise ApiError(exc.code, exc.detail) from exc
 
 
+def update_columns(caller: Caller, table: str, changes: dict[str, Any], **key: Any) -> None:
+    """Set `changes` (column -> value) on the caller's row of `table` picked by `key`; nothing when empty."""
+    if not changes:
+        return
+    sets = ", ".join(f"{name} = ?" for name in changes)
+    where = "".join(f" AND {name} = ?" for name in key)
+    with caller.db.write() as conn:
+        conn.execute(f"UPDATE {table} SET {sets} WHERE tenant_id = ?{where}",
+                     (*changes.values(), caller.tenant_id, *key.values()))
+
+
 def _int_param(request: Request, name: str, default: int) -> int:
     value = request.query_params.get(name)
     if value is None or value == "":

@@ -19,6 +19,7 @@ from pipeline.sandbox.api import (
     paged,
     read_body,
     text_field,
+    update_columns,
 )
 from pipeline.sandbox.responses import json_response
 
@@ -128,11 +129,7 @@ async def update_account(request: Request, caller: Caller) -> Response:
         changes["sru"] = body["SRU"]
     if "VATCode" in body:
         changes["vat_code"] = body["VATCode"]
-    if changes:
-        sets = ", ".join(f"{name} = ?" for name in changes)
-        with caller.db.write() as conn:
-            conn.execute(f"UPDATE accounts SET {sets} WHERE tenant_id = ? AND year = ? AND number = ?",
-                         (*changes.values(), caller.tenant_id, fy["id"], number))
+    update_columns(caller, "accounts", changes, year=fy["id"], number=number)
     return json_response({"Account": account_json(_account(caller, fy["id"], number), caller, single=True)})
 
 
@@ -199,15 +196,14 @@ async def update_series(request: Request, caller: Caller) -> Response:
     check_fields(body, SERIES_FIELDS)
     if "Code" in body and body["Code"] != code:
         raise ApiError(codes.INVALID_PARAMETER, "Code kan inte ändras")
-    with caller.db.write() as conn:
-        if "Manual" in body:
-            if not isinstance(body["Manual"], bool):
-                raise ApiError(codes.INVALID_PARAMETER, "Manual")
-            conn.execute("UPDATE voucher_series SET manual = ? WHERE tenant_id = ? AND year = ? AND code = ?",
-                         (int(body["Manual"]), caller.tenant_id, fy["id"], code))
-        if "Description" in body:
-            conn.execute("UPDATE voucher_series SET description = ? WHERE tenant_id = ? AND year = ? AND code = ?",
-                         (text_field(body, "Description", 200) or code, caller.tenant_id, fy["id"], code))
+    changes: dict[str, Any] = {}
+    if "Manual" in body:
+        if not isinstance(body["Manual"], bool):
+            raise ApiError(codes.INVALID_PARAMETER, "Manual")
+        changes["manual"] = int(body["Manual"])
+    if "Description" in body:
+        changes["description"] = text_field(body, "Description", 200) or code
+    update_columns(caller, "voucher_series", changes, year=fy["id"], code=code)
     return json_response({"VoucherSeries": series_json(_series(caller, fy["id"], code), caller, single=True)})
 
 

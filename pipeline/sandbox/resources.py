@@ -19,6 +19,7 @@ from pipeline.sandbox.api import (
     parse_date,
     read_body,
     text_field,
+    update_columns,
     year_by_id,
 )
 from pipeline.sandbox.responses import json_response
@@ -167,16 +168,14 @@ async def update_cost_center(request: Request, caller: Caller) -> Response:
     _cost_center(caller, code)
     body = await read_body(request, "CostCenter")
     check_fields(body, CC_FIELDS)
-    with caller.db.write() as conn:
-        if "Description" in body:
-            conn.execute("UPDATE cost_centers SET description = ? WHERE tenant_id = ? AND code = ?",
-                         (text_field(body, "Description", 200, required=True), caller.tenant_id, code))
-        if "Note" in body:
-            conn.execute("UPDATE cost_centers SET note = ? WHERE tenant_id = ? AND code = ?",
-                         (text_field(body, "Note", 1000), caller.tenant_id, code))
-        if "Active" in body:
-            conn.execute("UPDATE cost_centers SET active = ? WHERE tenant_id = ? AND code = ?",
-                         (int(bool(body["Active"])), caller.tenant_id, code))
+    changes: dict[str, Any] = {}
+    if "Description" in body:
+        changes["description"] = text_field(body, "Description", 200, required=True)
+    if "Note" in body:
+        changes["note"] = text_field(body, "Note", 1000)
+    if "Active" in body:
+        changes["active"] = int(bool(body["Active"]))
+    update_columns(caller, "cost_centers", changes, code=code)
     return json_response({"CostCenter": cost_center_json(_cost_center(caller, code), caller)})
 
 
