@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -89,8 +89,6 @@ def _identified(ver_id: str) -> bool:
 
 def apply_mapping(record: VoucherRecord, result: MappingResult) -> VoucherRecord:
     """The record after (re-)mapping: planned with a payload, failed with the first error, or skipped."""
-    from dataclasses import replace
-
     findings = json.dumps([f.to_json() for f in result.findings], ensure_ascii=False) if result.findings else None
     if result.draft is not None:
         payload = items.payload_json(result.draft)
@@ -108,8 +106,6 @@ def apply_mapping(record: VoucherRecord, result: MappingResult) -> VoucherRecord
 
 
 def _skip(record: VoucherRecord, rule: str, other: VoucherRecord, what: str, hint: str) -> VoucherRecord:
-    from dataclasses import replace
-
     return replace(record, state="skipped", error_code=rule, error_permanent=None, error_hint=hint,
                    error_message=f"the Z-report {other.ver_id} of {other.business_date} {what} "
                                  f"(file {other.file_digest[:12]})")

@@ -237,15 +237,14 @@ class Ledger:
         may be posted)."""
         if not records:
             return []
+        rows = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
+                 "updated_at": stamp} for r in records]
         insert = sql.insert_vouchers_ignoring_known(self.engine.dialect.name)
         if insert is not None:
-            rows = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
-                     "updated_at": stamp} for r in records]
             return list(conn.execute(insert, rows).scalars())  # RETURNING: the keys actually inserted
         keys = [r.key for r in records]
         known = set(conn.execute(sa.select(vouchers.c.key).where(vouchers.c.key.in_(keys))).scalars())
-        fresh = [{**{name: getattr(r, name) for name in _VOUCHER_FIELDS}, "run_id": run_id, "created_at": stamp,
-                  "updated_at": stamp} for r in records if r.key not in known]
+        fresh = [row for row in rows if row["key"] not in known]
         if fresh:
             conn.execute(vouchers.insert(), fresh)
         return [row["key"] for row in fresh]
