@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fortnox_helpers import SECRET_KEY, approve_in_browser, sandbox_seed
+from fortnox_helpers import SECRET_KEY, browser_thread, sandbox_seed
 
 from pipeline.sandbox.testing import running_sandbox
 
@@ -25,19 +25,12 @@ def connected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[
 
     with running_sandbox(tmp_path / "sandbox", sandbox_seed()) as handle:
         env = {**handle.env(), "KASSASYNC_SECRET_KEY": SECRET_KEY, "KASSASYNC_HOME": str(tmp_path / "state")}
-        monkeypatch.setattr("webbrowser.open", lambda url: _approve_later(url))
+        monkeypatch.setattr("webbrowser.open", browser_thread)
         result = CliRunner().invoke(cli, ["--state-dir", str(tmp_path / "state"), "--stores", str(tmp_path),
                                           "connect", "--store", "centrum", "--port", "0", "--timeout", "20"],
                                     env=env)
         assert result.exit_code == 0, result.output
         yield handle, env
-
-
-def _approve_later(url: str) -> bool:
-    import threading
-
-    threading.Thread(target=approve_in_browser, args=(url,), daemon=True).start()
-    return True
 
 
 def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
