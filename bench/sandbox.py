@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx2
 
-from pipeline.sandbox.seed import ALL_SCOPES, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, dump_seed
+from pipeline.sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_consent, dump_seed
 
 TODAY = date(2026, 11, 28)
 
@@ -34,7 +34,7 @@ def bench_seed(tenants: int) -> dict:
         "chart": "bas",
         "financial_years": [{"from": "2026-01-01", "to": "2026-12-31"}],
         "voucher_series": [{"code": "F", "description": "Kassa", "manual": True}],
-        "consents": [{"client_id": DEMO_CLIENT_ID, "scopes": ALL_SCOPES, "service_account": True}],
+        "consents": [demo_consent()],
     } for n in range(tenants)]}
 
 

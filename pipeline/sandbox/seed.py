@@ -36,6 +36,11 @@ def demo_client() -> dict[str, Any]:
     }
 
 
+def demo_consent() -> dict[str, Any]:
+    """The demo client's consent to a tenant: every scope, service account allowed."""
+    return {"client_id": DEMO_CLIENT_ID, "scopes": list(ALL_SCOPES), "service_account": True}
+
+
 def _calendar_year(year: int) -> dict[str, Any]:
     return {"from": date(year, 1, 1).isoformat(), "to": date(year, 12, 31).isoformat()}
 
@@ -60,7 +65,7 @@ def demo_seed(today: date | None = None) -> dict[str, Any]:
             "cost_centers": [{"code": "CENT", "description": "Centrum"},
                              {"code": "SODER", "description": "Söder", "active": False}],
             "locked_period": None,
-            "consents": [{"client_id": DEMO_CLIENT_ID, "scopes": list(ALL_SCOPES), "service_account": True}],
+            "consents": [demo_consent()],
         }],
     }
 
@@ -110,7 +115,7 @@ def _store_tenant(config: StoreConfig, drift: bool, year: int) -> dict[str, Any]
         "voucher_series": series_entries,
         "cost_centers": [],
         "locked_period": None,
-        "consents": [{"client_id": DEMO_CLIENT_ID, "scopes": list(ALL_SCOPES), "service_account": True}],
+        "consents": [demo_consent()],
     }
     if config.cost_center:
         tenant["cost_centers"].append({"code": config.cost_center, "description": f"{config.name}"[:200]})
