@@ -225,6 +225,14 @@ def year_by_id(caller: Caller, fy_id: int) -> sqlite3.Row:
     return row
 
 
+def year_of_day(caller: Caller, day: date) -> sqlite3.Row:
+    """The year `day` falls in; NO_FINANCIAL_YEAR when none does."""
+    fy = year_covering(caller, day)
+    if fy is None:
+        raise ApiError(codes.NO_FINANCIAL_YEAR, day.isoformat())
+    return fy
+
+
 def year_covering(caller: Caller, day: date) -> sqlite3.Row | None:
     iso = day.isoformat()
     return caller.db.one(

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pipeline.fortnox import codes
-from pipeline.sandbox.api import ApiError, Caller, endpoint, paged, parse_date, read_body, year_covering
+from pipeline.sandbox.api import ApiError, Caller, endpoint, paged, parse_date, read_body, year_of_day
 from pipeline.sandbox.responses import json_response
 from pipeline.sandbox.voucher_rules import RowIn, VoucherIn, VoucherRejected, check_against_year, rows_json
 from pipeline.sandbox.vouchers import insert_voucher, year_facts
@@ -152,9 +152,7 @@ async def bookkeep_invoice(request: Request, caller: Caller) -> Response:
     if data.get("Booked"):
         raise ApiError(codes.INVOICE_ALREADY_BOOKED, str(number))
     day = date.fromisoformat(data["InvoiceDate"])
-    fy = year_covering(caller, day)
-    if fy is None:
-        raise ApiError(codes.NO_FINANCIAL_YEAR, day.isoformat())
+    fy = year_of_day(caller, day)
     voucher = _voucher_for(data, day)
     try:
         with caller.db.write() as conn:

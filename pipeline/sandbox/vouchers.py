@@ -22,7 +22,7 @@ from pipeline.sandbox.api import (
     paged,
     parse_date,
     read_body,
-    year_covering,
+    year_of_day,
 )
 from pipeline.sandbox.responses import json_response
 from pipeline.sandbox.voucher_rules import (
@@ -108,10 +108,7 @@ def _target_year(request: Request, caller: Caller, day: date) -> sqlite3.Row:
     """`financialyear` when given; otherwise the year the TransactionDate falls in ([U] Fortnox may differ)."""
     if request.query_params.get("financialyear") or request.query_params.get("financialyeardate"):
         return financial_year(caller, request)
-    fy = year_covering(caller, day)
-    if fy is None:
-        raise ApiError(codes.NO_FINANCIAL_YEAR, day.isoformat())
-    return fy
+    return year_of_day(caller, day)
 
 
 def insert_voucher(conn: sqlite3.Connection, caller: Caller, fy_id: int, voucher: VoucherIn,
