@@ -43,13 +43,13 @@ def map_day(vouchers: Sequence[SieVoucher], config: StoreConfig, business_date: 
 
 
 def _map(vouchers: list[SieVoucher], config: StoreConfig, business_date: date, *, today: date) -> MappingResult:
-    findings = _date_findings(config, business_date, today, vouchers[0].line if vouchers else 0)
+    line = vouchers[0].line if vouchers else 0
+    findings = _date_findings(config, business_date, today, line)
     if findings:
         return MappingResult(None, findings)
     amounts: dict[int, Decimal] = {}
     for voucher in vouchers:
         findings += _source_findings(voucher, config, amounts)
-    line = vouchers[0].line if vouchers else 0
     findings += check_vat(amounts, config, business_date, line)
     findings = [f for f in findings if not (f.rule in DISABLEABLE and f.rule in config.rules_disable)]
     rows = _rows(vouchers, amounts, config, merge=len(vouchers) != 1)
