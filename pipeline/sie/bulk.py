@@ -22,7 +22,7 @@ from pipeline.sie.labels import _YEARS
 from pipeline.sie.model import SieTransaction, SieVoucher
 from pipeline.sie.tokens import checksum_text, tokenize
 from pipeline.sie.values import parse_amount, parse_date
-from pipeline.sie.vouchers import _ZERO, make_row
+from pipeline.sie.vouchers import _ZERO, _pairs, make_row
 
 if TYPE_CHECKING:
     from pipeline.sie.parser import Parser
@@ -88,7 +88,7 @@ def _object_list(content: str) -> object:
     objs = fields[0] if len(fields) == 1 else None
     if flags or not isinstance(objs, tuple) or len(objs) & 1:
         return _remember(_OBJECT_LISTS, content, _BAD)
-    return _remember(_OBJECT_LISTS, content, tuple(zip(objs[::2], objs[1::2], strict=False)))
+    return _remember(_OBJECT_LISTS, content, _pairs(objs))
 
 
 def _tail(tail: str) -> object:

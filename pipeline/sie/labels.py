@@ -16,6 +16,7 @@ from pipeline.sie.document import (
     SieObject,
 )
 from pipeline.sie.values import is_account, is_amount, parse_int
+from pipeline.sie.vouchers import _pairs
 
 if TYPE_CHECKING:
     from pipeline.sie.parser import Parser
@@ -246,12 +247,12 @@ def _balance_general(p: Parser, f: list[Field], raw: str, line: int) -> None:
         p.diag("SIE216", line, p.col(raw, i), f"{label} account {account!r} is not a number")
         return
     objects: tuple[tuple[str, str], ...] = ()
-    if len(f) > i + 1 and isinstance(f[i + 1], tuple):
-        objs = f[i + 1]
+    objs = f[i + 1] if len(f) > i + 1 else None
+    if isinstance(objs, tuple):
         if len(objs) & 1:
             p.diag("SIE216", line, p.col(raw, i + 1), f"{label} object list {objs!r} is not pairs")
             return
-        objects = tuple(zip(objs[::2], objs[1::2], strict=False))
+        objects = _pairs(objs)
         i += 1
     elif label not in ("#IB", "#UB", "#RES"):
         objects = ()  # a missing list on #OIB/#PSALDO reads as the empty list

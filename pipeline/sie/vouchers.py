@@ -241,7 +241,7 @@ class VoucherRules:
         sign = f[i + 4] if n > i + 4 and f[i + 4] != "" and isinstance(f[i + 4], str) else None
         if n > i + 5:
             self.extra(f, i + 5, raw, line)
-        pairs = tuple(zip(objs[::2], objs[1::2], strict=False)) if objs else ()
+        pairs = _pairs(objs) if objs else ()  # type: ignore[arg-type]
         kind = _ROW_KINDS[f[0]]  # type: ignore[index]
         row = make_row(account, amount, pairs, day, text, quantity, sign, kind, line)  # type: ignore[arg-type]
         self._add_row(row, voucher, raw, line)  # type: ignore[arg-type]
