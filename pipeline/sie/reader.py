@@ -140,15 +140,18 @@ def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> str:
             parser.diag("SIE104", line, 0)
         else:
             parser.diag("SIE105", line, 0, f"first on line {line}; the encoding is reported as cp437+latin-1")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _lf(text)
     # #KSUMMA covers the bytes as written: for a single-byte file keep the undecoded text (Latin-1 maps
     # each byte to one character) so stray Latin-1 letters are hashed as the bytes they were.
     parser.raw_text = None
     if decoder.single_byte and (parser.crc is not None or b"#KSUMMA" in chunk):
-        raw = chunk.decode("latin-1")
-        parser.raw_text = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
+        parser.raw_text = _lf(chunk.decode("latin-1"))
     return text
+
+
+def _lf(text: str) -> str:
+    """`text` with every CR LF and lone CR made an LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _count_breaks(text: str) -> int:
