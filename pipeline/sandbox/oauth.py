@@ -165,11 +165,10 @@ def _redirect(uri: str, values: dict[str, Any]) -> Response:
     return RedirectResponse(f"{uri}{sep}{urlencode(values)}", status_code=302)
 
 
-def _grant_code(state: SandboxState, client: sqlite3.Row, params: Any, tenant_id: int) -> Response:
+def _grant_code(state: SandboxState, client: sqlite3.Row, params: Any, tenant_id: int, redirect: str) -> Response:
     scopes = str(params["scope"]).split()
     service = params.get("account_type") == "service"
     code = secrets.token_urlsafe(24)
-    redirect = params.get("redirect_uri") or client["redirect_uri"]
     with state.db.write() as conn:
         conn.execute("INSERT INTO auth_codes VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
                      (code, client["client_id"], tenant_id, " ".join(scopes), params.get("redirect_uri"),
@@ -213,7 +212,7 @@ async def authorize(request: Request) -> Response:
         return _redirect(redirect, {"error": "access_denied", "state": params["state"]})
     if not str(tenant).isdigit() or state.db.one("SELECT 1 FROM tenants WHERE tenant_id = ?", (int(tenant),)) is None:
         return html_page(400, "Fel", f"Okänt företag {html.escape(str(tenant))}")
-    return _grant_code(state, client, params, int(tenant))
+    return _grant_code(state, client, params, int(tenant), redirect)
 
 
 ROUTES = [
