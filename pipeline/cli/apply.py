@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from pipeline.cli import plan as plan_cli
-from pipeline.cli.context import app_context
-from pipeline.cli.plan import plan_configs, plan_selected, store_options, today_from
+from pipeline.cli.context import app_context, today_from
+from pipeline.cli.plan import plan_configs, plan_selected, store_options
 from pipeline.errors import UserError
 from pipeline.plan import safety
 from pipeline.plan.apply_run import apply_many
@@ -95,7 +96,7 @@ async def _apply(todo: list[PlannedStore], concurrency: int) -> list[ApplyResult
                    "says what differs.")
 @click.option("--force", is_flag=True, help="Allow critical changes and changes past the threshold.")
 @click.option("--yes", is_flag=True, help="Do not ask before changing Fortnox (CI, after review).")
-def apply_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int, today: object,
+def apply_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int, today: datetime | None,
                   checksum: str | None, plan_file: Path | None, force: bool, yes: bool) -> None:
     """Make the changes `plan` shows in each store's Fortnox (after a fresh plan and the safety checks).
 

@@ -1,8 +1,11 @@
 """What every command gets from the global options: settings, verbosity and the debug log's path."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -18,6 +21,20 @@ class AppContext:
     @property
     def quiet(self) -> bool:
         return self.verbosity < 0
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def today_option(command: F) -> F:
+    """The hidden `--today` of every command whose result depends on the date (tests and the demo)."""
+    return click.option("--today", type=DATE, default=None, hidden=True,
+                        help="Pretend today is this date (tests, demo).")(command)
+
+
+def today_from(option: datetime | None) -> date:
+    return option.date() if option is not None else date.today()
 
 
 def app_context() -> AppContext:

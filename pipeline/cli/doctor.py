@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 import click
 
-from pipeline.cli.context import app_context
-from pipeline.cli.plan import plan_selected, store_options, today_from
+from pipeline.cli.context import app_context, today_from
+from pipeline.cli.plan import plan_selected, store_options
 from pipeline.plan.doctor import Step, checklist
 from pipeline.plan.inputs import day_file_step
 from pipeline.plan.render import environment
@@ -36,7 +37,7 @@ class DoctorReport:
 @click.command("doctor")
 @store_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def doctor_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int, today: object,
+def doctor_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int, today: datetime | None,
                    fmt: str) -> None:
     """Check each store's Fortnox and inbox against the preparation checklist; exit 1 if a step fails."""
     day = today_from(today)

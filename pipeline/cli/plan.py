@@ -4,13 +4,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from pipeline.cli.context import app_context
+from pipeline.cli.context import app_context, today_from, today_option
+from pipeline.cli.main import EXIT_CHANGES, EXIT_USER_ERROR
 from pipeline.config.model import StoreConfig
 from pipeline.plan import render
 from pipeline.plan.clients import shared_opener
@@ -18,7 +19,6 @@ from pipeline.plan.inputs import first_unposted_days, select_stores
 from pipeline.plan.run import DEFAULT_CONCURRENCY, ClientOpener, PlannedStore, plan_many
 from pipeline.settings import Settings
 
-EXIT_OK, EXIT_BLOCKED, EXIT_CHANGES = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -29,8 +29,7 @@ def store_options(command: F) -> F:
         click.option("--all", "all_stores", is_flag=True, help="Every store file in --stores."),
         click.option("--concurrency", type=click.IntRange(1, 256), default=DEFAULT_CONCURRENCY, show_default=True,
                      help="Stores worked on at the same time (requests within a store stay sequential)."),
-        click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True,
-                     help="Pretend today is this date (tests and demos)."),
+        today_option,
     ]):
         command = option(command)
     return command
@@ -39,10 +38,6 @@ def store_options(command: F) -> F:
 def opener_scope(settings: Settings) -> AbstractAsyncContextManager[ClientOpener]:
     """Where each store's Fortnox client comes from during one run (tests replace this with fakes)."""
     return shared_opener(settings)
-
-
-def today_from(option: object) -> date:
-    return option.date() if option is not None else date.today()  # type: ignore[attr-defined]
 
 
 def plan_configs(configs: Sequence[StoreConfig], today: date, concurrency: int) -> list[PlannedStore]:
@@ -72,7 +67,7 @@ def plan_selected(store_ids: Sequence[str], all_stores: bool, today: date,
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes to apply (0 when none).")
 @click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the JSON plan to this file (same plan, same checksum).")
-def plan_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int, today: object, fmt: str,
+def plan_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int, today: datetime | None, fmt: str,
                  detailed_exitcode: bool, json_out: Path | None) -> None:
     """Show what apply would change in each store's Fortnox, and what it cannot fix.
 
@@ -87,7 +82,7 @@ def plan_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: int,
     if all_stores:  # `kassasync status` shows each store's pending drift from the last full plan
         _record_last_plan(app_context().settings.state_dir, render.render_json(plan))
     if plan.status == "blocked":
-        raise click.exceptions.Exit(EXIT_BLOCKED)
+        raise click.exceptions.Exit(EXIT_USER_ERROR)  # blocked: a person must fix something first
     if plan.status == "changes" and detailed_exitcode:
         raise click.exceptions.Exit(EXIT_CHANGES)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.context import app_context
-from pipeline.cli.status import now_utc, plan_option, today_from, today_option
+from pipeline.cli.context import app_context, today_from, today_option
+from pipeline.cli.status import now_utc, plan_option
 from pipeline.report.collect import collect_status
 from pipeline.report.site import write_site
 

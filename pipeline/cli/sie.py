@@ -6,11 +6,10 @@ from pathlib import Path
 
 import click
 
+from pipeline.cli.main import EXIT_OK, EXIT_USER_ERROR
 from pipeline.sie import SieError, codes, read_sie
 from pipeline.sie.document import SieDocument
 from pipeline.sie.summary import render_text, summarize
-
-EXIT_OK, EXIT_REJECTED = 0, 1
 
 
 @click.group("sie")
@@ -38,7 +37,7 @@ def inspect(ctx: click.Context, files: tuple[Path, ...], as_json: bool, strict: 
             if i:
                 click.echo("")
             click.echo("\n".join(render_text(entry)))
-    ctx.exit(EXIT_REJECTED if any(e["rejected"] for e in entries) else EXIT_OK)
+    ctx.exit(EXIT_USER_ERROR if any(e["rejected"] for e in entries) else EXIT_OK)  # 1: a file was rejected
 
 
 def _read(path: Path, policy: str) -> SieDocument:

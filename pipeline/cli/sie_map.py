@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from pipeline.cli.context import app_context
+from pipeline.cli.context import app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.runner.preview import preview_file
 
@@ -17,7 +17,7 @@ from pipeline.runner.preview import preview_file
 @click.option("--store", "store_id", required=True, metavar="ID", help="The store whose mapping to use.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Versioned JSON instead of text.")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True)
+@today_option
 def map_command(store_id: str, files: tuple[Path, ...], as_json: bool, today: datetime | None) -> None:
     """Show the Fortnox vouchers FILE(s) would become for a store, and every finding (posts nothing).
 
@@ -26,7 +26,7 @@ def map_command(store_id: str, files: tuple[Path, ...], as_json: bool, today: da
     from pipeline.config import get_store
 
     config = get_store(app_context().settings.stores_dir, store_id)
-    day = today.date() if today else date.today()
+    day = today_from(today)
     reports = [preview_file(config, path, day) for path in files]
     failed = any(r["rejected"] or any(v["errors"] for v in r["vouchers"]) for r in reports)
     if as_json:

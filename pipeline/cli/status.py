@@ -3,18 +3,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from pipeline.cli.context import app_context
+from pipeline.cli.context import app_context, today_from, today_option
 from pipeline.report.build import DEFAULT_WINDOW
 from pipeline.report.collect import collect_status
 from pipeline.report.render import FORMATS, render
 
-DATE = click.DateTime(["%Y-%m-%d"])
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -23,15 +22,6 @@ def plan_option(command: F) -> F:
         "--plan", "plan_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
         help="The plan JSON to read drift from (default: last-plan.json in the state directory, "
              "written by `kassasync plan --all --json-out`).")(command)
-
-
-def today_option(command: F) -> F:
-    return click.option("--today", type=DATE, default=None, hidden=True,
-                        help="Pretend today is this date (tests, demo).")(command)
-
-
-def today_from(option: datetime | None) -> date:
-    return option.date() if option is not None else date.today()
 
 
 def now_utc() -> datetime:

@@ -5,13 +5,13 @@ import asyncio
 import logging
 import sys
 from contextlib import AbstractAsyncContextManager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import click
 import httpx2
 
-from pipeline.cli.context import app_context
+from pipeline.cli.context import app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.fortnox.protocol import FortnoxApi
@@ -39,7 +39,7 @@ DATE = click.DateTime(["%Y-%m-%d"])
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON summary instead of the table.")
 @click.option("--concurrency", type=click.IntRange(1, 512), default=DEFAULT_CONCURRENCY, show_default=True,
               help="Stores worked on at the same time (one store's vouchers stay in date order).")
-@click.option("--today", type=DATE, default=None, hidden=True, help="Pretend today is this date (tests, demo).")
+@today_option
 def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | None, from_day: datetime | None,
                  to_day: datetime | None, dry_run: bool, retry_failed: bool, as_json: bool, concurrency: int,
                  today: datetime | None) -> None:
@@ -59,7 +59,7 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
     to_date = last.date() if last else None
     if from_date and to_date and from_date > to_date:
         raise UserError(f"--from {from_date} is after --to {to_date}", "swap the two dates")
-    options = SyncOptions(today=today.date() if today else date.today(), from_date=from_date, to_date=to_date,
+    options = SyncOptions(today=today_from(today), from_date=from_date, to_date=to_date,
                           dry_run=dry_run, retry_failed=retry_failed)
     configs, broken = _select(settings, store_ids)
     summary = run_sync(settings, configs, options, concurrency=concurrency,
