@@ -17,3 +17,56 @@ def test_the_shared_client_keeps_no_cookies() -> None:
             return len(http.cookies.jar)
 
     assert asyncio.run(go()) == 0
+
+
+def test_an_idle_connection_the_server_closed_is_not_used_again() -> None:
+    """The pool's network backend answers "did the server close it?" itself: a connection the server closed
+    after its answer (without saying so) must be dropped, and the next request goes on a new one."""
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()  # keep-alive was not refused, yet the connection ends here
+
+    async def go() -> list[int]:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server, shared_http_client(max_connections=4) as http:
+            codes = []
+            for _ in range(3):
+                codes.append((await http.get(f"http://127.0.0.1:{port}/")).status_code)
+                await asyncio.sleep(0.05)  # the close reaches this side
+            return codes
+
+    assert asyncio.run(go()) == [200, 200, 200]
+    assert connections == 3
+
+
+def test_server_closed_reads_the_socket_state() -> None:
+    import socket
+
+    from pipeline.runner.http import server_closed
+
+    ours, theirs = socket.socketpair()
+    try:
+        assert not server_closed(ours)
+        theirs.close()
+        assert server_closed(ours)
+    finally:
+        ours.close()
+    assert server_closed(ours)  # closed on this side too: not usable
+    assert server_closed(None)
+
+
+def test_the_shared_pool_uses_the_socket_keeping_backend() -> None:
+    from pipeline.runner import http as runner_http
+
+    async def backend() -> object:
+        async with shared_http_client(max_connections=2) as http:
+            return http._transport._pool._network_backend  # type: ignore[attr-defined]
+
+    assert isinstance(asyncio.run(backend()), runner_http._Backend)
