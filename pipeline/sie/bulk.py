@@ -9,7 +9,9 @@ the line-by-line parser instead, so results and diagnostics are identical (tests
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
+import os
 import re
 import zlib
 from collections.abc import Callable
@@ -21,8 +23,8 @@ from pipeline.sie.document import SieAccount
 from pipeline.sie.labels import _YEARS
 from pipeline.sie.model import SieTransaction, SieVoucher
 from pipeline.sie.tokens import checksum_text, tokenize
-from pipeline.sie.values import parse_amount, parse_date
-from pipeline.sie.vouchers import _ZERO, _pairs, make_row
+from pipeline.sie.values import _DATES, parse_amount, parse_date
+from pipeline.sie.vouchers import _ROW_TEMPLATE, _ZERO, _pairs, make_row
 
 if TYPE_CHECKING:
     from pipeline.sie.parser import Parser
@@ -138,9 +140,13 @@ def _feed(p: Parser, text: str) -> None:
 
 
 def _bulk(p: Parser, text: str, pos: int, end: int) -> None:
-    """Lines [pos, end) of the chunk: runs the patterns find in bulk, the lines between them line by line."""
+    """Lines [pos, end) of the chunk: runs the patterns find in bulk, the lines between them line by line.
+    With the C accelerator, it takes what it can first; the patterns go on from the first line it leaves."""
     search = _RUNS.search
+    take = _TAKE
     while not p.stopped:
+        if take is not None:
+            pos = take(p, text, pos, end)
         m = search(text, pos, end)
         if m is None:
             if pos < end:
@@ -151,6 +157,9 @@ def _bulk(p: Parser, text: str, pos: int, end: int) -> None:
             _slow(p, text, pos, start)
             if p.stopped:
                 return
+            if take is not None:  # the run may be one the accelerator takes
+                pos = start
+                continue
         p.seen_label = True
         _KINDS[m.lastgroup](p, text, m)  # type: ignore[index]
         pos = m.end()
@@ -318,3 +327,44 @@ def _balance_rows(p: Parser, found: list[tuple[str, ...]], line: int) -> int:
 
 _KINDS: dict[str, Callable[[Parser, str, re.Match[str]], None]] = {
     "ver": _voucher_block, "chart": _chart_run, "bal": _balance_run}
+
+
+# The C accelerator (_speedups.c) --------------------------------------------------------------------------
+# It builds rows and vouchers as object.__new__ plus their attributes in field order (what the dataclasses'
+# own __init__ does, without the per-field frozen-dataclass machinery); if the model's fields are not the
+# ones it was written for, or KASSASYNC_SIE_PURE is set, the pure-Python path runs.
+_ROW_FIELDS = ("account", "amount", "objects", "date", "text", "quantity", "sign", "kind", "line")
+_VOUCHER_FIELDS = ("series", "number", "date", "text", "reg_date", "sign", "rows", "added_rows", "removed_rows",
+                   "line", "end_line", "findings")
+_LIST_FIELDS = {"rows", "added_rows", "removed_rows", "findings"}
+
+
+def _model_fits() -> bool:
+    if _ROW_TEMPLATE is None or tuple(_ROW_TEMPLATE) != _ROW_FIELDS or _ROW_TEMPLATE["kind"] != "TRANS":
+        return False
+    if hasattr(SieVoucher, "__post_init__") or hasattr(SieTransaction, "__post_init__"):
+        return False
+    fields = dataclasses.fields(SieVoucher)
+    if tuple(f.name for f in fields) != _VOUCHER_FIELDS:
+        return False
+    return all((f.default_factory is list) if f.name in _LIST_FIELDS else
+               f.default is dataclasses.MISSING or f.default == (0 if f.name.endswith("line") else None)
+               for f in fields)
+
+
+def _load_accelerator() -> tuple[Callable[[Parser, str, int, int], int] | None, str]:
+    if os.environ.get("KASSASYNC_SIE_PURE", "") not in ("", "0"):
+        return None, "pure Python (KASSASYNC_SIE_PURE is set)"
+    try:
+        from pipeline.sie import _speedups
+    except ImportError:
+        return None, "pure Python (the C accelerator pipeline/sie/_speedups is not built)"
+    if not _model_fits():
+        return None, "pure Python (the model's fields changed; the C accelerator is not used)"
+    _speedups.configure(Decimal, SieTransaction, SieVoucher, SieAccount, _ROW_FIELDS, _VOUCHER_FIELDS, _DATES,
+                        parse_date, _FIELD_DATES, _field_date, _OBJECT_LISTS, _object_list, _TAILS, _tail, _BAD,
+                        _YEARS, _crc, _ZERO)
+    return _speedups.take, "C accelerator"
+
+
+_TAKE, ACCELERATOR = _load_accelerator()  # ACCELERATOR says which path runs, for the bench and the tests

@@ -1,6 +1,9 @@
-"""The whole-chunk fast paths (pipeline/sie/bulk.py) give exactly what the line-by-line parser gives."""
+"""The whole-chunk fast paths (pipeline/sie/bulk.py) give exactly what the line-by-line parser gives, and the C
+accelerator (pipeline/sie/_speedups.c) gives exactly what the pure-Python bulk path gives."""
 from __future__ import annotations
 
+import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -9,8 +12,9 @@ from hypothesis import strategies as st
 from sie_helpers import CORPUS
 
 from pipeline.sie import bulk, reader
-from pipeline.sie.document import SieDocument
-from pipeline.sie.reader import read_sie
+from pipeline.sie.codes import SieError
+from pipeline.sie.document import Limits, SieDocument
+from pipeline.sie.reader import SieStream, iter_vouchers, read_sie
 
 ALL_FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix.lower() in (".se", ".si")) \
     if CORPUS.is_dir() else []
@@ -40,9 +44,53 @@ def _same(fast: SieDocument, slow: SieDocument) -> None:
     assert fast == slow
 
 
+def _c_and_python(data: bytes, monkeypatch: pytest.MonkeyPatch, **options: object) -> tuple[SieDocument, SieDocument]:
+    """The document read with the C accelerator and with the pure-Python bulk path."""
+    accelerated = read_sie(data, name="x.se", **options)  # type: ignore[arg-type]
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk, "_TAKE", None)
+        python = read_sie(data, name="x.se", **options)  # type: ignore[arg-type]
+    return accelerated, python
+
+
+def _same_objects(accelerated: SieDocument, python: SieDocument) -> None:
+    """Equal, and built alike: the same attributes in the same order (the C path sets __dict__ itself)."""
+    _same(accelerated, python)
+    for mine, theirs in zip(accelerated.vouchers, python.vouchers, strict=True):
+        assert list(vars(mine).items()) == list(vars(theirs).items())
+        for row, other in zip(mine.rows, theirs.rows, strict=True):
+            assert list(vars(row).items()) == list(vars(other).items())
+            assert type(row.amount) is Decimal and str(row.amount) == str(other.amount)
+    assert [str(d) for d in (accelerated.debit_total,)] == [str(python.debit_total)]
+    assert accelerated.raw_balances == python.raw_balances
+    assert [vars(a) for a in accelerated.accounts.values()] == [vars(a) for a in python.accounts.values()]
+
+
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: str(p.relative_to(CORPUS)))
 def test_every_corpus_file_reads_the_same_both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _same(*_both(path.read_bytes(), monkeypatch))
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_every_corpus_file_reads_the_same_in_c_and_python(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = path.read_bytes()
+    _same_objects(*_c_and_python(data, monkeypatch))
+    _same_objects(*_c_and_python(data, monkeypatch, policy="strict"))
+
+
+def test_the_accelerator_is_built_and_in_use() -> None:
+    # CI must not lose the accelerator silently: only KASSASYNC_SIE_PURE may switch it off.
+    if os.environ.get("KASSASYNC_SIE_PURE", "") not in ("", "0"):
+        assert bulk._TAKE is None
+        pytest.skip("KASSASYNC_SIE_PURE is set: the pure-Python path is forced")
+    from pipeline.sie import _speedups  # noqa: F401  (fails here if the extension was not built)
+
+    assert bulk.ACCELERATOR == "C accelerator" and bulk._TAKE is not None
+    text = '#VER A 1 20240131\n{\n#TRANS 1910 {} 1\n#TRANS 3010 {} -1\n}\n#KONTO 1910 Kassa\n#IB 0 1910 5\n'
+    doc = SieDocument()
+    parser = __import__("pipeline.sie.parser", fromlist=["Parser"]).Parser(doc)
+    assert bulk._TAKE(parser, text, 0, len(text)) == len(text)  # it took every line itself
+    assert doc.voucher_count == 1 and parser.ready and doc.accounts and doc.raw_balances
 
 
 def test_the_fast_paths_take_the_common_lines() -> None:
@@ -114,3 +162,71 @@ def test_the_row_caches_stay_small_for_long_values() -> None:
     doc = read_sie(f"#VER A 1 20240131\n{{\n{rows}}}\n".encode(), name="x.se")
     assert doc.transaction_count == 100 and not doc.diagnostics
     assert all(len(key) <= bulk._KEY_MAX for key in bulk._TAILS)
+
+
+def _parser_state(stream: SieStream) -> tuple[object, ...]:
+    p = stream.parser
+    return (p.lineno, p.state, p.vsum, p.vdebit, p.any_voucher, p.seen_label, p.stopped, p.crc, p.ksumma_closed)
+
+
+def _streamed(path: Path, policy: str, limits: Limits | None) -> tuple[object, ...]:
+    stream = iter_vouchers(path, policy=policy, limits=limits)
+    got: list[object] = []
+    try:
+        got.extend(stream)
+    except SieError as exc:
+        got.append(str(exc))
+    return got, stream.document, _parser_state(stream)
+
+
+_C_SHAPES = st.sampled_from([
+    "#IB 0 202401 1910 5", "#PSALDO 0 1910 {} 5", "#PSALDO 0 202401 1910 5", "#PBUDGET 0 202401 1910 {} 5 2",
+    '#OIB 0 1910 {1 "a"} 5', "#OUB -1 1910 {1 a b} 5", "#IB 0 1910 {} 5", "#RES 0 3010 -5.5\t", "#UB -21 1910 5",
+    "#IB -0 1910 5", "#IB 0 1910 5.", "#IB 0 1910 .5", "#IB\t0\t1910\t5", "#IB 0 1910 5 x", "#IB 0 19 10 5",
+    "#PSALDO 0 202413 1910 {} 5", "#PSALDO 0 202400 1910 {} 5", "#PSALDO 0 202412 1910 {} -0.00",
+    '#KONTO 1910 "a"b', '#KONTO 1910 "Kassa \u2500"', "#KONTO 1910 Kassa\u00a0", "#KONTO 1910 \u00e5",
+    "#KONTO 1910 Kassa", "#SRU 1910 7201", "#SRU 1910 \"\"", "#KTYP 1910 \"\"", "#KTYP 8888 T", "#SRU 8888 1",
+    "#KONTO 1910 {}", "#KONTO 1910 a b", "#KONTOX 1910 a", "#SRUX 1 2", '#KONTO 1910 "a\\"b"',
+    "#VER A 1 20240131\n{\n#TRANS 1910 {} 5\n#TRANS 3010 {} -4.99\n}",
+    "#VER A 1 20240131\n{\n#TRANS 1910 {} 5\n}\n{\n}", "#VER A 1 20240131\n{\n}",
+    '#VER "" "" 20240131 "" "" ""\n{\n#TRANS 1910 {} 0\n}',
+    '#VER "A" "1" "20240131" "t" "20240201" "s"\n{\n#TRANS 1910 {1 "2" 3 "4"} 5 "" "" 2 "x"\n'
+    '#TRANS 3010 { } -5 20240131 "\\"q\\""\n}',
+    "#VER A 1 20240131 t 20240201 s x\n{\n#TRANS 1910 {} 5\n#TRANS 1910 {} -5\n}",
+    "#VER A 1 20240131\n{\n#TRANS 1910 {} 5 20249999\n#TRANS 1910 {} -5\n}",
+    "#VER A 1 20240131\n{\n#TRANS 1910 {} 5\n#TRANS 1910 {} -5\n#TRANS 1910 {} 1\n#TRANS 1910 {} -1\n}",
+    "#VER A 1 20240131\n{\n#TRANS 1910 {} 5\n#RTRANS 1910 {} 5\n#TRANS 1910 {} -5\n}",
+    "#VER A 1 20240131\n\t{\t\n\t#TRANS\t1910\t{}\t5.25\t\n #TRANS 3010 {} -5.25 \n }\t",
+    "#VER A\u00a01 20240131\n{\n#TRANS 1910 {} 5\n#TRANS 1910 {} -5\n}",
+    "#VER A 1 20240131\n{\n#TRANS 1910 {} 5\u2500\n#TRANS 1910 {} -5 20240131 \"\u2500\"\n}",
+    "#VER A 1 20240131\n{\n#TRANS 1910 {} 99999999999999999999999999999.99\n#TRANS 1910 {} -1e5\n}",
+    "#VER A 1 20240131 \"unclosed\n{\n#TRANS 1910 {} 5\n#TRANS 1910 {} -5\n}", "#KSUMMA", "#KSUMMA 1",
+    "#FLAGGA 1", "#TRANS 1910 {} 5", "}", "{", "", "garbage"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_C_SHAPES | _line() | _VOUCHER | _PLAIN, max_size=25), st.sampled_from(["\n", "\r\n"]),
+       st.sampled_from(["", "#KSUMMA\n"]), st.sampled_from(["utf-8", "cp437", "latin-1"]),
+       st.sampled_from(["lenient", "strict"]), st.sampled_from([None, 1, 2]))
+def test_c_and_python_read_token_soup_the_same(lines: list[str], newline: str, opening: str, encoding: str,
+                                               policy: str, max_rows: int | None) -> None:
+    text = opening + "#FLAGGA 0\n#SIETYP 4\n#KONTO 1910 \"Kassa å\"\n" + "\n".join(lines)
+    data = text.replace("\n", newline).encode(encoding, "replace")
+    limits = Limits(max_voucher_rows=max_rows) if max_rows else None
+    with pytest.MonkeyPatch.context() as patch:
+        _same_objects(*_c_and_python(data, patch, policy=policy, limits=limits))
+
+
+def test_streaming_is_the_same_in_c_and_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    day = ('#VER A {n} 20240131 "Dag {n}"\n{{\n\t#TRANS 1910 {{}} {a}.00 20240131 "Kontant"\n'
+           '\t#TRANS 3010 {{1 "100"}} -{a}.00\n}}\n')
+    body = "".join(day.format(n=n, a=n % 97 + 1) for n in range(30_000))  # more than one 1 MiB block
+    path = tmp_path / "big.se"
+    path.write_text("#FLAGGA 0\n#SIETYP 4\n#KONTO 1910 Kassa\n#IB 0 1910 5\n" + body
+                    + "#VER A x 20240131\n{\n#TRANS 1910 {} 1\n}\n#FLAGGA 1\n", encoding="cp437")
+    for policy, limits in (("lenient", None), ("strict", None), ("lenient", Limits(max_voucher_rows=1))):
+        accelerated = _streamed(path, policy, limits)
+        with monkeypatch.context() as patch:
+            patch.setattr(bulk, "_TAKE", None)
+            python = _streamed(path, policy, limits)
+        assert accelerated == python

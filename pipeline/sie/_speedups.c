@@ -1,0 +1,1147 @@
+/* Optional C accelerator for pipeline/sie/bulk.py: takes plain voucher blocks, chart and balance lines.
+ *
+ * take(parser, text, pos, end) reads whole lines of `text` from `pos` for as long as each line (or voucher
+ * block) is one that bulk.py's patterns would take apart the same way, builds the same objects bulk.py
+ * builds, updates the parser as bulk.py does, and returns the position of the first line it did not take.
+ * Python goes on from there exactly as without the accelerator. Anything unusual is declined, never
+ * guessed at: the pure-Python path is the reference (tests/sie/test_sie_bulk.py compares the two).
+ *
+ * The shared caches (dates, object lists, row tails) are bulk.py's own dicts; on a miss the Python function
+ * that fills them is called, so both paths see the same values. configure() hands everything over once.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Handed over by configure(); strong references kept for the life of the process. */
+static PyObject *g_decimal;        /* decimal.Decimal */
+static PyObject *g_row_type;       /* SieTransaction */
+static PyObject *g_voucher_type;   /* SieVoucher */
+static PyObject *g_account_type;   /* SieAccount */
+static PyObject *g_row_keys;       /* SieTransaction's field names, in order (9) */
+static PyObject *g_voucher_keys;   /* SieVoucher's field names, in order (12) */
+static PyObject *g_dates;          /* values._DATES: date text -> date | None */
+static PyObject *g_parse_date;     /* values.parse_date */
+static PyObject *g_field_dates;    /* bulk._FIELD_DATES: raw field -> date | None | _BAD */
+static PyObject *g_field_date;     /* bulk._field_date */
+static PyObject *g_object_lists;   /* bulk._OBJECT_LISTS */
+static PyObject *g_object_list;    /* bulk._object_list */
+static PyObject *g_tails;          /* bulk._TAILS */
+static PyObject *g_tail;           /* bulk._tail */
+static PyObject *g_bad;            /* bulk._BAD */
+static PyObject *g_years;          /* labels._YEARS: year text -> int */
+static PyObject *g_crc;            /* bulk._crc */
+static PyObject *g_zero;           /* vouchers._ZERO */
+static PyObject *g_empty_tuple;
+static PyObject *g_line_kwnames;   /* ("line",) for SieAccount(number, name, line=...) */
+
+/* Interned names. */
+static PyObject *s_state, *s_crc, *s_limits, *s_max_voucher_rows, *s_doc, *s_ready, *s_vsum, *s_vdebit,
+    *s_lineno, *s_any_voucher, *s_seen_label, *s_accounts, *s_raw_balances, *s_has_balances,
+    *s_voucher_count, *s_transaction_count, *s_debit_total, *s_accept, *s_name, *s_line, *s_sru, *s_type,
+    *s_ksumma_closed;
+static PyObject *k_trans;
+static PyObject *s_kinds[7]; /* IB UB RES OIB OUB PSALDO PBUDGET */
+static const char *const kind_names[7] = {"IB", "UB", "RES", "OIB", "OUB", "PSALDO", "PBUDGET"};
+
+#define N_VOUCHER_KEYS 12
+#define N_ROW_KEYS 9
+#define MAX_VER_FIELDS 6
+
+typedef struct {
+    PyObject *p;
+    PyObject *doc;
+    PyObject *text;
+    int kind;
+    const void *data;
+    Py_ssize_t end;
+    PyObject *ready;         /* p.ready */
+    PyObject *accounts;      /* doc.accounts, fetched on first use */
+    PyObject *raw_balances;  /* doc.raw_balances, fetched on first use */
+    long long max_rows;
+    long long lineno;        /* the last line taken (p.lineno) */
+    int state_open;          /* p.state was set: voucher blocks go the Python way */
+    int crc_on;              /* p.crc is not None */
+    Py_ssize_t crc_from, crc_to;  /* chart/balance lines taken but not yet added to the checksum */
+    /* Buffered updates, written to the parser and document by flush(). */
+    int took, took_voucher, took_balance;
+    long long n_vouchers, n_rows;
+    PyObject *debit_total;   /* doc.debit_total plus the debits of the vouchers since the last flush */
+    PyObject *vsum, *vdebit; /* the last voucher's sums */
+} Ctx;
+
+#define CH(c, i) PyUnicode_READ((c)->kind, (c)->data, (i))
+
+static inline int is_blank(Py_UCS4 ch) { return ch == ' ' || ch == '\t'; }
+static inline int is_digit(Py_UCS4 ch) { return ch >= '0' && ch <= '9'; }
+
+static inline Py_ssize_t skip_blank(Ctx *c, Py_ssize_t i)
+{
+    while (i < c->end && is_blank(CH(c, i)))
+        i++;
+    return i;
+}
+
+static inline Py_ssize_t skip_digits(Ctx *c, Py_ssize_t i)
+{
+    while (i < c->end && is_digit(CH(c, i)))
+        i++;
+    return i;
+}
+
+/* The position of the next LF at or after i, or -1 if there is none before the end. */
+static Py_ssize_t find_lf(Ctx *c, Py_ssize_t i)
+{
+    if (c->kind == PyUnicode_1BYTE_KIND) {
+        const char *base = (const char *)c->data;
+        const char *hit = memchr(base + i, '\n', (size_t)(c->end - i));
+        return hit ? (Py_ssize_t)(hit - base) : -1;
+    }
+    for (; i < c->end; i++)
+        if (CH(c, i) == '\n')
+            return i;
+    return -1;
+}
+
+/* Whether the text at i is the ASCII string `s` (no bounds past the end). */
+static int at(Ctx *c, Py_ssize_t i, const char *s)
+{
+    for (; *s; s++, i++)
+        if (i >= c->end || CH(c, i) != (Py_UCS4)(unsigned char)*s)
+            return 0;
+    return 1;
+}
+
+/* Values of short spans of one-byte text, keyed by the characters themselves: an account, an amount, a
+ * row's tail or an object list repeats from row to row, and a hit costs neither a new string nor a dict
+ * lookup. Every value is what the Python path computes from the same characters (its caches are pure
+ * functions of the text), so a hit gives the same object the Python path would build an equal copy of. */
+#define SPAN_KEY_MAX 64
+#define SPAN_SLOTS 1024
+
+typedef struct {
+    uint64_t hash;
+    Py_ssize_t len;
+    PyObject *value; /* strong reference; NULL when the slot is empty */
+    char key[SPAN_KEY_MAX];
+} SpanEntry;
+
+typedef struct { SpanEntry *slots; } SpanCache;
+
+static SpanCache cache_accounts, cache_tails, cache_objects, cache_dates, cache_field_dates;
+
+static inline uint64_t span_hash(const char *s, Py_ssize_t n)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The cached value of text[s:e] (new reference), or NULL without an exception on a miss; *slot is where
+ * span_store puts it (NULL when the span is not cacheable). */
+static PyObject *span_get(SpanCache *cache, Ctx *c, Py_ssize_t s, Py_ssize_t e, SpanEntry **slot)
+{
+    *slot = NULL;
+    Py_ssize_t n = e - s;
+    if (c->kind != PyUnicode_1BYTE_KIND || n > SPAN_KEY_MAX)
+        return NULL;
+    if (cache->slots == NULL) {
+        cache->slots = PyMem_Calloc(SPAN_SLOTS, sizeof(SpanEntry));
+        if (cache->slots == NULL)
+            return NULL;
+    }
+    const char *key = (const char *)c->data + s;
+    uint64_t h = span_hash(key, n);
+    SpanEntry *entry = &cache->slots[h & (SPAN_SLOTS - 1)];
+    *slot = entry;
+    if (entry->value != NULL && entry->hash == h && entry->len == n && memcmp(entry->key, key, (size_t)n) == 0)
+        return Py_NewRef(entry->value);
+    return NULL;
+}
+
+static void span_store(SpanEntry *slot, Ctx *c, Py_ssize_t s, Py_ssize_t e, PyObject *value)
+{
+    if (slot == NULL)
+        return;
+    Py_ssize_t n = e - s;
+    const char *key = (const char *)c->data + s;
+    slot->hash = span_hash(key, n);
+    slot->len = n;
+    memcpy(slot->key, key, (size_t)n);
+    Py_XSETREF(slot->value, Py_NewRef(value));
+}
+
+/* A field as bulk._F takes it: "quoted" (no backslash, quote or LF inside) or a bare word (no whitespace,
+ * quote, brace or backslash). Returns the position after it, or -1. */
+static Py_ssize_t field_end(Ctx *c, Py_ssize_t i)
+{
+    if (i >= c->end)
+        return -1;
+    Py_UCS4 ch = CH(c, i);
+    if (ch == '"') {
+        for (i++; i < c->end; i++) {
+            ch = CH(c, i);
+            if (ch == '"')
+                return i + 1;
+            if (ch == '\\' || ch == '\n')
+                return -1;
+        }
+        return -1;
+    }
+    Py_ssize_t start = i;
+    for (; i < c->end; i++) {
+        ch = CH(c, i);
+        if (ch == '"' || ch == '{' || ch == '}' || ch == '\\' || Py_UNICODE_ISSPACE(ch))
+            break;
+    }
+    return i > start ? i : -1;
+}
+
+/* A field's text without its quotes (new reference). */
+static PyObject *unquoted(Ctx *c, Py_ssize_t s, Py_ssize_t e)
+{
+    if (e - s >= 2 && CH(c, s) == '"')
+        return PyUnicode_Substring(c->text, s + 1, e - 1);
+    return PyUnicode_Substring(c->text, s, e);
+}
+
+/* cache[key], or fn(key) on a miss (new reference). */
+static PyObject *cached(PyObject *cache, PyObject *fn, PyObject *key)
+{
+    PyObject *hit = PyDict_GetItemWithError(cache, key);
+    if (hit != NULL)
+        return Py_NewRef(hit);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyObject_CallOneArg(fn, key);
+}
+
+/* The (dimension, object) pairs of object-list contents [s, e), as bulk.py reads them; may be g_bad. */
+static PyObject *object_pairs(Ctx *c, Py_ssize_t s, Py_ssize_t e)
+{
+    if (s == e)
+        return Py_NewRef(g_empty_tuple);
+    SpanEntry *slot;
+    PyObject *value = span_get(&cache_objects, c, s, e, &slot);
+    if (value != NULL)
+        return value;
+    PyObject *key = PyUnicode_Substring(c->text, s, e);
+    if (key == NULL)
+        return NULL;
+    value = cached(g_object_lists, g_object_list, key);
+    Py_DECREF(key);
+    if (value != NULL)
+        span_store(slot, c, s, e, value);
+    return value;
+}
+
+/* text[s:e] looked up in `dict` (calling fn on a miss) through the span cache (new reference). */
+static PyObject *span_lookup(SpanCache *cache, Ctx *c, Py_ssize_t s, Py_ssize_t e, PyObject *dict, PyObject *fn)
+{
+    SpanEntry *slot;
+    PyObject *value = span_get(cache, c, s, e, &slot);
+    if (value != NULL)
+        return value;
+    PyObject *key = PyUnicode_Substring(c->text, s, e);
+    if (key == NULL)
+        return NULL;
+    value = cached(dict, fn, key);
+    Py_DECREF(key);
+    if (value != NULL)
+        span_store(slot, c, s, e, value);
+    return value;
+}
+
+/* text[s:e] as a string, shared through the span cache (new reference). */
+static PyObject *span_string(SpanCache *cache, Ctx *c, Py_ssize_t s, Py_ssize_t e)
+{
+    SpanEntry *slot;
+    PyObject *value = span_get(cache, c, s, e, &slot);
+    if (value != NULL)
+        return value;
+    value = PyUnicode_Substring(c->text, s, e);
+    if (value != NULL)
+        span_store(slot, c, s, e, value);
+    return value;
+}
+
+/* Decimal(text[s:e]) (new reference). Amounts are not cached: they repeat far less than the other fields. */
+static PyObject *span_decimal(Ctx *c, Py_ssize_t s, Py_ssize_t e)
+{
+    PyObject *text = PyUnicode_Substring(c->text, s, e);
+    if (text == NULL)
+        return NULL;
+    PyObject *value = PyObject_CallOneArg(g_decimal, text);
+    Py_DECREF(text);
+    return value;
+}
+
+static int set_attr_long(PyObject *obj, PyObject *name, long long value)
+{
+    PyObject *v = PyLong_FromLongLong(value);
+    if (v == NULL)
+        return -1;
+    int rc = PyObject_SetAttr(obj, name, v);
+    Py_DECREF(v);
+    return rc;
+}
+
+static int add_to_attr(PyObject *obj, PyObject *name, long long n)
+{
+    if (n == 0)
+        return 0;
+    PyObject *old = PyObject_GetAttr(obj, name);
+    if (old == NULL)
+        return -1;
+    PyObject *delta = PyLong_FromLongLong(n);
+    PyObject *sum = delta ? PyNumber_Add(old, delta) : NULL;
+    Py_DECREF(old);
+    Py_XDECREF(delta);
+    if (sum == NULL)
+        return -1;
+    int rc = PyObject_SetAttr(obj, name, sum);
+    Py_DECREF(sum);
+    return rc;
+}
+
+/* Adds the pending chart/balance span to the running #KSUMMA checksum through bulk._crc. */
+static int flush_crc(Ctx *c)
+{
+    if (c->crc_from < 0)
+        return 0;
+    PyObject *r = PyObject_CallFunction(g_crc, "OOnn", c->p, c->text, c->crc_from, c->crc_to);
+    c->crc_from = c->crc_to = -1;
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+/* Writes the buffered updates to the parser and the document, as bulk.py makes them line by line. */
+static int flush(Ctx *c)
+{
+    if (flush_crc(c) < 0)
+        return -1;
+    if (!c->took)
+        return 0;
+    c->took = 0;
+    if (PyObject_SetAttr(c->p, s_seen_label, Py_True) < 0 || set_attr_long(c->p, s_lineno, c->lineno) < 0)
+        return -1;
+    if (c->took_balance) {
+        c->took_balance = 0;
+        if (PyObject_SetAttr(c->doc, s_has_balances, Py_True) < 0)
+            return -1;
+    }
+    if (c->took_voucher) {
+        c->took_voucher = 0;
+        if (PyObject_SetAttr(c->p, s_any_voucher, Py_True) < 0)
+            return -1;
+    }
+    if (c->vsum != NULL) {
+        if (PyObject_SetAttr(c->p, s_vsum, c->vsum) < 0 || PyObject_SetAttr(c->p, s_vdebit, c->vdebit) < 0)
+            return -1;
+        Py_CLEAR(c->vsum);
+        Py_CLEAR(c->vdebit);
+    }
+    long long vouchers = c->n_vouchers, rows = c->n_rows;
+    c->n_vouchers = c->n_rows = 0;
+    if (add_to_attr(c->doc, s_voucher_count, vouchers) < 0 || add_to_attr(c->doc, s_transaction_count, rows) < 0)
+        return -1;
+    if (c->debit_total != NULL) {
+        int rc = PyObject_SetAttr(c->doc, s_debit_total, c->debit_total);
+        Py_CLEAR(c->debit_total);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void mark_taken(Ctx *c, Py_ssize_t start, Py_ssize_t end, int hashed_here)
+{
+    c->took = 1;
+    if (c->crc_on && hashed_here) {
+        if (c->crc_from < 0)
+            c->crc_from = start;
+        c->crc_to = end;
+    }
+}
+
+/* ---- #KONTO / #SRU / #KTYP ------------------------------------------------------------------------- */
+
+/* One chart line at pos (label at `label`, after '#'); returns the next line's position, 0 to decline,
+ * -1 on error. As bulk._chart_rows. */
+static Py_ssize_t take_chart(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
+{
+    int which; /* 0 KONTO, 1 SRU, 2 KTYP */
+    Py_ssize_t i;
+    if (at(c, label, "KONTO")) { which = 0; i = label + 5; }
+    else if (at(c, label, "SRU")) { which = 1; i = label + 3; }
+    else if (at(c, label, "KTYP")) { which = 2; i = label + 4; }
+    else return 0;
+    Py_ssize_t j = skip_blank(c, i);
+    if (j == i)
+        return 0;
+    Py_ssize_t num_s = j, num_e = skip_digits(c, j);
+    if (num_e == num_s)
+        return 0;
+    j = skip_blank(c, num_e);
+    if (j == num_e)
+        return 0;
+    Py_ssize_t val_s = j, val_e = field_end(c, j);
+    if (val_e < 0)
+        return 0;
+    Py_ssize_t lf = skip_blank(c, val_e);
+    if (lf >= c->end || CH(c, lf) != '\n')
+        return 0;
+
+    if (c->accounts == NULL) {
+        c->accounts = PyObject_GetAttr(c->doc, s_accounts);
+        if (c->accounts == NULL)
+            return -1;
+    }
+    if (!PyDict_CheckExact(c->accounts))
+        return 0;
+    long long line = c->lineno + 1;
+    Py_ssize_t result = -1;
+    PyObject *number = NULL, *value = NULL, *known = NULL, *line_obj = NULL;
+    number = PyUnicode_Substring(c->text, num_s, num_e);
+    value = number ? unquoted(c, val_s, val_e) : NULL;
+    if (value == NULL)
+        goto done;
+    known = PyDict_GetItemWithError(c->accounts, number);
+    if (known == NULL && PyErr_Occurred())
+        goto done;
+    Py_XINCREF(known);
+    PyObject *name = PyUnicode_GET_LENGTH(value) ? value : Py_None;
+    if (which == 0) {
+        line_obj = PyLong_FromLongLong(line);
+        if (line_obj == NULL)
+            goto done;
+        if (known == NULL) {
+            PyObject *args[3] = {number, name, line_obj};
+            PyObject *account = PyObject_Vectorcall(g_account_type, args, 2, g_line_kwnames);
+            if (account == NULL)
+                goto done;
+            int rc = PyDict_SetItem(c->accounts, number, account);
+            Py_DECREF(account);
+            if (rc < 0)
+                goto done;
+        } else if (PyObject_SetAttr(known, s_name, name) < 0 || PyObject_SetAttr(known, s_line, line_obj) < 0) {
+            goto done;
+        }
+    } else if (known == NULL || (which == 1 && PyUnicode_GET_LENGTH(value) == 0)) {
+        result = 0; /* the general path creates and reports */
+        goto done;
+    } else if (which == 1) {
+        PyObject *sru = PyObject_GetAttr(known, s_sru);
+        if (sru == NULL)
+            goto done;
+        int rc;
+        if (PyList_CheckExact(sru)) {
+            rc = PyList_Append(sru, value);
+        } else {
+            PyObject *r = PyObject_CallMethod(sru, "append", "O", value);
+            rc = r ? 0 : -1;
+            Py_XDECREF(r);
+        }
+        Py_DECREF(sru);
+        if (rc < 0)
+            goto done;
+    } else if (PyObject_SetAttr(known, s_type, name) < 0) {
+        goto done;
+    }
+    c->lineno = line;
+    result = lf + 1;
+    mark_taken(c, pos, result, 1);
+done:
+    Py_XDECREF(number);
+    Py_XDECREF(value);
+    Py_XDECREF(known);
+    Py_XDECREF(line_obj);
+    return result;
+}
+
+/* ---- #IB #UB #RES #OIB #OUB #PSALDO #PBUDGET -------------------------------------------------------- */
+
+typedef struct { Py_ssize_t s, e; int braces; } Token;
+
+static int all_digits(Ctx *c, Token t)
+{
+    if (t.braces || t.e == t.s)
+        return 0;
+    for (Py_ssize_t i = t.s; i < t.e; i++)
+        if (!is_digit(CH(c, i)))
+            return 0;
+    return 1;
+}
+
+static int is_amount_token(Ctx *c, Token t)
+{ /* -?[0-9]+(\.[0-9]+)? */
+    if (t.braces)
+        return 0;
+    Py_ssize_t i = t.s;
+    if (i < t.e && CH(c, i) == '-')
+        i++;
+    Py_ssize_t d = i;
+    while (i < t.e && is_digit(CH(c, i)))
+        i++;
+    if (i == d)
+        return 0;
+    if (i < t.e && CH(c, i) == '.') {
+        d = ++i;
+        while (i < t.e && is_digit(CH(c, i)))
+            i++;
+        if (i == d)
+            return 0;
+    }
+    return i == t.e;
+}
+
+static int is_year_token(Ctx *c, Token t)
+{
+    if (t.braces || t.e == t.s)
+        return 0;
+    Token digits = {t.s + (CH(c, t.s) == '-'), t.e, 0};
+    return all_digits(c, digits);
+}
+
+static int is_period_token(Ctx *c, Token t)
+{ /* [0-9]{4}(0[1-9]|1[0-2]) */
+    if (t.e - t.s != 6 || !all_digits(c, t))
+        return 0;
+    Py_UCS4 m1 = CH(c, t.s + 4), m2 = CH(c, t.s + 5);
+    return (m1 == '0' && m2 != '0') || (m1 == '1' && m2 <= '2');
+}
+
+/* One balance line at pos; as bulk._BAL and bulk._balance_rows. */
+static Py_ssize_t take_balance(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
+{
+    int which = -1;
+    Py_ssize_t i = 0;
+    for (int k = 0; k < 7; k++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(kind_names[k]);
+        if (at(c, label, kind_names[k]) && label + len < c->end && is_blank(CH(c, label + len))) {
+            which = k;
+            i = label + len;
+            break;
+        }
+    }
+    if (which < 0)
+        return 0;
+    /* Fields separated by [ \t]+; an object list {...} is one token and may hold blanks. */
+    Token tok[5];
+    int n = 0;
+    Py_ssize_t lf;
+    for (;;) {
+        Py_ssize_t j = skip_blank(c, i);
+        if (j >= c->end)
+            return 0;
+        if (CH(c, j) == '\n') {
+            lf = j;
+            break;
+        }
+        if (j == i || n == 5)
+            return 0;
+        Token t = {j, j, 0};
+        if (CH(c, j) == '{') {
+            Py_ssize_t k = j + 1;
+            for (; k < c->end; k++) {
+                Py_UCS4 ch = CH(c, k);
+                if (ch == '}')
+                    break;
+                if (ch == '{' || ch == '\\' || ch == '\n')
+                    return 0;
+            }
+            if (k >= c->end)
+                return 0;
+            t.e = k + 1;
+            t.braces = 1;
+        } else {
+            Py_ssize_t k = j;
+            while (k < c->end && !is_blank(CH(c, k)) && CH(c, k) != '\n')
+                k++;
+            t.e = k;
+        }
+        if (t.e >= c->end || !(is_blank(CH(c, t.e)) || CH(c, t.e) == '\n'))
+            return 0;
+        tok[n++] = t;
+        i = t.e;
+    }
+    /* The pattern tries "year period account [objects] amount" first, then "year account [objects] amount". */
+    Token year, account, amount, objs = {0, 0, 0};
+    int has_period = 0, has_objs = 0;
+    Token period = {0, 0, 0};
+    if ((n == 4 || n == 5) && is_year_token(c, tok[0]) && is_period_token(c, tok[1]) && all_digits(c, tok[2])
+            && (n == 4 || tok[3].braces) && is_amount_token(c, tok[n - 1])) {
+        year = tok[0];
+        period = tok[1];
+        has_period = 1;
+        account = tok[2];
+        has_objs = n == 5;
+        if (has_objs)
+            objs = tok[3];
+        amount = tok[n - 1];
+    } else if ((n == 3 || n == 4) && is_year_token(c, tok[0]) && all_digits(c, tok[1])
+               && (n == 3 || tok[2].braces) && is_amount_token(c, tok[n - 1])) {
+        year = tok[0];
+        account = tok[1];
+        has_objs = n == 4;
+        if (has_objs)
+            objs = tok[2];
+        amount = tok[n - 1];
+    } else {
+        return 0;
+    }
+    /* A period belongs to #PSALDO/#PBUDGET only (bulk._balance_rows). */
+    if (has_period != (which >= 5))
+        return 0;
+
+    Py_ssize_t result = -1;
+    PyObject *year_text = NULL, *objects = NULL, *account_obj = NULL, *amount_obj = NULL, *period_obj = NULL,
+             *line_obj = NULL, *item = NULL;
+    year_text = PyUnicode_Substring(c->text, year.s, year.e);
+    if (year_text == NULL)
+        goto done;
+    PyObject *year_value = PyDict_GetItemWithError(g_years, year_text);
+    if (year_value == NULL) {
+        result = PyErr_Occurred() ? -1 : 0;
+        goto done;
+    }
+    Py_INCREF(year_value);
+    objects = has_objs ? object_pairs(c, objs.s + 1, objs.e - 1) : Py_NewRef(g_empty_tuple);
+    if (objects == NULL || objects == g_bad) {
+        result = objects == NULL ? -1 : 0;
+        Py_DECREF(year_value);
+        goto done;
+    }
+    account_obj = PyUnicode_Substring(c->text, account.s, account.e);
+    amount_obj = PyUnicode_Substring(c->text, amount.s, amount.e);
+    period_obj = has_period ? PyUnicode_Substring(c->text, period.s, period.e) : Py_NewRef(Py_None);
+    line_obj = PyLong_FromLongLong(c->lineno + 1);
+    if (account_obj == NULL || amount_obj == NULL || period_obj == NULL || line_obj == NULL) {
+        Py_DECREF(year_value);
+        goto done;
+    }
+    item = PyTuple_Pack(8, s_kinds[which], year_value, account_obj, amount_obj, Py_None, objects, period_obj,
+                        line_obj);
+    Py_DECREF(year_value);
+    if (item == NULL)
+        goto done;
+    if (c->raw_balances == NULL) {
+        c->raw_balances = PyObject_GetAttr(c->doc, s_raw_balances);
+        if (c->raw_balances == NULL)
+            goto done;
+    }
+    if (!PyList_CheckExact(c->raw_balances)) {
+        result = 0;
+        goto done;
+    }
+    if (PyList_Append(c->raw_balances, item) < 0)
+        goto done;
+    c->lineno += 1;
+    c->took_balance = 1;
+    result = lf + 1;
+    mark_taken(c, pos, result, 1);
+done:
+    Py_XDECREF(year_text);
+    Py_XDECREF(objects);
+    Py_XDECREF(account_obj);
+    Py_XDECREF(amount_obj);
+    Py_XDECREF(period_obj);
+    Py_XDECREF(line_obj);
+    Py_XDECREF(item);
+    return result;
+}
+
+/* ---- #VER { #TRANS ... } ---------------------------------------------------------------------------- */
+
+/* One #TRANS row at pos as bulk._ROW and bulk._rows take it: appends the row to `rows` and adds its amount
+ * to the sums. Returns the next line's position, 0 to decline the block, -1 on error. */
+static Py_ssize_t take_row(Ctx *c, Py_ssize_t pos, long long line, PyObject *rows, PyObject **total,
+                           PyObject **debit)
+{
+    Py_ssize_t i = skip_blank(c, pos);
+    if (!at(c, i, "#TRANS"))
+        return 0;
+    i += 6;
+    Py_ssize_t j = skip_blank(c, i);
+    if (j == i)
+        return 0;
+    Py_ssize_t acc_s = j, acc_e = skip_digits(c, j);
+    if (acc_e == acc_s)
+        return 0;
+    j = skip_blank(c, acc_e);
+    if (j == acc_e || j >= c->end || CH(c, j) != '{')
+        return 0;
+    Py_ssize_t obj_s = j + 1, k = obj_s;
+    for (; k < c->end; k++) {
+        Py_UCS4 ch = CH(c, k);
+        if (ch == '}')
+            break;
+        if (ch == '{' || ch == '\\' || ch == '\n')
+            return 0;
+    }
+    if (k >= c->end)
+        return 0;
+    Py_ssize_t obj_e = k;
+    j = skip_blank(c, k + 1);
+    if (j == k + 1)
+        return 0;
+    Py_ssize_t amt_s = j;
+    if (j < c->end && CH(c, j) == '-')
+        j++;
+    Py_ssize_t d = j;
+    j = skip_digits(c, j);
+    if (j == d)
+        return 0;
+    if (j < c->end && CH(c, j) == '.') {
+        d = j + 1;
+        j = skip_digits(c, d);
+        if (j == d)
+            return 0;
+    }
+    Py_ssize_t amt_e = j;
+    if (j >= c->end)
+        return 0;
+    Py_ssize_t lf;
+    if (CH(c, j) == '\n') {
+        lf = j;
+    } else if (is_blank(CH(c, j))) {
+        lf = find_lf(c, j);
+        if (lf < 0)
+            return 0;
+    } else {
+        return 0;
+    }
+
+    Py_ssize_t result = -1;
+    PyObject *rest = NULL, *objects = NULL, *account = NULL, *amount = NULL, *row = NULL,
+             *line_obj = NULL;
+    rest = span_lookup(&cache_tails, c, amt_e, lf, g_tails, g_tail);
+    if (rest == NULL)
+        goto done;
+    objects = object_pairs(c, obj_s, obj_e);
+    if (objects == NULL)
+        goto done;
+    if (rest == g_bad || objects == g_bad || !PyTuple_CheckExact(rest) || PyTuple_GET_SIZE(rest) != 4) {
+        result = 0;
+        goto done;
+    }
+    account = span_string(&cache_accounts, c, acc_s, acc_e);
+    amount = account ? span_decimal(c, amt_s, amt_e) : NULL;
+    line_obj = amount ? PyLong_FromLongLong(line) : NULL;
+    if (line_obj == NULL)
+        goto done;
+    PyObject *day = PyTuple_GET_ITEM(rest, 0), *memo = PyTuple_GET_ITEM(rest, 1),
+             *quantity = PyTuple_GET_ITEM(rest, 2), *sign = PyTuple_GET_ITEM(rest, 3);
+    /* The attributes in field order, as the dataclass's own __init__ sets them (object.__setattr__). */
+    row = PyBaseObject_Type.tp_new((PyTypeObject *)g_row_type, g_empty_tuple, NULL);
+    if (row == NULL)
+        goto done;
+    {
+        PyObject *field_values[N_ROW_KEYS] = {account, amount, objects, day, memo, quantity, sign, k_trans, line_obj};
+        for (int f = 0; f < N_ROW_KEYS; f++)
+            if (PyObject_GenericSetAttr(row, PyTuple_GET_ITEM(g_row_keys, f), field_values[f]) < 0)
+                goto done;
+    }
+    if (PyList_Append(rows, row) < 0)
+        goto done;
+    PyObject *sum = PyNumber_Add(*total, amount);
+    if (sum == NULL)
+        goto done;
+    Py_SETREF(*total, sum);
+    if (CH(c, amt_s) != '-') {
+        sum = PyNumber_Add(*debit, amount);
+        if (sum == NULL)
+            goto done;
+        Py_SETREF(*debit, sum);
+    }
+    result = lf + 1;
+done:
+    Py_XDECREF(rest);
+    Py_XDECREF(objects);
+    Py_XDECREF(account);
+    Py_XDECREF(amount);
+    Py_XDECREF(line_obj);
+    Py_XDECREF(row);
+    return result;
+}
+
+/* A voucher block at pos (label at `label`, after '#'); as bulk._voucher_block for a block that opens
+ * and closes cleanly. Returns the position after the block, 0 to decline it, -1 on error. */
+static Py_ssize_t take_voucher(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
+{
+    if (c->state_open || !at(c, label, "VER"))
+        return 0;
+    /* #VER series number date [text [reg_date [sign]]] */
+    Py_ssize_t fs[MAX_VER_FIELDS], fe[MAX_VER_FIELDS];
+    int nf = 0;
+    Py_ssize_t i = label + 3, line_end;
+    for (;;) {
+        Py_ssize_t j = skip_blank(c, i);
+        if (j >= c->end)
+            return 0;
+        if (CH(c, j) == '\n') {
+            if (nf < 3)
+                return 0;
+            line_end = j;
+            break;
+        }
+        if (j == i || nf == MAX_VER_FIELDS)
+            return 0;
+        Py_ssize_t e = field_end(c, j);
+        if (e < 0 || e >= c->end)
+            return 0;
+        Py_UCS4 next = CH(c, e);
+        if (!is_blank(next) && next != '\n')
+            return 0;
+        fs[nf] = j;
+        fe[nf] = e;
+        nf++;
+        i = e;
+    }
+    /* "{" */
+    Py_ssize_t open = line_end + 1;
+    i = skip_blank(c, open);
+    if (i >= c->end || CH(c, i) != '{')
+        return 0;
+    i = skip_blank(c, i + 1);
+    if (i >= c->end || CH(c, i) != '\n')
+        return 0;
+    Py_ssize_t rows_start = i + 1;
+
+    long long first = c->lineno + 1;
+    Py_ssize_t result = -1;
+    PyObject *day = NULL, *reg = NULL, *rows = NULL, *total = NULL,
+             *debit = NULL, *series = NULL, *number = NULL, *vtext = NULL, *sign = NULL,
+             *voucher = NULL, *extra[3] = {NULL, NULL, NULL}, *first_obj = NULL, *last_obj = NULL;
+
+    int quoted = fe[2] - fs[2] >= 2 && CH(c, fs[2]) == '"';
+    day = span_lookup(&cache_dates, c, fs[2] + quoted, fe[2] - quoted, g_dates, g_parse_date);
+    if (day == NULL)
+        goto done;
+    if (day == Py_None) {
+        result = 0;
+        goto done;
+    }
+    /* an absent registration date is looked up as "", as bulk.py does with the empty group */
+    reg = nf > 4 ? span_lookup(&cache_field_dates, c, fs[4], fe[4], g_field_dates, g_field_date)
+                 : span_lookup(&cache_field_dates, c, fs[2], fs[2], g_field_dates, g_field_date);
+    if (reg == NULL)
+        goto done;
+    if (reg == g_bad) {
+        result = 0;
+        goto done;
+    }
+
+    rows = PyList_New(0);
+    total = Py_NewRef(g_zero);
+    debit = Py_NewRef(g_zero);
+    if (rows == NULL)
+        goto done;
+    Py_ssize_t line_pos = rows_start;
+    long long line = first + 2;
+    for (;;) {
+        Py_ssize_t s = skip_blank(c, line_pos);
+        if (s >= c->end) {
+            result = 0;
+            goto done;
+        }
+        if (CH(c, s) == '}') { /* the closing line */
+            Py_ssize_t e = skip_blank(c, s + 1);
+            if (e >= c->end || CH(c, e) != '\n' || PyList_GET_SIZE(rows) == 0) {
+                result = 0;
+                goto done;
+            }
+            line_pos = e + 1;
+            break;
+        }
+        if ((long long)PyList_GET_SIZE(rows) >= c->max_rows) {
+            result = 0;
+            goto done;
+        }
+        Py_ssize_t next = take_row(c, line_pos, line, rows, &total, &debit);
+        if (next <= 0) {
+            result = next;
+            goto done;
+        }
+        line_pos = next;
+        line++;
+    }
+    long long last = line; /* the line of "}" */
+
+    series = unquoted(c, fs[0], fe[0]);
+    number = series ? unquoted(c, fs[1], fe[1]) : NULL;
+    vtext = number && nf > 3 ? unquoted(c, fs[3], fe[3]) : NULL;
+    sign = number && nf > 5 ? unquoted(c, fs[5], fe[5]) : NULL;
+    first_obj = PyLong_FromLongLong(first);
+    last_obj = PyLong_FromLongLong(last);
+    for (int k = 0; k < 3; k++)
+        extra[k] = PyList_New(0);
+    if (number == NULL || (nf > 3 && vtext == NULL) || (nf > 5 && sign == NULL) || first_obj == NULL
+            || last_obj == NULL || extra[0] == NULL || extra[1] == NULL || extra[2] == NULL)
+        goto done;
+    PyObject *items[N_VOUCHER_KEYS] = {
+        series, number, day,
+        vtext != NULL && PyUnicode_GET_LENGTH(vtext) ? vtext : Py_None, reg,
+        sign != NULL && PyUnicode_GET_LENGTH(sign) ? sign : Py_None,
+        rows, extra[0], extra[1], first_obj, last_obj, extra[2]};
+    /* The attributes in field order, as the dataclass's __init__ sets them. */
+    voucher = PyBaseObject_Type.tp_new((PyTypeObject *)g_voucher_type, g_empty_tuple, NULL);
+    if (voucher == NULL)
+        goto done;
+    for (int k = 0; k < N_VOUCHER_KEYS; k++)
+        if (PyObject_GenericSetAttr(voucher, PyTuple_GET_ITEM(g_voucher_keys, k), items[k]) < 0)
+            goto done;
+
+    /* Taken: the parser's state as bulk._voucher_block leaves it, then Parser._accept. */
+    c->took = 1;
+    c->took_voucher = 1;
+    c->lineno = last;
+    Py_XSETREF(c->vsum, Py_NewRef(total));
+    Py_XSETREF(c->vdebit, Py_NewRef(debit));
+    if (c->crc_on) {
+        if (flush_crc(c) < 0)
+            goto done;
+        PyObject *r = PyObject_CallFunction(g_crc, "OOnn", c->p, c->text, pos, line_pos);
+        if (r == NULL)
+            goto done;
+        Py_DECREF(r);
+    }
+    int unbalanced = PyObject_IsTrue(total);
+    if (unbalanced < 0)
+        goto done;
+    if (unbalanced) { /* the finding and its diagnostic are made in Python */
+        if (flush(c) < 0)
+            goto done;
+        PyObject *r = PyObject_CallMethodOneArg(c->p, s_accept, voucher);
+        if (r == NULL)
+            goto done;
+        Py_DECREF(r);
+    } else {
+        if (c->debit_total == NULL) {
+            c->debit_total = PyObject_GetAttr(c->doc, s_debit_total);
+            if (c->debit_total == NULL)
+                goto done;
+        }
+        PyObject *sum = PyNumber_Add(c->debit_total, debit);
+        if (sum == NULL)
+            goto done;
+        Py_SETREF(c->debit_total, sum);
+        c->n_vouchers += 1;
+        c->n_rows += PyList_GET_SIZE(rows);
+        if (PyList_Append(c->ready, voucher) < 0)
+            goto done;
+    }
+    result = line_pos;
+done:
+    Py_XDECREF(day);
+    Py_XDECREF(reg);
+    Py_XDECREF(rows);
+    Py_XDECREF(total);
+    Py_XDECREF(debit);
+    Py_XDECREF(series);
+    Py_XDECREF(number);
+    Py_XDECREF(vtext);
+    Py_XDECREF(sign);
+    Py_XDECREF(voucher);
+    for (int k = 0; k < 3; k++)
+        Py_XDECREF(extra[k]);
+    Py_XDECREF(first_obj);
+    Py_XDECREF(last_obj);
+    return result;
+}
+
+/* ---- the entry points ------------------------------------------------------------------------------- */
+
+static long long attr_long(PyObject *obj, PyObject *name, int *error)
+{
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL) {
+        *error = 1;
+        return 0;
+    }
+    long long n = PyLong_AsLongLong(v);
+    Py_DECREF(v);
+    if (n == -1 && PyErr_Occurred())
+        *error = 1;
+    return n;
+}
+
+static int attr_true(PyObject *obj, PyObject *name)
+{
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    int t = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return t;
+}
+
+static PyObject *take(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (g_row_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_speedups.configure() was not called");
+        return NULL;
+    }
+    if (nargs != 4 || !PyUnicode_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "take(parser, text: str, pos: int, end: int)");
+        return NULL;
+    }
+    Py_ssize_t pos = PyLong_AsSsize_t(args[2]), end = PyLong_AsSsize_t(args[3]);
+    if ((pos == -1 || end == -1) && PyErr_Occurred())
+        return NULL;
+    Ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    Ctx *c = &ctx;
+    c->p = args[0];
+    c->text = args[1];
+    c->kind = PyUnicode_KIND(c->text);
+    c->data = PyUnicode_DATA(c->text);
+    c->end = end < PyUnicode_GET_LENGTH(c->text) ? end : PyUnicode_GET_LENGTH(c->text);
+    c->crc_from = c->crc_to = -1;
+    if (pos < 0 || pos >= c->end)
+        return PyLong_FromSsize_t(pos);
+
+    int error = 0;
+    int closed = attr_true(c->p, s_ksumma_closed);
+    int state = closed ? 0 : attr_true(c->p, s_state);
+    if (closed < 0 || state < 0)
+        return NULL;
+    if (closed) /* items after the closing #KSUMMA: the line-by-line parser reports them */
+        return PyLong_FromSsize_t(pos);
+    c->state_open = state;
+    PyObject *crc = PyObject_GetAttr(c->p, s_crc);
+    if (crc == NULL)
+        return NULL;
+    c->crc_on = crc != Py_None;
+    Py_DECREF(crc);
+    c->lineno = attr_long(c->p, s_lineno, &error);
+    PyObject *limits = error ? NULL : PyObject_GetAttr(c->p, s_limits);
+    if (limits == NULL)
+        return NULL;
+    c->max_rows = attr_long(limits, s_max_voucher_rows, &error);
+    Py_DECREF(limits);
+    if (error)
+        return NULL;
+    c->doc = PyObject_GetAttr(c->p, s_doc);
+    c->ready = c->doc ? PyObject_GetAttr(c->p, s_ready) : NULL;
+    if (c->ready == NULL || !PyList_CheckExact(c->ready)) {
+        Py_XDECREF(c->doc);
+        Py_XDECREF(c->ready);
+        if (PyErr_Occurred())
+            return NULL;
+        return PyLong_FromSsize_t(pos);
+    }
+
+    int failed = 0;
+    while (pos < c->end) {
+        Py_ssize_t label = skip_blank(c, pos);
+        if (label + 1 >= c->end || CH(c, label) != '#')
+            break;
+        label += 1;
+        Py_UCS4 first = CH(c, label);
+        Py_ssize_t next;
+        if (first == 'V')
+            next = take_voucher(c, pos, label);
+        else if (first == 'K' || first == 'S')
+            next = take_chart(c, pos, label);
+        else if (first == 'I' || first == 'U' || first == 'R' || first == 'O' || first == 'P')
+            next = take_balance(c, pos, label);
+        else
+            break;
+        if (next < 0) {
+            failed = 1;
+            break;
+        }
+        if (next == 0)
+            break;
+        pos = next;
+    }
+    if (failed) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        flush(c);
+        PyErr_Restore(type, value, tb);
+    } else if (flush(c) < 0) {
+        failed = 1;
+    }
+    Py_XDECREF(c->debit_total);
+    Py_XDECREF(c->vsum);
+    Py_XDECREF(c->vdebit);
+    Py_XDECREF(c->accounts);
+    Py_XDECREF(c->raw_balances);
+    Py_DECREF(c->ready);
+    Py_DECREF(c->doc);
+    return failed ? NULL : PyLong_FromSsize_t(pos);
+}
+
+static int intern_all(void)
+{
+#define INTERN(var, s) if (((var) = PyUnicode_InternFromString(s)) == NULL) return -1
+    INTERN(s_state, "state"); INTERN(s_crc, "crc"); INTERN(s_limits, "limits");
+    INTERN(s_max_voucher_rows, "max_voucher_rows"); INTERN(s_doc, "doc"); INTERN(s_ready, "ready");
+    INTERN(s_vsum, "vsum"); INTERN(s_vdebit, "vdebit"); INTERN(s_lineno, "lineno");
+    INTERN(s_any_voucher, "any_voucher"); INTERN(s_seen_label, "seen_label"); INTERN(s_accounts, "accounts");
+    INTERN(s_raw_balances, "raw_balances"); INTERN(s_has_balances, "has_balances");
+    INTERN(s_voucher_count, "voucher_count"); INTERN(s_transaction_count, "transaction_count");
+    INTERN(s_debit_total, "debit_total"); INTERN(s_accept, "_accept"); INTERN(s_name, "name");
+    INTERN(s_line, "line"); INTERN(s_sru, "sru"); INTERN(s_type, "type"); INTERN(s_ksumma_closed, "ksumma_closed");
+    INTERN(k_trans, "TRANS");
+#undef INTERN
+    for (int k = 0; k < 7; k++)
+        if ((s_kinds[k] = PyUnicode_InternFromString(kind_names[k])) == NULL)
+            return -1;
+    return 0;
+}
+
+static PyObject *configure(PyObject *module, PyObject *args)
+{
+    PyObject *o[18];
+    if (!PyArg_ParseTuple(args, "OOOOO!O!O!OO!OO!OO!OOO!OO:configure", &o[0], &o[1], &o[2], &o[3],
+                          &PyTuple_Type, &o[4], &PyTuple_Type, &o[5], &PyDict_Type, &o[6], &o[7],
+                          &PyDict_Type, &o[8], &o[9], &PyDict_Type, &o[10], &o[11], &PyDict_Type, &o[12],
+                          &o[13], &o[14], &PyDict_Type, &o[15], &o[16], &o[17]))
+        return NULL;
+    if (!PyType_Check(o[1]) || !PyType_Check(o[2]) || PyTuple_GET_SIZE(o[4]) != N_ROW_KEYS
+            || PyTuple_GET_SIZE(o[5]) != N_VOUCHER_KEYS) {
+        PyErr_SetString(PyExc_TypeError, "configure: row and voucher types, 9 row and 12 voucher field names");
+        return NULL;
+    }
+    PyObject **slots[18] = {&g_decimal, &g_row_type, &g_voucher_type, &g_account_type, &g_row_keys,
+                            &g_voucher_keys, &g_dates, &g_parse_date, &g_field_dates, &g_field_date,
+                            &g_object_lists, &g_object_list, &g_tails, &g_tail, &g_bad, &g_years, &g_crc,
+                            &g_zero};
+    for (int k = 0; k < 18; k++)
+        Py_XSETREF(*slots[k], Py_NewRef(o[k]));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"configure", configure, METH_VARARGS,
+     "configure(Decimal, SieTransaction, SieVoucher, SieAccount, row_fields, voucher_fields, dates, "
+     "parse_date, field_dates, field_date, object_lists, object_list, tails, tail, bad, years, crc, zero)"},
+    {"take", (PyCFunction)(void (*)(void))take, METH_FASTCALL,
+     "take(parser, text, pos, end) -> the position of the first line not taken"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_speedups",
+    "C accelerator for the SIE reader's bulk paths (pipeline/sie/bulk.py).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void)
+{
+    if (intern_all() < 0)
+        return NULL;
+    g_empty_tuple = PyTuple_New(0);
+    g_line_kwnames = Py_BuildValue("(s)", "line");
+    if (g_empty_tuple == NULL || g_line_kwnames == NULL)
+        return NULL;
+    return PyModule_Create(&module_def);
+}
