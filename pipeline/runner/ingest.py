@@ -27,6 +27,7 @@ class IngestResult:
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, first reason)
     records: list[VoucherRecord] = field(default_factory=list)  # the vouchers of the files read (dry run shows them)
     inserted: set[str] = field(default_factory=set)  # keys this ingest added to the ledger, mapped just now
+    replaced: set[str] = field(default_factory=set)  # keys of earlier vouchers a new file replaced (now skipped)
 
 
 def read_day_file(content: bytes, name: str) -> tuple[list[SieVoucher] | None, str]:
@@ -148,6 +149,7 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, ru
         records, replaced = plan_records(config, digest, vouchers, today=today, others=others + result.records)
         result.read += 1
         gone = {o.key for o in replaced}
+        result.replaced |= gone
         result.records = [r for r in result.records if r.key not in gone] + records
         if not dry_run:  # vouchers and file in one commit: a crash before it re-reads the file, keys dedupe
             result.inserted.update(ledger.add_file(config.store, digest, str(path), path.name, records, run_id,

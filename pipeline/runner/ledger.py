@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 from pipeline.runner import statements as sql
 from pipeline.runner.tables import STATES, files, financial_years, metadata, runs, vouchers
 
-__all__ = ["STATES", "DayStatus", "FileRecord", "Ledger", "VoucherRecord", "day_state", "files", "financial_years",
+__all__ = ["STATES", "DayStatus", "FileRecord", "Ledger", "Unposted", "VoucherRecord", "WaitingFile", "day_state", "files", "financial_years",
            "metadata", "now", "runs", "vouchers"]
 
 
@@ -84,6 +84,30 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
+class WaitingFile:
+    """A file still in the inbox (state `read`), with the business dates and states of its vouchers."""
+
+    digest: str
+    path: str
+    name: str
+    dates: tuple[date, ...] = ()
+    states: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unposted:
+    """A voucher not posted: what a run's counts and its list of failures need of it."""
+
+    key: str
+    business_date: date
+    state: str
+    error_code: str | None
+    error_message: str | None
+    error_hint: str | None
+    error_permanent: bool | None
+
+
+@dataclass(frozen=True)
 class DayStatus:
     """One store's business day as the status page shows it."""
 
@@ -101,6 +125,8 @@ class DayStatus:
 
 
 _VOUCHER_FIELDS = [f for f in VoucherRecord.__dataclass_fields__]
+_POSTED_COLUMNS = tuple(sorted(("state", "series", "number", "year", "posted_at", "updated_at", "error_code",
+                                "error_message", "error_hint", "error_permanent")))
 _COUNTED_STATES = ("posted", "failed", "pending", "planned")  # any other state (skipped) counts only in the total
 _STATE_COUNTS = [sa.func.sum(sa.case((vouchers.c.state == state, 1), else_=0)).label(state)
                  for state in _COUNTED_STATES]
@@ -223,7 +249,25 @@ class Ledger:
         with self.engine.connect() as conn:
             return [FileRecord(**r._mapping) for r in conn.execute(query, params)]
 
+    def waiting_files(self, store: str) -> list[WaitingFile]:
+        """The store's files in state `read`, oldest first, each with its vouchers' dates and states."""
+        found: dict[str, WaitingFile] = {}
+        with self.engine.connect() as conn:
+            for digest, path, name, day, state in conn.execute(sql.WAITING_FILES, {"store": store}):
+                known = found.get(digest) or WaitingFile(digest, path, name)
+                if state is not None:
+                    known = WaitingFile(digest, path, name, (*known.dates, day), (*known.states, state))
+                found[digest] = known
+        return list(found.values())
+
     # vouchers -----------------------------------------------------------------------------------------
+    def unposted(self, store: str, *, from_date: date | None = None, to_date: date | None = None) -> list[Unposted]:
+        """The store's vouchers not posted, in date order (only the columns counts and failures use)."""
+        query = sql.unposted(from_date is not None, to_date is not None)
+        params = {"store": store, "from_date": from_date, "to_date": to_date}
+        with self.engine.connect() as conn:
+            return [Unposted(*row) for row in conn.execute(query, params)]
+
     def add_vouchers(self, records: Sequence[VoucherRecord], run_id: int | None) -> int:
         """Insert the vouchers not yet known (by key); returns how many were new. One transaction."""
         if not records:
@@ -291,9 +335,18 @@ class Ledger:
                     conn.commit()
 
     def mark_posted(self, key: str, *, series: str, number: int, year: int) -> None:
+        self.mark_posted_many([(key, series, number, year)])
+
+    def mark_posted_many(self, posted: Sequence[tuple[str, str, int, int]]) -> None:
+        """(key, series, number, year) of vouchers Fortnox holds, in one transaction."""
+        if not posted:
+            return
         stamp = now()
-        self.update_voucher(key, state="posted", series=series, number=number, year=year, posted_at=stamp,
-                            error_code=None, error_message=None, error_hint=None, error_permanent=None)
+        rows = [{"b_key": key, "v_state": "posted", "v_series": series, "v_number": number, "v_year": year,
+                 "v_posted_at": stamp, "v_updated_at": stamp, "v_error_code": None, "v_error_message": None,
+                 "v_error_hint": None, "v_error_permanent": None} for key, series, number, year in posted]
+        with self.engine.begin() as conn:
+            conn.execute(sql.update_voucher(_POSTED_COLUMNS), rows)
 
     def mark_failed(self, key: str, *, code: str | None, message: str, hint: str | None,
                     permanent: bool) -> None:

@@ -56,6 +56,29 @@ def select_files(by_store: bool, by_state: bool, by_digests: bool = False) -> sa
     return query.order_by(files.c.store, files.c.first_seen_at)
 
 
+# The store's files still in the inbox with their vouchers' dates and states (none for a file without any):
+# what archiving needs, without the SIE source or the Fortnox payload of every voucher.
+WAITING_FILES = (
+    sa.select(files.c.digest, files.c.path, files.c.name, vouchers.c.business_date, vouchers.c.state)
+    .select_from(files.outerjoin(vouchers, sa.and_(vouchers.c.store == files.c.store,
+                                                   vouchers.c.file_digest == files.c.digest)))
+    .where(files.c.store == sa.bindparam("store"), files.c.state == "read")
+    .order_by(files.c.first_seen_at, files.c.digest))
+
+
+@cache
+def unposted(from_date: bool, to_date: bool) -> sa.Select[Any]:
+    """The store's vouchers not posted (in the date range), with the columns a run's counts and failures use."""
+    c = vouchers.c
+    query = sa.select(c.key, c.business_date, c.state, c.error_code, c.error_message, c.error_hint,
+                      c.error_permanent).where(c.store == sa.bindparam("store"), c.state != "posted")
+    if from_date:
+        query = query.where(c.business_date >= sa.bindparam("from_date"))
+    if to_date:
+        query = query.where(c.business_date <= sa.bindparam("to_date"))
+    return query.order_by(c.business_date, c.created_at, c.key)
+
+
 SET_FILE_STATE = files.update().where(files.c.store == sa.bindparam("b_store"),
                                       files.c.digest == sa.bindparam("b_digest")).values(
     state=sa.bindparam("v_state"), path=sa.bindparam("v_path"), note=sa.bindparam("v_note"),

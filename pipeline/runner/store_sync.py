@@ -26,7 +26,7 @@ from pipeline.mapping.findings import REPLACED
 from pipeline.runner import items
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ingest import IngestResult, apply_mapping, ingest
-from pipeline.runner.ledger import Ledger, VoucherRecord
+from pipeline.runner.ledger import Ledger, Unposted, VoucherRecord
 from pipeline.runner.locks import store_lock
 from pipeline.runner.worker import LedgerWorker
 
@@ -134,23 +134,35 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
 def _prepare(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,
              run_id: int | None) -> tuple[IngestResult, list[VoucherRecord]]:
     """The store's new files into the ledger, then the work to post (one trip to the ledger thread)."""
-    ingested = ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=options.dry_run)
     if options.dry_run:
-        return ingested, []
-    return ingested, _remap(config, ledger, options, mapped_now=ingested.inserted)
+        return ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=True), []
+    # what waited before this run, read before the new files go in: then the new ones need no second look
+    waiting = ledger.store_vouchers(config.store, states=_REMAPPED + (("skipped",) if options.retry_failed else ()),
+                                    from_date=options.from_date, to_date=options.to_date)
+    ingested = ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=False)
+    fresh = [r for r in ingested.records if r.key in ingested.inserted and r.state == "planned"
+             and _in_range(r.business_date, options)]
+    work = _remap(config, ledger, options, [r for r in waiting if r.key not in ingested.replaced]) + fresh
+    return ingested, sorted(work, key=lambda r: r.business_date)  # stable: older vouchers first within a day
+
+
+_REMAPPED = ("planned", "pending", "failed")
+
+
+def _in_range(day: date, options: SyncOptions) -> bool:
+    return not (options.from_date and day < options.from_date) and not (options.to_date and day > options.to_date)
 
 
 def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions,
-           mapped_now: set[str] | frozenset[str] = frozenset()) -> list[VoucherRecord]:
+           waiting: list[VoucherRecord]) -> list[VoucherRecord]:
     """Mapping fixes apply to every day not yet posted: planned ones always, failed ones when they may retry.
 
-    Returns the vouchers to post (planned) or to look up first (pending), in date order. `mapped_now`: keys
-    ingest mapped moments ago with this same store file; mapping them again would give the same result.
+    `waiting`: the store's vouchers that were planned, pending or failed (skipped too with --retry-failed)
+    before this run's new files. Returns the vouchers to post (planned) or to look up first (pending), in
+    date order.
     """
-    states = ["planned", "pending", "failed"] + (["skipped"] if options.retry_failed else [])
     work: list[VoucherRecord] = []
-    for record in ledger.store_vouchers(config.store, states=states, from_date=options.from_date,
-                                        to_date=options.to_date):
+    for record in waiting:
         if record.state == "pending":
             work.append(record)
             continue
@@ -158,9 +170,6 @@ def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions,
             continue
         if record.state == "skipped" and record.error_code in REPLACED:
             continue  # another file's voucher stands for this Z-report: it stays skipped
-        if record.key in mapped_now:
-            work += [record] if record.state == "planned" else []
-            continue
         fresh = _mapped_again(record, config, options)
         if fresh != record:
             ledger.update_voucher(record.key, state=fresh.state, payload=fresh.payload,
@@ -249,8 +258,7 @@ class _Poster:
         except fe.FortnoxError as exc:
             await self._failed(record, _code(exc), exc.message, exc.hint)
             return "stop" if isinstance(exc, STORE_WIDE) else "failed"
-        await self.worker.run(self.ledger.mark_posted, record.key, series=voucher.voucher_series,
-                              number=voucher.voucher_number, year=voucher.year)
+        await self.worker.mark_posted(record.key, voucher.voucher_series, voucher.voucher_number, voucher.year)
         self.result.posted += 1
         if self.progress:
             self.progress(self.config.store, "posted")
@@ -291,8 +299,7 @@ class _Poster:
                 if found is None:
                     missing.append(record)
                     continue
-                await self.worker.run(self.ledger.mark_posted, record.key, series=found.voucher_series,
-                                      number=found.voucher_number, year=found.year)
+                await self.worker.mark_posted(record.key, found.voucher_series, found.voucher_number, found.year)
                 self.result.posted += 1
                 self.result.found += 1
                 if self.progress:
@@ -320,27 +327,19 @@ def _code(exc: fe.FortnoxError) -> str:
 def _archive_done(config: StoreConfig, inbox: Inbox, ledger: Ledger, today: date) -> int:
     """Files whose vouchers are all posted (or skipped) move to archive/<store>/<yyyy>/."""
     moved = 0
-    waiting = ledger.store_files(config.store, state="read")
-    if not waiting:
-        return 0
-    by_file: dict[str, list[VoucherRecord]] = {}
-    for voucher in ledger.store_vouchers(config.store, file_digests=[f.digest for f in waiting]):
-        by_file.setdefault(voucher.file_digest, []).append(voucher)
-    for record in waiting:
-        vouchers = by_file.get(record.digest, [])
-        if any(v.state not in ("posted", "skipped") for v in vouchers):
+    for waiting in ledger.waiting_files(config.store):
+        if any(state not in ("posted", "skipped") for state in waiting.states):
             continue
-        path = Path(record.path)
-        year = min(v.business_date for v in vouchers).year if vouchers else today.year
+        path = Path(waiting.path)
+        year = min(waiting.dates).year if waiting.dates else today.year
+        note = f"all {len(waiting.states)} voucher(s) posted or skipped"
         if not path.exists():  # moved by a run that was killed before it could record the move: record it now
-            moved_before = inbox.root / "archive" / config.store / f"{year:04d}" / record.name
-            if moved_before.is_file() and items.file_digest(moved_before.read_bytes()) == record.digest:
-                ledger.set_file_state(config.store, record.digest, "archived", path=str(moved_before),
-                                      note=f"all {len(vouchers)} voucher(s) posted or skipped")
+            moved_before = inbox.root / "archive" / config.store / f"{year:04d}" / waiting.name
+            if moved_before.is_file() and items.file_digest(moved_before.read_bytes()) == waiting.digest:
+                ledger.set_file_state(config.store, waiting.digest, "archived", path=str(moved_before), note=note)
             continue
-        target = inbox.archive(config.store, path, year, record.digest)
-        ledger.set_file_state(config.store, record.digest, "archived", path=str(target),
-                              note=f"all {len(vouchers)} voucher(s) posted or skipped")
+        target = inbox.archive(config.store, path, year, waiting.digest)
+        ledger.set_file_state(config.store, waiting.digest, "archived", path=str(target), note=note)
         moved += 1
     return moved
 
@@ -353,9 +352,7 @@ def _archive_and_count(config: StoreConfig, inbox: Inbox, ledger: Ledger, option
 
 
 def _count(result: StoreResult, ledger: Ledger, store: str, options: SyncOptions) -> None:
-    records = ledger.store_vouchers(store, from_date=options.from_date, to_date=options.to_date,
-                                    exclude_states=["posted"])
-    for record in records:
+    for record in ledger.unposted(store, from_date=options.from_date, to_date=options.to_date):
         if record.state == "failed":
             result.failed += 1
             result.failures.append(_failure(record))
@@ -367,7 +364,7 @@ def _count(result: StoreResult, ledger: Ledger, store: str, options: SyncOptions
             result.skipped += 1
 
 
-def _failure(record: VoucherRecord) -> dict[str, Any]:
+def _failure(record: VoucherRecord | Unposted) -> dict[str, Any]:
     return {"business_date": record.business_date.isoformat(), "key": record.key, "code": record.error_code,
             "message": record.error_message, "hint": record.error_hint, "permanent": bool(record.error_permanent)}
 

@@ -1,21 +1,24 @@
-"""Ledger work off the event loop: one thread does the ledger's I/O, and `pending` marks are group-committed.
+"""Ledger work off the event loop: one thread does the ledger's I/O, and the `pending` and `posted` marks are
+group-committed.
 
 SQLite lets one writer at a time, and the `pending` commit waits for the disk. Done on the event loop, every
-store would stand still during each other store's disk sync; in one ledger thread, with the `pending` marks
-of all stores that are ready at the same moment committed together, the loop keeps talking to Fortnox.
+store would stand still during each other store's disk sync; in one ledger thread, with the marks of all
+stores that are ready at the same moment committed together (one transaction for many), the loop keeps
+talking to Fortnox.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pipeline.runner.ledger import Ledger
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 
 class LedgerWorker:
@@ -25,8 +28,8 @@ class LedgerWorker:
         # SQLite: one writer anyway, so one thread; a server database takes a few at once
         self.executor = ThreadPoolExecutor(max_workers=1 if ledger.is_sqlite else 4,
                                            thread_name_prefix="kassasync-ledger")
-        self._waiting: list[tuple[str, asyncio.Future[None]]] = []
-        self._flushing = False
+        self._pending = _GroupCommit[str](self, lambda keys: ledger.mark_pending(keys, run_id))
+        self._posted = _GroupCommit[tuple[str, str, int, int]](self, ledger.mark_posted_many)
         self.years: dict[str, list[tuple[int, date, date]]] | None = None  # preloaded FY cache of every store
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -35,8 +38,27 @@ class LedgerWorker:
 
     async def mark_pending(self, key: str) -> None:
         """Returns once `pending` for this key is committed and synced (with whichever others were waiting)."""
+        await self._pending.add(key)
+
+    async def mark_posted(self, key: str, series: str, number: int, year: int) -> None:
+        """Returns once `posted` (with Fortnox's series, number and year) is committed."""
+        await self._posted.add((key, series, number, year))
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+
+
+class _GroupCommit(Generic[Item]):
+    """Items waiting for one write: whoever comes while a write runs goes into the next one, together."""
+
+    def __init__(self, worker: LedgerWorker, write: Callable[[Sequence[Item]], None]) -> None:
+        self.worker, self.write = worker, write
+        self._waiting: list[tuple[Item, asyncio.Future[None]]] = []
+        self._flushing = False
+
+    async def add(self, item: Item) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((key, future))
+        self._waiting.append((item, future))
         if not self._flushing:
             self._flushing = True
             asyncio.get_running_loop().create_task(self._flush())
@@ -47,7 +69,7 @@ class LedgerWorker:
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 try:
-                    await self.run(self.ledger.mark_pending, [key for key, _ in batch], self.run_id)
+                    await self.worker.run(self.write, [item for item, _ in batch])
                 except Exception as exc:  # noqa: BLE001 - every waiter gets the failure
                     for _, future in batch:
                         if not future.done():
@@ -58,6 +80,3 @@ class LedgerWorker:
                         future.set_result(None)
         finally:
             self._flushing = False
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=True)

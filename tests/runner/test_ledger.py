@@ -53,3 +53,24 @@ def test_day_state_prefers_failures() -> None:
     assert day_state(["posted", "pending"]) == "pending"
     assert day_state(["skipped"]) == "skipped"
     assert day_state(["posted", "skipped"]) == "posted"
+
+
+def test_waiting_files_carry_their_vouchers_and_unposted_reads_only_what_counts_need(tmp_path: Path) -> None:
+    ledger = _ledger(tmp_path)
+    day1, day2 = date(2026, 5, 1), date(2026, 5, 2)
+    ledger.add_file("s1", "d" * 64, "inbox/s1/a.se", "a.se", [_record("a", day1), _record("b", day2)], None)
+    ledger.record_file("s1", "e" * 64, "inbox/s1/empty.se", "empty.se", "read")  # a file without vouchers
+    ledger.record_file("s1", "f" * 64, "inbox/archive/s1/2026/old.se", "old.se", "archived")  # not waiting
+    ledger.record_file("s2", "d" * 64, "inbox/s2/a.se", "a.se", "read")  # same content, another store
+    ledger.mark_posted_many([("a", "F", 7, 3), ("b", "F", 8, 3)])
+    ledger.mark_failed("b", code="KS304", message="VAT does not match", hint="fix the POS", permanent=True)
+    waiting = {w.name: w for w in ledger.waiting_files("s1")}
+    assert set(waiting) == {"a.se", "empty.se"}
+    assert sorted(zip(waiting["a.se"].dates, waiting["a.se"].states, strict=True)) == [(day1, "posted"), (day2, "failed")]
+    assert waiting["empty.se"].dates == () and waiting["empty.se"].states == ()
+    assert [(u.key, u.state, u.error_code, u.error_permanent) for u in ledger.unposted("s1")] == \
+        [("b", "failed", "KS304", True)]
+    assert ledger.unposted("s1", to_date=day1) == []
+    posted = ledger.voucher("a")
+    assert (posted.state, posted.series, posted.number, posted.year) == ("posted", "F", 7, 3)
+    assert posted.posted_at is not None
