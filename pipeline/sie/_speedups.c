@@ -19,6 +19,7 @@ static PyObject *g_decimal;        /* decimal.Decimal */
 static PyObject *g_row_type;       /* SieTransaction */
 static PyObject *g_voucher_type;   /* SieVoucher */
 static PyObject *g_account_type;   /* SieAccount */
+static PyObject *g_account_keys;   /* SieAccount's field names, in order (6) */
 static PyObject *g_row_keys;       /* SieTransaction's field names, in order (9) */
 static PyObject *g_voucher_keys;   /* SieVoucher's field names, in order (12) */
 static PyObject *g_dates;          /* values._DATES: date text -> date | None */
@@ -34,7 +35,6 @@ static PyObject *g_years;          /* labels._YEARS: year text -> int */
 static PyObject *g_crc;            /* bulk._crc */
 static PyObject *g_zero;           /* vouchers._ZERO */
 static PyObject *g_empty_tuple;
-static PyObject *g_line_kwnames;   /* ("line",) for SieAccount(number, name, line=...) */
 
 /* Interned names. */
 static PyObject *s_state, *s_crc, *s_limits, *s_max_voucher_rows, *s_doc, *s_ready, *s_vsum, *s_vdebit,
@@ -47,6 +47,7 @@ static const char *const kind_names[7] = {"IB", "UB", "RES", "OIB", "OUB", "PSAL
 
 #define N_VOUCHER_KEYS 12
 #define N_ROW_KEYS 9
+#define N_ACCOUNT_KEYS 6
 #define MAX_VER_FIELDS 6
 
 typedef struct {
@@ -61,6 +62,7 @@ typedef struct {
     PyObject *raw_balances;  /* doc.raw_balances, fetched on first use */
     long long max_rows;
     long long lineno;        /* the last line taken (p.lineno) */
+    long long flushed_lineno; /* p.lineno as last written */
     int state_open;          /* p.state was set: voucher blocks go the Python way */
     int crc_on;              /* p.crc is not None */
     Py_ssize_t crc_from, crc_to;  /* chart/balance lines taken but not yet added to the checksum */
@@ -102,6 +104,16 @@ static Py_ssize_t find_lf(Ctx *c, Py_ssize_t i)
         if (CH(c, i) == '\n')
             return i;
     return -1;
+}
+
+static int has_backslash(Ctx *c, Py_ssize_t s, Py_ssize_t e)
+{
+    if (c->kind == PyUnicode_1BYTE_KIND)
+        return memchr((const char *)c->data + s, '\\', (size_t)(e - s)) != NULL;
+    for (; s < e; s++)
+        if (CH(c, s) == '\\')
+            return 1;
+    return 0;
 }
 
 /* Whether the text at i is the ASCII string `s` (no bounds past the end). */
@@ -326,10 +338,15 @@ static int flush(Ctx *c)
 {
     if (flush_crc(c) < 0)
         return -1;
+    if (c->lineno != c->flushed_lineno) {
+        if (set_attr_long(c->p, s_lineno, c->lineno) < 0)
+            return -1;
+        c->flushed_lineno = c->lineno;
+    }
     if (!c->took)
         return 0;
     c->took = 0;
-    if (PyObject_SetAttr(c->p, s_seen_label, Py_True) < 0 || set_attr_long(c->p, s_lineno, c->lineno) < 0)
+    if (PyObject_SetAttr(c->p, s_seen_label, Py_True) < 0)
         return -1;
     if (c->took_balance) {
         c->took_balance = 0;
@@ -360,14 +377,19 @@ static int flush(Ctx *c)
     return 0;
 }
 
-static void mark_taken(Ctx *c, Py_ssize_t start, Py_ssize_t end, int hashed_here)
+/* A line or block [start, end) was taken; chart and balance lines are hashed for #KSUMMA in spans of
+ * adjacent lines (their fields have no backslash and their quotes pair, so a span hashes as its lines do). */
+static int mark_taken(Ctx *c, Py_ssize_t start, Py_ssize_t end)
 {
     c->took = 1;
-    if (c->crc_on && hashed_here) {
-        if (c->crc_from < 0)
-            c->crc_from = start;
-        c->crc_to = end;
-    }
+    if (!c->crc_on)
+        return 0;
+    if (c->crc_from >= 0 && c->crc_to != start && flush_crc(c) < 0)
+        return -1;
+    if (c->crc_from < 0)
+        c->crc_from = start;
+    c->crc_to = end;
+    return 0;
 }
 
 /* ---- #KONTO / #SRU / #KTYP ------------------------------------------------------------------------- */
@@ -421,13 +443,18 @@ static Py_ssize_t take_chart(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
         line_obj = PyLong_FromLongLong(line);
         if (line_obj == NULL)
             goto done;
-        if (known == NULL) {
-            PyObject *args[3] = {number, name, line_obj};
-            PyObject *account = PyObject_Vectorcall(g_account_type, args, 2, g_line_kwnames);
-            if (account == NULL)
-                goto done;
-            int rc = PyDict_SetItem(c->accounts, number, account);
-            Py_DECREF(account);
+        if (known == NULL) { /* SieAccount(number, name, line=line), its attributes set in field order */
+            PyObject *sru = PyList_New(0);
+            PyObject *account = sru ? PyBaseObject_Type.tp_new((PyTypeObject *)g_account_type, g_empty_tuple, NULL)
+                                    : NULL;
+            PyObject *items[N_ACCOUNT_KEYS] = {number, name, Py_None, Py_None, sru, line_obj};
+            int rc = account ? 0 : -1;
+            for (int k = 0; rc == 0 && k < N_ACCOUNT_KEYS; k++)
+                rc = PyObject_GenericSetAttr(account, PyTuple_GET_ITEM(g_account_keys, k), items[k]);
+            if (rc == 0)
+                rc = PyDict_SetItem(c->accounts, number, account);
+            Py_XDECREF(sru);
+            Py_XDECREF(account);
             if (rc < 0)
                 goto done;
         } else if (PyObject_SetAttr(known, s_name, name) < 0 || PyObject_SetAttr(known, s_line, line_obj) < 0) {
@@ -455,8 +482,7 @@ static Py_ssize_t take_chart(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
         goto done;
     }
     c->lineno = line;
-    result = lf + 1;
-    mark_taken(c, pos, result, 1);
+    result = mark_taken(c, pos, lf + 1) < 0 ? -1 : lf + 1;
 done:
     Py_XDECREF(number);
     Py_XDECREF(value);
@@ -644,8 +670,7 @@ static Py_ssize_t take_balance(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
         goto done;
     c->lineno += 1;
     c->took_balance = 1;
-    result = lf + 1;
-    mark_taken(c, pos, result, 1);
+    result = mark_taken(c, pos, lf + 1) < 0 ? -1 : lf + 1;
 done:
     Py_XDECREF(year_text);
     Py_XDECREF(objects);
@@ -905,12 +930,19 @@ static Py_ssize_t take_voucher(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
     Py_XSETREF(c->vsum, Py_NewRef(total));
     Py_XSETREF(c->vdebit, Py_NewRef(debit));
     if (c->crc_on) {
-        if (flush_crc(c) < 0)
+        /* Without a backslash the block's quotes pair up line by line (its fields and tails were read
+         * without flags), so it hashes as part of a longer span; with one, bulk._crc reads it line by line
+         * with the tokenizer, and so it is hashed on its own, as bulk._voucher_block does. */
+        if (has_backslash(c, pos, line_pos)) {
+            if (flush_crc(c) < 0)
+                goto done;
+            PyObject *r = PyObject_CallFunction(g_crc, "OOnn", c->p, c->text, pos, line_pos);
+            if (r == NULL)
+                goto done;
+            Py_DECREF(r);
+        } else if (mark_taken(c, pos, line_pos) < 0) {
             goto done;
-        PyObject *r = PyObject_CallFunction(g_crc, "OOnn", c->p, c->text, pos, line_pos);
-        if (r == NULL)
-            goto done;
-        Py_DECREF(r);
+        }
     }
     int unbalanced = PyObject_IsTrue(total);
     if (unbalanced < 0)
@@ -1020,7 +1052,7 @@ static PyObject *take(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     c->crc_on = crc != Py_None;
     Py_DECREF(crc);
-    c->lineno = attr_long(c->p, s_lineno, &error);
+    c->lineno = c->flushed_lineno = attr_long(c->p, s_lineno, &error);
     PyObject *limits = error ? NULL : PyObject_GetAttr(c->p, s_limits);
     if (limits == NULL)
         return NULL;
@@ -1041,6 +1073,17 @@ static PyObject *take(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     int failed = 0;
     while (pos < c->end) {
         Py_ssize_t label = skip_blank(c, pos);
+        if (label < c->end && Py_UNICODE_ISSPACE(CH(c, label))) { /* maybe a blank line: it only counts */
+            Py_ssize_t lf = find_lf(c, label);
+            Py_ssize_t k = label;
+            while (k < lf && Py_UNICODE_ISSPACE(CH(c, k)))
+                k++;
+            if (lf >= 0 && k == lf) {
+                c->lineno += 1;
+                pos = lf + 1;
+                continue;
+            }
+        }
         if (label + 1 >= c->end || CH(c, label) != '#')
             break;
         label += 1;
@@ -1101,22 +1144,23 @@ static int intern_all(void)
 
 static PyObject *configure(PyObject *module, PyObject *args)
 {
-    PyObject *o[18];
-    if (!PyArg_ParseTuple(args, "OOOOO!O!O!OO!OO!OO!OOO!OO:configure", &o[0], &o[1], &o[2], &o[3],
+    PyObject *o[19];
+    if (!PyArg_ParseTuple(args, "OOOOO!O!O!OO!OO!OO!OOO!OOO!:configure", &o[0], &o[1], &o[2], &o[3],
                           &PyTuple_Type, &o[4], &PyTuple_Type, &o[5], &PyDict_Type, &o[6], &o[7],
                           &PyDict_Type, &o[8], &o[9], &PyDict_Type, &o[10], &o[11], &PyDict_Type, &o[12],
-                          &o[13], &o[14], &PyDict_Type, &o[15], &o[16], &o[17]))
+                          &o[13], &o[14], &PyDict_Type, &o[15], &o[16], &o[17], &PyTuple_Type, &o[18]))
         return NULL;
     if (!PyType_Check(o[1]) || !PyType_Check(o[2]) || PyTuple_GET_SIZE(o[4]) != N_ROW_KEYS
-            || PyTuple_GET_SIZE(o[5]) != N_VOUCHER_KEYS) {
-        PyErr_SetString(PyExc_TypeError, "configure: row and voucher types, 9 row and 12 voucher field names");
+            || !PyType_Check(o[3]) || PyTuple_GET_SIZE(o[5]) != N_VOUCHER_KEYS
+            || PyTuple_GET_SIZE(o[18]) != N_ACCOUNT_KEYS) {
+        PyErr_SetString(PyExc_TypeError, "configure: the model types and their field names (9, 12 and 6)");
         return NULL;
     }
-    PyObject **slots[18] = {&g_decimal, &g_row_type, &g_voucher_type, &g_account_type, &g_row_keys,
+    PyObject **slots[19] = {&g_decimal, &g_row_type, &g_voucher_type, &g_account_type, &g_row_keys,
                             &g_voucher_keys, &g_dates, &g_parse_date, &g_field_dates, &g_field_date,
                             &g_object_lists, &g_object_list, &g_tails, &g_tail, &g_bad, &g_years, &g_crc,
-                            &g_zero};
-    for (int k = 0; k < 18; k++)
+                            &g_zero, &g_account_keys};
+    for (int k = 0; k < 19; k++)
         Py_XSETREF(*slots[k], Py_NewRef(o[k]));
     Py_RETURN_NONE;
 }
@@ -1124,7 +1168,8 @@ static PyObject *configure(PyObject *module, PyObject *args)
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(Decimal, SieTransaction, SieVoucher, SieAccount, row_fields, voucher_fields, dates, "
-     "parse_date, field_dates, field_date, object_lists, object_list, tails, tail, bad, years, crc, zero)"},
+     "parse_date, field_dates, field_date, object_lists, object_list, tails, tail, bad, years, crc, zero, "
+     "account_fields)"},
     {"take", (PyCFunction)(void (*)(void))take, METH_FASTCALL,
      "take(parser, text, pos, end) -> the position of the first line not taken"},
     {NULL, NULL, 0, NULL},
@@ -1140,8 +1185,7 @@ PyMODINIT_FUNC PyInit__speedups(void)
     if (intern_all() < 0)
         return NULL;
     g_empty_tuple = PyTuple_New(0);
-    g_line_kwnames = Py_BuildValue("(s)", "line");
-    if (g_empty_tuple == NULL || g_line_kwnames == NULL)
+    if (g_empty_tuple == NULL)
         return NULL;
     return PyModule_Create(&module_def);
 }

@@ -51,6 +51,7 @@ _RUNS = re.compile(
     rf"(?P<ver>^{_VER}[ \t]*\{{[ \t]*\n(?P<rows>(?:[ \t]*#TRANS[ \t][^\n]*\n)+)[ \t]*\}}[ \t]*\n)"
     r"|(?P<chart>(?:^[ \t]*#(?:KONTO|SRU|KTYP)[ \t][^\n]*\n)+)"
     r"|(?P<bal>(?:^[ \t]*#(?:IB|UB|RES|OIB|OUB|PSALDO|PBUDGET)[ \t][^\n]*\n)+)", re.M)
+_RUN_START = re.compile(r"^[ \t]*#(VER|KONTO|SRU|KTYP|IB|UB|RES|OIB|OUB|PSALDO|PBUDGET)[ \t]", re.M)
 _ROW_RE = re.compile(_ROW, re.M)
 _CHART_RE = re.compile(_CHART, re.M)
 _BAL_RE = re.compile(_BAL, re.M)
@@ -140,13 +141,12 @@ def _feed(p: Parser, text: str) -> None:
 
 
 def _bulk(p: Parser, text: str, pos: int, end: int) -> None:
-    """Lines [pos, end) of the chunk: runs the patterns find in bulk, the lines between them line by line.
-    With the C accelerator, it takes what it can first; the patterns go on from the first line it leaves."""
+    """Lines [pos, end) of the chunk: runs the patterns find in bulk, the lines between them line by line."""
+    if _TAKE is not None:
+        _accelerated(p, text, pos, end, _TAKE)
+        return
     search = _RUNS.search
-    take = _TAKE
     while not p.stopped:
-        if take is not None:
-            pos = take(p, text, pos, end)
         m = search(text, pos, end)
         if m is None:
             if pos < end:
@@ -157,12 +157,30 @@ def _bulk(p: Parser, text: str, pos: int, end: int) -> None:
             _slow(p, text, pos, start)
             if p.stopped:
                 return
-            if take is not None:  # the run may be one the accelerator takes
-                pos = start
-                continue
         p.seen_label = True
         _KINDS[m.lastgroup](p, text, m)  # type: ignore[index]
         pos = m.end()
+
+
+def _accelerated(p: Parser, text: str, pos: int, end: int, take: Callable[[Parser, str, int, int], int]) -> None:
+    """_bulk with the C accelerator: it takes what it can; a voucher block it leaves goes through
+    _voucher_block, any other line it leaves goes line by line, and then the accelerator goes on."""
+    while not p.stopped:
+        pos = take(p, text, pos, end)
+        if pos >= end:
+            return
+        m = _RUN_START.search(text, pos, end)  # only where the next run starts: not the whole run
+        stop = end if m is None else m.start()
+        if stop == pos:  # a line the accelerator declined
+            block = _RUNS.match(text, pos, end) if m.group(1) == "VER" else None  # type: ignore[union-attr]
+            if block is not None and block.lastgroup == "ver":
+                p.seen_label = True
+                _voucher_block(p, text, block)
+                pos = block.end()
+                continue
+            stop = text.index("\n", pos) + 1
+        _slow(p, text, pos, stop)
+        pos = stop
 
 
 def _lines(text: str, start: int, end: int) -> list[str]:
@@ -330,26 +348,28 @@ _KINDS: dict[str, Callable[[Parser, str, re.Match[str]], None]] = {
 
 
 # The C accelerator (_speedups.c) --------------------------------------------------------------------------
-# It builds rows and vouchers as object.__new__ plus their attributes in field order (what the dataclasses'
-# own __init__ does, without the per-field frozen-dataclass machinery); if the model's fields are not the
-# ones it was written for, or KASSASYNC_SIE_PURE is set, the pure-Python path runs.
+# It builds rows, vouchers and accounts as object.__new__ plus their attributes in field order (what the
+# dataclasses' own __init__ does, without running Python code); if the model's fields are not the ones it
+# was written for, or KASSASYNC_SIE_PURE is set, the pure-Python path runs.
 _ROW_FIELDS = ("account", "amount", "objects", "date", "text", "quantity", "sign", "kind", "line")
 _VOUCHER_FIELDS = ("series", "number", "date", "text", "reg_date", "sign", "rows", "added_rows", "removed_rows",
                    "line", "end_line", "findings")
-_LIST_FIELDS = {"rows", "added_rows", "removed_rows", "findings"}
+_ACCOUNT_FIELDS = ("number", "name", "type", "unit", "sru", "line")
+_LIST_FIELDS = {"rows", "added_rows", "removed_rows", "findings", "sru"}
 
 
 def _model_fits() -> bool:
     if _ROW_TEMPLATE is None or tuple(_ROW_TEMPLATE) != _ROW_FIELDS or _ROW_TEMPLATE["kind"] != "TRANS":
         return False
-    if hasattr(SieVoucher, "__post_init__") or hasattr(SieTransaction, "__post_init__"):
-        return False
-    fields = dataclasses.fields(SieVoucher)
-    if tuple(f.name for f in fields) != _VOUCHER_FIELDS:
-        return False
-    return all((f.default_factory is list) if f.name in _LIST_FIELDS else
-               f.default is dataclasses.MISSING or f.default == (0 if f.name.endswith("line") else None)
-               for f in fields)
+    for cls, names in ((SieVoucher, _VOUCHER_FIELDS), (SieAccount, _ACCOUNT_FIELDS)):
+        fields = dataclasses.fields(cls)
+        if hasattr(cls, "__post_init__") or tuple(f.name for f in fields) != names:
+            return False
+        if not all(f.default_factory is list if f.name in _LIST_FIELDS else
+                   f.default is dataclasses.MISSING or f.default == (0 if f.name.endswith("line") else None)
+                   for f in fields):
+            return False
+    return not hasattr(SieTransaction, "__post_init__")
 
 
 def _load_accelerator() -> tuple[Callable[[Parser, str, int, int], int] | None, str]:
@@ -363,7 +383,7 @@ def _load_accelerator() -> tuple[Callable[[Parser, str, int, int], int] | None, 
         return None, "pure Python (the model's fields changed; the C accelerator is not used)"
     _speedups.configure(Decimal, SieTransaction, SieVoucher, SieAccount, _ROW_FIELDS, _VOUCHER_FIELDS, _DATES,
                         parse_date, _FIELD_DATES, _field_date, _OBJECT_LISTS, _object_list, _TAILS, _tail, _BAD,
-                        _YEARS, _crc, _ZERO)
+                        _YEARS, _crc, _ZERO, _ACCOUNT_FIELDS)
     return _speedups.take, "C accelerator"
 
 

@@ -12,6 +12,7 @@ _LATIN1_TO_CP437 = {
 _CP437_LETTERS = (b"\x86", b"\x84", b"\x94", b"\x8f", b"\x8e", b"\x99")
 _REPAIR = bytes(_LATIN1_TO_CP437.get(b, b) for b in range(256))
 _LATIN1_BYTES = tuple(bytes([b]) for b in _LATIN1_TO_CP437)
+_LATIN1_SET = bytes(_LATIN1_TO_CP437)  # the same bytes, for one translate() pass instead of a count per byte
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -58,7 +59,7 @@ class Decoder:
         self.single_byte = True
         if self.latin1 and not self.cp437:  # an earlier block settled it: the file is ISO-8859-15
             return block.decode("iso-8859-15"), None, -1
-        stray = sum(block.count(b) for b in _LATIN1_BYTES)
+        stray = len(block) - len(block.translate(None, _LATIN1_SET))
         if not stray:
             self.cp437 = True
             return block.decode("cp437"), None, -1
