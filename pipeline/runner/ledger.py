@@ -22,10 +22,12 @@ its marker in Fortnox. See `pipeline/runner/store_sync.py`.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -151,6 +153,49 @@ class Ledger:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._local = threading.local()  # a thread's held connection (see hold_connection) and its depth
+        self._held: list[sa.Connection] = []
+        self._held_lock = threading.Lock()
+
+    def hold_connection(self) -> sa.Connection:
+        """The calling thread keeps one connection for its ledger calls from now on, instead of taking one from
+        the pool and giving it back (with a rollback) per call: the run's ledger thread makes thousands.
+        Give it back with `release` once the thread has finished."""
+        conn: sa.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.engine.connect()
+            self._local.conn, self._local.depth = conn, 0
+            with self._held_lock:
+                self._held.append(conn)
+        return conn
+
+    def release(self, conn: sa.Connection) -> None:
+        with self._held_lock:
+            if conn in self._held:
+                self._held.remove(conn)
+        conn.close()
+
+    @contextlib.contextmanager
+    def _connect(self, *, begin: bool = True) -> Iterator[sa.Connection]:
+        """The connection for one call, committed at its end (rolled back on an error), as engine.begin() does:
+        the thread's held connection when it has one, else one from the pool (`begin=False`: the caller
+        commits itself, and what it did not commit is rolled back)."""
+        conn: sa.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            with self.engine.begin() if begin else self.engine.connect() as fresh:
+                yield fresh
+            return
+        self._local.depth += 1
+        try:
+            yield conn
+            if self._local.depth == 1:
+                conn.commit()
+        except BaseException:
+            if self._local.depth == 1:
+                conn.rollback()
+            raise
+        finally:
+            self._local.depth -= 1
 
     @classmethod
     def open(cls, url: str) -> Ledger:
@@ -169,11 +214,13 @@ class Ledger:
         return self.engine.dialect.name == "sqlite"
 
     def close(self) -> None:
+        for conn in list(self._held):
+            self.release(conn)
         self.engine.dispose()
 
     # runs ---------------------------------------------------------------------------------------------
     def start_run(self, options: dict[str, Any]) -> int:
-        with self.engine.begin() as conn:
+        with self._connect() as conn:
             result = conn.execute(runs.insert().values(
                 started_at=now(), host=socket.gethostname(), pid=os.getpid(),
                 options=json.dumps(options, default=str), state="running"))
@@ -182,26 +229,26 @@ class Ledger:
             return int(key[0])
 
     def finish_run(self, run_id: int, *, posted: int, failed: int, skipped: int, summary: str) -> None:
-        with self.engine.begin() as conn:
+        with self._connect() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(
                 finished_at=now(), state="finished", posted=posted, failed=failed, skipped=skipped,
                 summary=summary))
 
     def last_runs(self, limit: int = 10) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             rows = conn.execute(runs.select().order_by(runs.c.id.desc()).limit(limit))
             return [dict(r._mapping) for r in rows]
 
     # files --------------------------------------------------------------------------------------------
     def file(self, store: str, digest: str) -> FileRecord | None:
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             row = conn.execute(files.select().where(files.c.store == store, files.c.digest == digest)).first()
         return FileRecord(**row._mapping) if row else None
 
     def record_file(self, store: str, digest: str, path: str, name: str, state: str,
                     note: str | None = None, voucher_count: int = 0) -> None:
         stamp = now()
-        with self.engine.begin() as conn:
+        with self._connect() as conn:
             exists = conn.execute(sa.select(files.c.digest).where(
                 files.c.store == store, files.c.digest == digest)).first()
             values = dict(path=path, name=name, state=state, note=note, voucher_count=voucher_count,
@@ -221,7 +268,7 @@ class Ledger:
         stamp = now()
         row = dict(store=store, digest=digest, path=path, name=name, state="read", note=None,
                    voucher_count=len(records), first_seen_at=stamp, updated_at=stamp)
-        with self.engine.begin() as conn:
+        with self._connect() as conn:
             for old in replaced:
                 conn.execute(vouchers.update().where(vouchers.c.key == old.key,
                                                      vouchers.c.state.in_(("planned", "failed")))
@@ -237,7 +284,7 @@ class Ledger:
         return inserted
 
     def set_file_state(self, store: str, digest: str, state: str, *, path: str, note: str | None = None) -> None:
-        with self.engine.begin() as conn:
+        with self._connect() as conn:
             conn.execute(sql.SET_FILE_STATE, {"b_store": store, "b_digest": digest, "v_state": state, "v_path": path,
                                               "v_note": note, "v_updated_at": now()})
 
@@ -246,13 +293,13 @@ class Ledger:
         """Files the ledger knows, by store, state and content digests (each filter optional)."""
         query = sql.select_files(bool(store), bool(state), digests is not None)
         params = {"store": store, "state": state, "digests": list(digests or [])}
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             return [FileRecord(**r._mapping) for r in conn.execute(query, params)]
 
     def waiting_files(self, store: str) -> list[WaitingFile]:
         """The store's files in state `read`, oldest first, each with its vouchers' dates and states."""
         found: dict[str, WaitingFile] = {}
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             for digest, path, name, day, state in conn.execute(sql.WAITING_FILES, {"store": store}):
                 known = found.get(digest) or WaitingFile(digest, path, name)
                 if state is not None:
@@ -265,14 +312,14 @@ class Ledger:
         """The store's vouchers not posted, in date order (only the columns counts and failures use)."""
         query = sql.unposted(from_date is not None, to_date is not None)
         params = {"store": store, "from_date": from_date, "to_date": to_date}
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             return [Unposted(*row) for row in conn.execute(query, params)]
 
     def add_vouchers(self, records: Sequence[VoucherRecord], run_id: int | None) -> int:
         """Insert the vouchers not yet known (by key); returns how many were new. One transaction."""
         if not records:
             return 0
-        with self.engine.begin() as conn:
+        with self._connect() as conn:
             return len(self._insert_vouchers(conn, records, run_id, now()))
 
     def _insert_vouchers(self, conn: sa.Connection, records: Sequence[VoucherRecord], run_id: int | None,
@@ -294,7 +341,7 @@ class Ledger:
         return [row["key"] for row in fresh]
 
     def voucher(self, key: str) -> VoucherRecord | None:
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             row = conn.execute(vouchers.select().where(vouchers.c.key == key)).first()
         return _voucher(row) if row else None
 
@@ -309,20 +356,20 @@ class Ledger:
         scalars = {"from_date": from_date, "to_date": to_date, "file_digest": file_digest}
         params.update({name: value for name, value in scalars.items() if value})
         query = sql.select_vouchers(frozenset(params) - {"store"})
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             return [_voucher(r) for r in conn.execute(query, params)]
 
     def update_voucher(self, key: str, **values: Any) -> None:
         values["updated_at"] = now()
         columns = tuple(sorted(values))
-        with self.engine.begin() as conn:
+        with self._connect() as conn:
             conn.execute(sql.update_voucher(columns), {"b_key": key, **{f"v_{c}": values[c] for c in columns}})
 
     def mark_pending(self, keys: Sequence[str], run_id: int | None) -> None:
         """Committed BEFORE the POSTs: from here on a voucher may exist in Fortnox, so look before re-posting."""
         if not keys:
             return
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             if self.is_sqlite:  # this one commit must survive a power cut too: sync the WAL to disk
                 conn.exec_driver_sql("PRAGMA synchronous=FULL")
                 conn.commit()
@@ -345,7 +392,7 @@ class Ledger:
         rows = [{"b_key": key, "v_state": "posted", "v_series": series, "v_number": number, "v_year": year,
                  "v_posted_at": stamp, "v_updated_at": stamp, "v_error_code": None, "v_error_message": None,
                  "v_error_hint": None, "v_error_permanent": None} for key, series, number, year in posted]
-        with self.engine.begin() as conn:
+        with self._connect() as conn:
             conn.execute(sql.update_voucher(_POSTED_COLUMNS), rows)
 
     def mark_failed(self, key: str, *, code: str | None, message: str, hint: str | None,
@@ -360,12 +407,12 @@ class Ledger:
 
     # financial years ----------------------------------------------------------------------------------
     def cached_years(self, store: str) -> list[tuple[int, date, date]]:
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             return [(int(r[0]), r[1], r[2]) for r in conn.execute(sql.SELECT_YEARS, {"store": store})]
 
     def cache_year(self, store: str, year_id: int, from_date: date, to_date: date) -> None:
         try:
-            with self.engine.begin() as conn:
+            with self._connect() as conn:
                 conn.execute(sql.INSERT_YEAR, {"store": store, "year_id": year_id, "from_date": from_date,
                                                "to_date": to_date})
         except sa.exc.IntegrityError:  # another runner cached it first: the same year, nothing to do
@@ -374,18 +421,18 @@ class Ledger:
     def all_cached_years(self) -> dict[str, list[tuple[int, date, date]]]:
         """Every store's cached financial years at once (one query per run instead of one per store)."""
         found: dict[str, list[tuple[int, date, date]]] = {}
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             for row in conn.execute(financial_years.select()):
                 found.setdefault(row.store, []).append((int(row.year_id), row.from_date, row.to_date))
         return found
 
     def forget_years(self, store: str) -> None:
-        with self.engine.begin() as conn:
+        with self._connect() as conn:
             conn.execute(financial_years.delete().where(financial_years.c.store == store))
 
     # reads for status and the report -------------------------------------------------------------------
     def stores(self) -> list[str]:
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             found = set(conn.execute(sa.select(vouchers.c.store).distinct()).scalars())
             found |= set(conn.execute(sa.select(files.c.store).distinct()).scalars())
         return sorted(found)
@@ -416,7 +463,7 @@ class Ledger:
             posted = posted.where(v.business_date >= references_from)
         first_problem: dict[tuple[str, date], Any] = {}
         references: dict[tuple[str, date], list[str]] = {}
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             for row in conn.execute(details):
                 key = (row.store, row.business_date)
                 # a failure wins over an uncertain post
@@ -430,7 +477,7 @@ class Ledger:
                 for store_id, day, *counted in rows]
 
     def last_posted_day(self, store: str) -> date | None:
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             return conn.execute(sa.select(sa.func.max(vouchers.c.business_date)).where(
                 vouchers.c.store == store, vouchers.c.state == "posted")).scalar()
 
@@ -438,14 +485,14 @@ class Ledger:
         """`last_posted_day` for many stores in one query (stores with nothing posted are left out)."""
         query = (sa.select(vouchers.c.store, sa.func.max(vouchers.c.business_date))
                  .where(vouchers.c.store.in_(list(stores)), vouchers.c.state == "posted").group_by(vouchers.c.store))
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             return {store: day for store, day in conn.execute(query) if day is not None}
 
     def counts(self, store: str | None = None) -> dict[str, int]:
         query = sa.select(vouchers.c.state, sa.func.count()).group_by(vouchers.c.state)
         if store:
             query = query.where(vouchers.c.store == store)
-        with self.engine.connect() as conn:
+        with self._connect(begin=False) as conn:
             found = {state: int(n) for state, n in conn.execute(query)}
         return {state: found.get(state, 0) for state in STATES}
 

@@ -25,9 +25,10 @@ class LedgerWorker:
     def __init__(self, ledger: Ledger, run_id: int | None) -> None:
         self.ledger = ledger
         self.run_id = run_id
+        self._connections: list[Any] = []  # each ledger thread's own connection (Ledger.hold_connection)
         # SQLite: one writer anyway, so one thread; a server database takes a few at once
         self.executor = ThreadPoolExecutor(max_workers=1 if ledger.is_sqlite else 4,
-                                           thread_name_prefix="kassasync-ledger")
+                                           thread_name_prefix="kassasync-ledger", initializer=self._hold)
         self._pending = _GroupCommit[str](self, lambda keys: ledger.mark_pending(keys, run_id))
         self._posted = _GroupCommit[tuple[str, str, int, int]](self, ledger.mark_posted_many)
         self.years: dict[str, list[tuple[int, date, date]]] | None = None  # preloaded FY cache of every store
@@ -44,8 +45,13 @@ class LedgerWorker:
         """Returns once `posted` (with Fortnox's series, number and year) is committed."""
         await self._posted.add((key, series, number, year))
 
+    def _hold(self) -> None:
+        self._connections.append(self.ledger.hold_connection())
+
     def close(self) -> None:
         self.executor.shutdown(wait=True)
+        for conn in self._connections:
+            self.ledger.release(conn)
 
 
 class _GroupCommit(Generic[Item]):
