@@ -170,6 +170,8 @@ class Ledger:
         return conn
 
     def release(self, conn: sa.Connection) -> None:
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
         with self._held_lock:
             if conn in self._held:
                 self._held.remove(conn)
@@ -181,7 +183,7 @@ class Ledger:
         the thread's held connection when it has one, else one from the pool (`begin=False`: the caller
         commits itself, and what it did not commit is rolled back)."""
         conn: sa.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        if conn is None or conn.closed:
             with self.engine.begin() if begin else self.engine.connect() as fresh:
                 yield fresh
             return

@@ -74,3 +74,27 @@ def test_waiting_files_carry_their_vouchers_and_unposted_reads_only_what_counts_
     posted = ledger.voucher("a")
     assert (posted.state, posted.series, posted.number, posted.year) == ("posted", "F", 7, 3)
     assert posted.posted_at is not None
+
+
+def test_a_held_connection_commits_each_call_and_rolls_back_a_failed_one(tmp_path: Path) -> None:
+    import pytest
+    import sqlalchemy as sa
+
+    ledger = _ledger(tmp_path)
+    conn = ledger.hold_connection()
+    assert ledger.hold_connection() is conn  # one per thread
+    ledger.add_vouchers([_record("a", date(2026, 5, 1))], None)
+    with pytest.raises(sa.exc.IntegrityError):  # the second row breaks the one transaction: nothing of it stays
+        ledger.add_file("s1", "e" * 64, "inbox/s1/b.se", "b.se",
+                        [_record("b", date(2026, 5, 2)), _record("c", None)], None)  # type: ignore[arg-type]
+    other = _ledger(tmp_path)  # another connection sees what was committed, and only that
+    assert [v.key for v in other.store_vouchers("s1")] == ["a"]
+    assert other.store_files("s1") == []
+    ledger.mark_posted("a", series="F", number=1, year=1)
+    assert other.voucher("a").state == "posted"
+    assert [v.key for v in other.store_vouchers("s1")] == ["a"]  # the failed call's rows were not committed with it
+    ledger.release(conn)
+    assert conn.closed
+    assert ledger.voucher("a").state == "posted"  # without a held connection: from the pool again
+    other.close()
+    ledger.close()
