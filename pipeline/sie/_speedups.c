@@ -292,6 +292,116 @@ static PyObject *span_decimal(Ctx *c, Py_ssize_t s, Py_ssize_t e)
     return value;
 }
 
+/* A row's tail (what follows the amount: date, text, quantity, sign) read as bulk._tail reads it, for
+ * the plain shapes: at most four fields separated by blanks, each a bare word or a quoted string without
+ * a backslash or a brace, and a quantity written as digits. Returns the (date, text, quantity, sign)
+ * tuple or g_bad, as bulk._tail would; NULL without an exception for any other shape (bulk._tail reads
+ * it), NULL with one on error. */
+static PyObject *plain_tail(Ctx *c, Py_ssize_t s, Py_ssize_t e)
+{
+    Py_ssize_t fs[4], fe[4];
+    int n = 0;
+    Py_ssize_t i = s;
+    for (;;) {
+        Py_ssize_t j = i;
+        while (j < e && is_blank(CH(c, j)))
+            j++;
+        if (j >= e)
+            break;
+        if ((j == i && n > 0) || n == 4)
+            return NULL;
+        Py_ssize_t k;
+        if (CH(c, j) == '"') {
+            for (k = j + 1; k < e; k++) {
+                Py_UCS4 ch = CH(c, k);
+                if (ch == '"')
+                    break;
+                if (ch == '\\' || ch == '{' || ch == '}' || ch == '\n')
+                    return NULL;
+            }
+            if (k >= e)
+                return NULL;
+            fs[n] = j + 1;
+            fe[n] = k;
+            i = k + 1;
+        } else {
+            for (k = j; k < e; k++) {
+                Py_UCS4 ch = CH(c, k);
+                if (ch == '"' || ch == '{' || ch == '}' || ch == '\\' || Py_UNICODE_ISSPACE(ch))
+                    break;
+            }
+            if (k == j)
+                return NULL;
+            fs[n] = j;
+            fe[n] = k;
+            i = k;
+        }
+        if (i < e && !is_blank(CH(c, i)))
+            return NULL;
+        n++;
+    }
+    PyObject *day = NULL, *text = NULL, *quantity = NULL, *sign = NULL, *result = NULL;
+    if (n > 2 && fe[2] > fs[2]) { /* the quantity: -?[0-9]+(\.[0-9]+)?, else bulk._tail judges it */
+        Py_ssize_t k = fs[2] + (CH(c, fs[2]) == '-');
+        Py_ssize_t d = k;
+        k = skip_digits(c, k);
+        if (k == d)
+            return NULL;
+        if (k < fe[2] && CH(c, k) == '.') {
+            d = k + 1;
+            k = skip_digits(c, d);
+            if (k == d)
+                return NULL;
+        }
+        if (k != fe[2])
+            return NULL;
+    }
+    if (n > 0 && fe[0] > fs[0]) {
+        day = span_lookup(&cache_dates, c, fs[0], fe[0], g_dates, g_parse_date);
+        if (day == NULL)
+            return NULL;
+        if (day == Py_None) { /* not a date: bulk._tail gives _BAD */
+            Py_DECREF(day);
+            return Py_NewRef(g_bad);
+        }
+    } else {
+        day = Py_NewRef(Py_None);
+    }
+    text = n > 1 && fe[1] > fs[1] ? PyUnicode_Substring(c->text, fs[1], fe[1]) : Py_NewRef(Py_None);
+    quantity = n > 2 && fe[2] > fs[2] ? span_decimal(c, fs[2], fe[2]) : Py_NewRef(Py_None);
+    sign = n > 3 && fe[3] > fs[3] ? PyUnicode_Substring(c->text, fs[3], fe[3]) : Py_NewRef(Py_None);
+    if (text != NULL && quantity != NULL && sign != NULL)
+        result = PyTuple_Pack(4, day, text, quantity, sign);
+    Py_DECREF(day);
+    Py_XDECREF(text);
+    Py_XDECREF(quantity);
+    Py_XDECREF(sign);
+    return result;
+}
+
+/* A row's tail as bulk._tail reads it, through the span cache (new reference). */
+static PyObject *row_tail(Ctx *c, Py_ssize_t s, Py_ssize_t e)
+{
+    SpanEntry *slot;
+    PyObject *value = span_get(&cache_tails, c, s, e, &slot);
+    if (value != NULL)
+        return value;
+    value = plain_tail(c, s, e);
+    if (value == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
+        PyObject *key = PyUnicode_Substring(c->text, s, e);
+        if (key == NULL)
+            return NULL;
+        value = cached(g_tails, g_tail, key);
+        Py_DECREF(key);
+        if (value == NULL)
+            return NULL;
+    }
+    span_store(slot, c, s, e, value);
+    return value;
+}
+
 static int set_attr_long(PyObject *obj, PyObject *name, long long value)
 {
     PyObject *v = PyLong_FromLongLong(value);
@@ -746,7 +856,7 @@ static Py_ssize_t take_row(Ctx *c, Py_ssize_t pos, long long line, PyObject *row
     Py_ssize_t result = -1;
     PyObject *rest = NULL, *objects = NULL, *account = NULL, *amount = NULL, *row = NULL,
              *line_obj = NULL;
-    rest = span_lookup(&cache_tails, c, amt_e, lf, g_tails, g_tail);
+    rest = row_tail(c, amt_e, lf);
     if (rest == NULL)
         goto done;
     objects = object_pairs(c, obj_s, obj_e);
