@@ -2,7 +2,9 @@
 
 Run: .venv/bin/python bench/sie_read.py [--corpus DIR] [--mb 50] [--big-mb 200] [--no-pysie]
 
-Prints MB/s (wall clock and CPU time of this process: the CPU figure is steadier on a shared machine) for
+Prints which path the reader runs (the C accelerator, or pure Python when it is not built or
+KASSASYNC_SIE_PURE=1), then MB/s (wall clock and CPU time of this process: the CPU figure is steadier on a
+shared machine) for
   - the floor: read the bytes, decode them (UTF-8, else CP437), split the lines;
   - read_sie on every corpus file, repeated until at least --mb MB were read;
   - iter_vouchers over a generated 4E file of --big-mb MB, in a child process, with its peak RSS;
@@ -28,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.sie import iter_vouchers, read_sie  # noqa: E402
+from pipeline.sie.bulk import ACCELERATOR  # noqa: E402
 
 MB = 1_000_000
 
@@ -151,7 +154,7 @@ def _child(mode: str, path: str) -> None:
                 carry = data[cut:]
                 count += _floor_bytes(data[:cut])
         extra = {}
-    out = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "count": count,
+    out = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "count": count, "path": ACCELERATOR,
            "baseline_rss_mb": baseline, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     print(json.dumps({**out, **extra}))
 
@@ -220,6 +223,7 @@ def main() -> None:
         sys.exit(f"no SIE files under {args.corpus}")
     print(f"SIE reader benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f} at start")
+    print(f"reader path: {ACCELERATOR}")
     c = bench_corpus(files, args.mb)
     print(f"\ncorpus: {c['files']} files, {c['size_mb']:.2f} MB, read {c['reps']} times = {c['total_mb']:.1f} MB")
     print(f"  floor (read bytes, decode, split lines)  {c['floor_mbs']:7.1f} MB/s   CPU {c['floor_cpu_mbs']:7.1f} MB/s")
@@ -240,7 +244,7 @@ def main() -> None:
               f"CPU {size / stream['cpu']:7.1f} MB/s   peak RSS {stream['peak_rss_mb']:.0f} MB "
               f"(interpreter and imports: {stream['baseline_rss_mb']:.0f} MB)")
         print(f"    {stream['vouchers']} vouchers, {stream['count']} rows, {stream['errors']} errors; "
-              f"= {floor['cpu'] and stream['cpu'] / floor['cpu']:.1f}x the floor (CPU)")
+              f"= {floor['cpu'] and stream['cpu'] / floor['cpu']:.1f}x the floor (CPU); path: {stream['path']}")
         print("\npysie-accounting 0.0.2:", "skipped (--no-pysie)" if args.no_pysie else bench_pysie(files, Path(tmp)))
     best = max(c["read_cpu_mbs"], size / stream["cpu"])
     print(f"\ntargets: >= 20 MB/s: best CPU figure {best:.1f} MB/s; <= 6x floor: corpus "
