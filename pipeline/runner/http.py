@@ -50,23 +50,41 @@ def server_closed(sock: socket.socket | None) -> bool:
 
 
 class _Stream(httpcore2.AsyncNetworkStream):
-    """anyio's stream with its socket kept, so the pool's "did the server close it?" costs one poll."""
+    """anyio's stream with its socket kept, so the pool's "did the server close it?" costs one poll.
+
+    Writes are held until the connection next reads (or starts TLS): HTTP/1.1 writes the whole request, head
+    and body apart, before it reads the answer, so the request leaves in one send instead of two. A failed
+    send still raises the write error it raised before (now from the read), so "was it sent?" is unchanged.
+    """
 
     def __init__(self, inner: httpcore2.AsyncNetworkStream) -> None:
         self._inner = inner
         self._socket: socket.socket | None = inner.get_extra_info("socket")
+        self._unsent: list[bytes] = []
+        self._write_timeout: float | None = None
+
+    async def _send(self) -> None:
+        if self._unsent:
+            data = b"".join(self._unsent)
+            self._unsent.clear()
+            await self._inner.write(data, self._write_timeout)
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        await self._send()
         return await self._inner.read(max_bytes, timeout)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
+        if buffer:
+            self._unsent.append(buffer)
+            self._write_timeout = timeout
 
     async def aclose(self) -> None:
+        self._unsent.clear()  # a request given up before its answer was read: nothing more goes out
         await self._inner.aclose()
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> httpcore2.AsyncNetworkStream:
+        await self._send()
         return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
 
     def get_extra_info(self, info: str) -> Any:
