@@ -7,13 +7,19 @@ fetches one access token per store (client credentials; not an API request, so n
 next day's run starts without the tokens held in memory, as a new process would, and finds them in the
 encrypted token store (KASSASYNC_SECRET_KEY is set, as in any deployment), valid until shortly before expiry.
 
-    .venv/bin/python bench/sync.py [--stores 500] [--latency-ms 50] [--concurrency 16] [--expire-tokens]
+The runner shares the stores out over worker processes as `kassasync sync` does by default (one per CPU,
+at most 4, see pipeline/runner/processes.py); `--workers 1` measures one process. Runner CPU is this
+process's and its finished worker processes' together; the sandbox's is its own.
+
+    .venv/bin/python bench/sync.py [--stores 500] [--latency-ms 50] [--concurrency 16] [--workers N]
+                                   [--expire-tokens]
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -21,7 +27,6 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "runner"))  # the fleet builder the fault tests use
@@ -30,6 +35,7 @@ from fleet_builder import write_fleet  # noqa: E402
 
 from pipeline.cli.sync import run_sync  # noqa: E402
 from pipeline.config import load_stores  # noqa: E402
+from pipeline.runner.processes import worker_count  # noqa: E402
 from pipeline.runner.store_sync import SyncOptions  # noqa: E402
 from pipeline.sandbox.seed import dump_seed, seed_from_stores  # noqa: E402
 from pipeline.sandbox.testing import SandboxHandle  # noqa: E402
@@ -80,40 +86,40 @@ def process_cpu_ms(pid: int) -> int | None:
     return int((int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK"))
 
 
-class TokenCalls:
-    """Counts calls to the token endpoint (not API requests, so the sandbox does not count them)."""
-
-    def __init__(self) -> None:
-        from pipeline.fortnox.auth import TokenEndpoint
-
-        self.count = 0
-        original = TokenEndpoint.request
-
-        async def counted(endpoint: TokenEndpoint, *args: Any, **kwargs: Any) -> dict[str, Any]:
-            self.count += 1
-            return await original(endpoint, *args, **kwargs)
-
-        TokenEndpoint.request = counted  # type: ignore[method-assign,assignment]
+def saved_tokens(state: Path) -> dict[str, int]:
+    """The token store's cached access tokens and when each was written (ns)."""
+    return {p.name: p.stat().st_mtime_ns for p in (state / "tokens").glob("*.access")}
 
 
-TOKEN_CALLS = TokenCalls()
+def tokens_fetched(before: dict[str, int], after: dict[str, int]) -> int:
+    """Access tokens fetched during a run: each one fetched is saved, encrypted, to the token store, so they are
+    counted there (the worker processes fetch them, not this one)."""
+    return sum(1 for name, written in after.items() if before.get(name) != written)
 
 
-def timed_run(root: Path, handle: SandboxHandle, concurrency: int,
-              sandbox_pid: int) -> tuple[float, int, dict[str, int]]:
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (the worker processes of a run; not the sandbox)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(root: Path, handle: SandboxHandle, concurrency: int, sandbox_pid: int,
+              workers: int | None = None) -> tuple[float, int, dict[str, int]]:
     env = {**os.environ, **handle.env(), "KASSASYNC_SECRET_KEY": BENCH_SECRET_KEY}
     settings = Settings.from_env(stores_dir=root / "stores", inbox_dir=root / "inbox", state_dir=root / "state",
                                  env=env)
     configs = [c for _, c in sorted(load_stores(root / "stores")[0].items())]
     handle.reset_request_counts()
-    TOKEN_CALLS.count = 0
     sandbox_cpu = process_cpu_ms(sandbox_pid)
-    started, cpu = time.perf_counter(), time.process_time()
-    summary = run_sync(settings, configs, SyncOptions(today=TODAY), concurrency=concurrency, show_progress=False)
+    tokens_before = saved_tokens(root / "state")
+    started, cpu, workers_cpu = time.perf_counter(), time.process_time(), _children_cpu()
+    summary = run_sync(settings, configs, SyncOptions(today=TODAY), concurrency=concurrency, show_progress=False,
+                       workers=workers)
     elapsed = time.perf_counter() - started
     totals = summary.totals()
-    totals["cpu_ms"] = int((time.process_time() - cpu) * 1000)
-    totals["token_calls"] = TOKEN_CALLS.count
+    totals["cpu_ms"] = int((time.process_time() - cpu + _children_cpu() - workers_cpu) * 1000)
+    totals["token_calls"] = tokens_fetched(tokens_before, saved_tokens(root / "state"))
+    totals["workers"] = worker_count(workers, len(configs), concurrency)
     sandbox_after = process_cpu_ms(sandbox_pid)
     totals["sandbox_cpu_ms"] = -1 if sandbox_cpu is None or sandbox_after is None else sandbox_after - sandbox_cpu
     return elapsed, api_requests(handle), totals
@@ -130,8 +136,8 @@ def report(label: str, stores: int, elapsed: float, requests: int, totals: dict[
     print(f"  ratio                {elapsed / floor if floor else float('nan'):8.2f}     (target <= 2)")
     print(f"  requests/store-day   {per_store:8.2f}     (target <= {target:g})")
     print(f"  token calls          {totals['token_calls']:8d}     (access tokens fetched; not API requests)")
-    print(f"  runner CPU           {totals['cpu_ms'] / 1000:8.2f} s   ({totals['cpu_ms'] / stores:.1f} ms per store; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(f"  runner CPU           {totals['cpu_ms'] / 1000:8.2f} s   ({totals['cpu_ms'] / stores:.1f} ms per store, "
+          f"{totals['workers']} worker process(es); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     if totals["sandbox_cpu_ms"] >= 0:
         print(f"  sandbox CPU          {totals['sandbox_cpu_ms'] / 1000:8.2f} s   (its own process)")
 
@@ -141,6 +147,8 @@ def main() -> None:
     parser.add_argument("--stores", type=int, default=500)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: as `kassasync sync` chooses: one per CPU, up to 4)")
     parser.add_argument("--expire-tokens", action="store_true",
                         help="the next day's run finds no cached access token (as 24 h later: they live 1 h)")
     args = parser.parse_args()
@@ -152,12 +160,12 @@ def main() -> None:
         try:
             print(f"bench/sync.py: {args.stores} stores, one day each, sandbox latency {args.latency_ms:g} ms, "
                   f"concurrency {args.concurrency}")
-            elapsed, requests, totals = timed_run(root, handle, args.concurrency, process.pid)
+            elapsed, requests, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
             report("cold run (empty ledger)", args.stores, elapsed, requests, totals, args.latency_ms,
                    args.concurrency, 2)
             write_next_day(root, args.stores)
             forget_tokens(root / "state" / "tokens" if args.expire_tokens else None)
-            elapsed, requests, totals = timed_run(root, handle, args.concurrency, process.pid)
+            elapsed, requests, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
             report("next day's run" + (" (cached access tokens expired)" if args.expire_tokens else ""), args.stores, elapsed, requests, totals, args.latency_ms, args.concurrency, 1.2)
         finally:
             process.terminate()

@@ -1,26 +1,22 @@
 """`kassasync sync`: map each store's new day files and post them to Fortnox exactly once."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
 import click
-import httpx2
 
 from pipeline.cli.context import app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
-from pipeline.fortnox.protocol import FortnoxApi
-from pipeline.runner.http import shared_http_client
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ledger import Ledger
+from pipeline.runner.processes import run_share, sync_in_processes, worker_count
 from pipeline.runner.render import render_json, render_text
 from pipeline.runner.store_sync import ClientOpener, StoreResult, SyncOptions
-from pipeline.runner.sync_all import DEFAULT_CONCURRENCY, RunSummary, sync_stores
+from pipeline.runner.sync_all import DEFAULT_CONCURRENCY, RunSummary, begin_run, end_run
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.cli")
@@ -39,10 +35,13 @@ DATE = click.DateTime(["%Y-%m-%d"])
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON summary instead of the table.")
 @click.option("--concurrency", type=click.IntRange(1, 512), default=DEFAULT_CONCURRENCY, show_default=True,
               help="Stores worked on at the same time (one store's vouchers stay in date order).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes to share the stores out over. Default: one per CPU (at most 4) when there are "
+                   "enough stores to pay for it, else 1.")
 @today_option
 def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | None, from_day: datetime | None,
                  to_day: datetime | None, dry_run: bool, retry_failed: bool, as_json: bool, concurrency: int,
-                 today: datetime | None) -> None:
+                 workers: int | None, today: datetime | None) -> None:
     """Post every store's new Z-reports to Fortnox, each exactly once.
 
     Reads <inbox>/<store>/*.se|*.si, maps them with the store file, posts them in date order and
@@ -62,7 +61,7 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
     options = SyncOptions(today=today_from(today), from_date=from_date, to_date=to_date,
                           dry_run=dry_run, retry_failed=retry_failed)
     configs, broken = _select(settings, store_ids)
-    summary = run_sync(settings, configs, options, concurrency=concurrency,
+    summary = run_sync(settings, configs, options, concurrency=concurrency, workers=workers,
                        show_progress=not (as_json or dry_run or context.quiet))
     summary.stores = sorted(summary.stores + broken, key=lambda s: s.store)
     click.echo(render_json(summary) if as_json else render_text(summary), nl=False)
@@ -71,33 +70,27 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
 
 
 def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOptions, *, concurrency: int,
-             show_progress: bool, opener: ClientOpener | None = None) -> RunSummary:
-    """The sync of the given stores with the ledger and inbox from the settings (the demo calls this too)."""
+             show_progress: bool, opener: ClientOpener | None = None, workers: int | None = None) -> RunSummary:
+    """The sync of the given stores with the ledger and inbox from the settings (the demo calls this too).
+
+    `workers`: processes to share the stores out over (None: as many as pay off, see worker_count); a
+    given `opener` (tests' fake clients) keeps the run in this process."""
     if settings.ledger_url.startswith("sqlite"):
         settings.state_dir.mkdir(parents=True, exist_ok=True)
     ledger = Ledger.open(settings.ledger_url)
     progress = _Progress(len(configs), show_progress)
-
-    async def run() -> RunSummary:
-        async with shared_http_client(max_connections=max(concurrency * 2, 10)) as http:
-            return await sync_stores(configs, ledger=ledger, inbox=Inbox(settings.inbox_dir),
-                                     open_client=opener or _opener(settings, http), options=options,
-                                     state_dir=settings.state_dir, concurrency=concurrency, progress=progress)
-
+    count = 1 if opener is not None else worker_count(workers, len(configs), concurrency)
     try:
-        return asyncio.run(run())
+        if count > 1:
+            return sync_in_processes(settings, configs, options, ledger=ledger, concurrency=concurrency,
+                                     workers=count, progress=progress if show_progress else None)
+        run_id, started = begin_run(ledger, options, configs)
+        results = run_share(settings, configs, options, ledger=ledger, run_id=run_id, concurrency=concurrency,
+                            progress=progress, opener=opener)
+        return end_run(ledger, run_id, started, options, results)
     finally:
         progress.close()
         ledger.close()
-
-
-def _opener(settings: Settings, http: httpx2.AsyncClient) -> ClientOpener:
-    def open_for(config: StoreConfig) -> AbstractAsyncContextManager[FortnoxApi]:
-        from pipeline.fortnox.factory import open_client  # the client stage's factory
-
-        return open_client(settings, config, http=http)  # type: ignore[return-value]
-
-    return open_for
 
 
 def _select(settings: Settings, store_ids: tuple[str, ...]) -> tuple[list[StoreConfig], list[StoreResult]]:

@@ -1,4 +1,7 @@
-"""Syncing many stores: concurrently (one task per store, a semaphore), each store's failure its own."""
+"""Syncing many stores: concurrently (one task per store, a semaphore), each store's failure its own.
+
+A run is begin_run, then sync_share for all its stores (or for each worker process's share of them, see
+processes.py), then end_run."""
 from __future__ import annotations
 
 import asyncio
@@ -56,12 +59,17 @@ class RunSummary:
         }
 
 
-async def sync_stores(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
-                      options: SyncOptions, state_dir: Path, concurrency: int = DEFAULT_CONCURRENCY,
-                      progress: Progress | None = None) -> RunSummary:
-    """Every store once, `concurrency` at a time; the ledger records the run."""
+def begin_run(ledger: Ledger, options: SyncOptions, configs: Sequence[StoreConfig]) -> tuple[int | None, datetime]:
+    """The run's row in the ledger (none for a dry run) and its start time."""
     started = now()
     run_id = None if options.dry_run else ledger.start_run(_options_json(options, [c.store for c in configs]))
+    return run_id, started
+
+
+async def sync_share(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
+                     options: SyncOptions, state_dir: Path, run_id: int | None, concurrency: int,
+                     progress: Progress | None = None) -> list[StoreResult]:
+    """These stores, `concurrency` at a time, as part of run `run_id` (all of a run, or one process's share)."""
     gate = asyncio.Semaphore(max(1, concurrency))
     worker = LedgerWorker(ledger, run_id)
     worker.years = ledger.all_cached_years()
@@ -72,9 +80,14 @@ async def sync_stores(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: 
                                     run_id=run_id, state_dir=state_dir, progress=progress, worker=worker)
 
     try:
-        results = await asyncio.gather(*(one(c) for c in configs))
+        return list(await asyncio.gather(*(one(c) for c in configs)))
     finally:
         worker.close()
+
+
+def end_run(ledger: Ledger, run_id: int | None, started: datetime, options: SyncOptions,
+            results: Sequence[StoreResult]) -> RunSummary:
+    """The run's summary, recorded in its ledger row."""
     summary = RunSummary(run_id=run_id, started_at=started, finished_at=now(), options=options,
                          stores=sorted(results, key=lambda r: r.store))
     if run_id is not None:
