@@ -9,6 +9,7 @@ runner's CPU. `_Backend` keeps each connection's socket at hand and asks it dire
 """
 from __future__ import annotations
 
+import functools
 import select
 import socket
 import ssl
@@ -28,7 +29,7 @@ def shared_http_client(max_connections: int = 200) -> httpx2.AsyncClient:
     """The run's HTTP client. Cookies are refused: the stores are different tenants, and Fortnox authenticates
     by bearer token alone, so nothing one tenant's answer sets may travel with another tenant's request."""
     limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    tls = httpx2.create_ssl_context()  # loading the CA bundle costs tens of milliseconds: once per run
+    tls = tls_context()
     transport = httpx2.AsyncHTTPTransport(verify=tls, limits=limits)
     if hasattr(transport, "_pool"):  # httpx2 builds its pool inside; the same pool, with our network backend
         transport._pool = httpcore2.AsyncConnectionPool(
@@ -37,6 +38,13 @@ def shared_http_client(max_connections: int = 200) -> httpx2.AsyncClient:
             network_backend=_Backend())
     return httpx2.AsyncClient(transport=transport, timeout=TIMEOUT,
                               cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings with the CA bundle loaded (tens of milliseconds): once per process, and inherited by
+    the worker processes of a run (processes.py), which are forked after it is made."""
+    return httpx2.create_ssl_context()
 
 
 def server_closed(sock: socket.socket | None) -> bool:

@@ -26,7 +26,7 @@ import httpx2
 
 from pipeline.config.model import StoreConfig
 from pipeline.fortnox.protocol import FortnoxApi
-from pipeline.runner.http import shared_http_client
+from pipeline.runner.http import shared_http_client, tls_context
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ledger import Ledger
 from pipeline.runner.store_sync import ClientOpener, Progress, StoreResult, SyncOptions
@@ -77,13 +77,14 @@ def sync_in_processes(settings: Settings, configs: Sequence[StoreConfig], option
                       concurrency: int, workers: int, progress: Progress | None) -> RunSummary:
     """The run over `workers` forked processes (see the module's description)."""
     run_id, started = begin_run(ledger, options, configs)
+    tls_context()  # made once here, so every worker inherits it instead of loading the CA bundle again
     context = multiprocessing.get_context("fork")
     messages: Any = context.Queue()
     shares = [list(configs[i::workers]) for i in range(workers)]
     slots = [concurrency // workers + (i < concurrency % workers) for i in range(workers)]
     children = [context.Process(target=_worker, name=f"kassasync-sync-{i}", daemon=False,
-                                args=(i, settings, shares[i], options, run_id, slots[i], messages, os.getpid(),
-                                      progress is not None))
+                                args=(i, settings, ledger, shares[i], options, run_id, slots[i], messages,
+                                      os.getpid(), progress is not None))
                 for i in range(workers)]
     for child in children:
         child.start()
@@ -129,10 +130,12 @@ def _note_lost(children: list[Any], shares: list[list[StoreConfig]], results: di
                  "Fortnox before they are posted again") for config in shares[index]]
 
 
-def _worker(index: int, settings: Settings, share: list[StoreConfig], options: SyncOptions, run_id: int | None,
-            concurrency: int, messages: Any, parent: int, with_progress: bool) -> None:
+def _worker(index: int, settings: Settings, ledger: Ledger, share: list[StoreConfig], options: SyncOptions,
+            run_id: int | None, concurrency: int, messages: Any, parent: int, with_progress: bool) -> None:
     _exit_with_parent(parent)
-    ledger = Ledger.open(settings.ledger_url)  # its own engine: the parent's connections stay the parent's
+    # the parent's engine, without the parent's connections (left untouched: they are the parent's): this
+    # process opens its own
+    ledger.engine.dispose(close=False)
     try:
         def progress(store: str, event: str) -> None:
             messages.put(("progress", store, event))
