@@ -141,7 +141,8 @@ typedef struct {
 
 typedef struct { SpanEntry *slots; } SpanCache;
 
-static SpanCache cache_accounts, cache_tails, cache_objects, cache_dates, cache_field_dates;
+static SpanCache cache_accounts, cache_tails, cache_objects, cache_dates, cache_field_dates, cache_years,
+    cache_periods;
 
 static inline uint64_t span_hash(const char *s, Py_ssize_t n)
 {
@@ -540,7 +541,7 @@ static Py_ssize_t take_chart(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
     long long line = c->lineno + 1;
     Py_ssize_t result = -1;
     PyObject *number = NULL, *value = NULL, *known = NULL, *line_obj = NULL;
-    number = PyUnicode_Substring(c->text, num_s, num_e);
+    number = span_string(&cache_accounts, c, num_s, num_e);
     value = number ? unquoted(c, val_s, val_e) : NULL;
     if (value == NULL)
         goto done;
@@ -739,7 +740,7 @@ static Py_ssize_t take_balance(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
     Py_ssize_t result = -1;
     PyObject *year_text = NULL, *objects = NULL, *account_obj = NULL, *amount_obj = NULL, *period_obj = NULL,
              *line_obj = NULL, *item = NULL;
-    year_text = PyUnicode_Substring(c->text, year.s, year.e);
+    year_text = span_string(&cache_years, c, year.s, year.e);
     if (year_text == NULL)
         goto done;
     PyObject *year_value = PyDict_GetItemWithError(g_years, year_text);
@@ -754,9 +755,9 @@ static Py_ssize_t take_balance(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
         Py_DECREF(year_value);
         goto done;
     }
-    account_obj = PyUnicode_Substring(c->text, account.s, account.e);
+    account_obj = span_string(&cache_accounts, c, account.s, account.e);
     amount_obj = PyUnicode_Substring(c->text, amount.s, amount.e);
-    period_obj = has_period ? PyUnicode_Substring(c->text, period.s, period.e) : Py_NewRef(Py_None);
+    period_obj = has_period ? span_string(&cache_periods, c, period.s, period.e) : Py_NewRef(Py_None);
     line_obj = PyLong_FromLongLong(c->lineno + 1);
     if (account_obj == NULL || amount_obj == NULL || period_obj == NULL || line_obj == NULL) {
         Py_DECREF(year_value);
