@@ -33,6 +33,7 @@ static PyObject *g_tail;           /* bulk._tail */
 static PyObject *g_bad;            /* bulk._BAD */
 static PyObject *g_years;          /* labels._YEARS: year text -> int */
 static PyObject *g_crc;            /* bulk._crc */
+static PyObject *g_crc_text;       /* bulk._crc_text */
 static PyObject *g_zero;           /* vouchers._ZERO */
 static PyObject *g_empty_tuple;
 
@@ -40,7 +41,7 @@ static PyObject *g_empty_tuple;
 static PyObject *s_state, *s_crc, *s_limits, *s_max_voucher_rows, *s_doc, *s_ready, *s_vsum, *s_vdebit,
     *s_lineno, *s_any_voucher, *s_seen_label, *s_accounts, *s_raw_balances, *s_has_balances,
     *s_voucher_count, *s_transaction_count, *s_debit_total, *s_accept, *s_name, *s_line, *s_sru, *s_type,
-    *s_ksumma_closed;
+    *s_ksumma_closed, *s_raw_text;
 static PyObject *k_trans;
 static PyObject *s_kinds[7]; /* IB UB RES OIB OUB PSALDO PBUDGET */
 static const char *const kind_names[7] = {"IB", "UB", "RES", "OIB", "OUB", "PSALDO", "PBUDGET"};
@@ -432,12 +433,49 @@ static int add_to_attr(PyObject *obj, PyObject *name, long long n)
 }
 
 /* Adds the pending chart/balance span to the running #KSUMMA checksum through bulk._crc. */
+/* Adds the pending span (chart and balance lines, voucher blocks: none has a backslash) to the running
+ * #KSUMMA checksum: the text bulk._crc hashes for such a span (quoted parts as they are, bare parts without
+ * whitespace and braces, the quotes dropped), taken from the raw Latin-1 text when the parser has it, goes
+ * to bulk._crc_text, which encodes it and updates the checksum. */
 static int flush_crc(Ctx *c)
 {
     if (c->crc_from < 0)
         return 0;
-    PyObject *r = PyObject_CallFunction(g_crc, "OOnn", c->p, c->text, c->crc_from, c->crc_to);
+    Py_ssize_t s = c->crc_from, e = c->crc_to;
     c->crc_from = c->crc_to = -1;
+    PyObject *raw = PyObject_GetAttr(c->p, s_raw_text);
+    if (raw == NULL)
+        return -1;
+    PyObject *source = raw != Py_None ? raw : c->text;
+    if (!PyUnicode_Check(source) || PyUnicode_GET_LENGTH(source) < e) {
+        Py_DECREF(raw);
+        PyErr_SetString(PyExc_RuntimeError, "the parser's raw text does not match its text");
+        return -1;
+    }
+    int kind = PyUnicode_KIND(source);
+    const void *data = PyUnicode_DATA(source);
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(e - s + 1));
+    if (out == NULL) {
+        Py_DECREF(raw);
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t n = 0;
+    int quoted = 0;
+    for (Py_ssize_t i = s; i < e; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch == '"')
+            quoted = !quoted;
+        else if (quoted || !(Py_UNICODE_ISSPACE(ch) || ch == '{' || ch == '}'))
+            out[n++] = ch;
+    }
+    Py_DECREF(raw);
+    PyObject *text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n);
+    PyMem_Free(out);
+    if (text == NULL)
+        return -1;
+    PyObject *r = PyObject_CallFunctionObjArgs(g_crc_text, c->p, text, NULL);
+    Py_DECREF(text);
     if (r == NULL)
         return -1;
     Py_DECREF(r);
@@ -1244,7 +1282,7 @@ static int intern_all(void)
     INTERN(s_raw_balances, "raw_balances"); INTERN(s_has_balances, "has_balances");
     INTERN(s_voucher_count, "voucher_count"); INTERN(s_transaction_count, "transaction_count");
     INTERN(s_debit_total, "debit_total"); INTERN(s_accept, "_accept"); INTERN(s_name, "name");
-    INTERN(s_line, "line"); INTERN(s_sru, "sru"); INTERN(s_type, "type"); INTERN(s_ksumma_closed, "ksumma_closed");
+    INTERN(s_line, "line"); INTERN(s_sru, "sru"); INTERN(s_type, "type"); INTERN(s_ksumma_closed, "ksumma_closed"); INTERN(s_raw_text, "raw_text");
     INTERN(k_trans, "TRANS");
 #undef INTERN
     for (int k = 0; k < 7; k++)
@@ -1255,11 +1293,11 @@ static int intern_all(void)
 
 static PyObject *configure(PyObject *module, PyObject *args)
 {
-    PyObject *o[19];
-    if (!PyArg_ParseTuple(args, "OOOOO!O!O!OO!OO!OO!OOO!OOO!:configure", &o[0], &o[1], &o[2], &o[3],
+    PyObject *o[20];
+    if (!PyArg_ParseTuple(args, "OOOOO!O!O!OO!OO!OO!OOO!OOO!O:configure", &o[0], &o[1], &o[2], &o[3],
                           &PyTuple_Type, &o[4], &PyTuple_Type, &o[5], &PyDict_Type, &o[6], &o[7],
                           &PyDict_Type, &o[8], &o[9], &PyDict_Type, &o[10], &o[11], &PyDict_Type, &o[12],
-                          &o[13], &o[14], &PyDict_Type, &o[15], &o[16], &o[17], &PyTuple_Type, &o[18]))
+                          &o[13], &o[14], &PyDict_Type, &o[15], &o[16], &o[17], &PyTuple_Type, &o[18], &o[19]))
         return NULL;
     if (!PyType_Check(o[1]) || !PyType_Check(o[2]) || PyTuple_GET_SIZE(o[4]) != N_ROW_KEYS
             || !PyType_Check(o[3]) || PyTuple_GET_SIZE(o[5]) != N_VOUCHER_KEYS
@@ -1267,11 +1305,11 @@ static PyObject *configure(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_TypeError, "configure: the model types and their field names (9, 12 and 6)");
         return NULL;
     }
-    PyObject **slots[19] = {&g_decimal, &g_row_type, &g_voucher_type, &g_account_type, &g_row_keys,
+    PyObject **slots[20] = {&g_decimal, &g_row_type, &g_voucher_type, &g_account_type, &g_row_keys,
                             &g_voucher_keys, &g_dates, &g_parse_date, &g_field_dates, &g_field_date,
                             &g_object_lists, &g_object_list, &g_tails, &g_tail, &g_bad, &g_years, &g_crc,
-                            &g_zero, &g_account_keys};
-    for (int k = 0; k < 19; k++)
+                            &g_zero, &g_account_keys, &g_crc_text};
+    for (int k = 0; k < 20; k++)
         Py_XSETREF(*slots[k], Py_NewRef(o[k]));
     Py_RETURN_NONE;
 }
@@ -1280,7 +1318,7 @@ static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(Decimal, SieTransaction, SieVoucher, SieAccount, row_fields, voucher_fields, dates, "
      "parse_date, field_dates, field_date, object_lists, object_list, tails, tail, bad, years, crc, zero, "
-     "account_fields)"},
+     "account_fields, crc_text)"},
     {"take", (PyCFunction)(void (*)(void))take, METH_FASTCALL,
      "take(parser, text, pos, end) -> the position of the first line not taken"},
     {NULL, NULL, 0, NULL},

@@ -207,8 +207,15 @@ def _crc(p: Parser, text: str, start: int, end: int) -> None:
         parts = span.split('"')
         parts[0::2] = ["".join(part.split()).replace("{", "").replace("}", "") for part in parts[0::2]]
         data = "".join(parts)
-    p.crc = zlib.crc32(data.encode("latin-1") if p.raw_text is not None else data.encode("cp437", "replace"),
-                       p.crc)
+    _crc_text(p, data)
+
+
+def _crc_text(p: Parser, data: str) -> None:
+    """Adds checksum text (labels and field contents joined) to the running #KSUMMA checksum: as the bytes
+    were written for a single-byte file (p.raw_text), else mapped to CP437 (sie-format.md §7)."""
+    if p.crc is not None:
+        p.crc = zlib.crc32(data.encode("latin-1") if p.raw_text is not None else data.encode("cp437", "replace"),
+                           p.crc)
 
 
 def _voucher_block(p: Parser, text: str, m: re.Match[str]) -> None:
@@ -383,7 +390,7 @@ def _load_accelerator() -> tuple[Callable[[Parser, str, int, int], int] | None, 
         return None, "pure Python (the model's fields changed; the C accelerator is not used)"
     _speedups.configure(Decimal, SieTransaction, SieVoucher, SieAccount, _ROW_FIELDS, _VOUCHER_FIELDS, _DATES,
                         parse_date, _FIELD_DATES, _field_date, _OBJECT_LISTS, _object_list, _TAILS, _tail, _BAD,
-                        _YEARS, _crc, _ZERO, _ACCOUNT_FIELDS)
+                        _YEARS, _crc, _ZERO, _ACCOUNT_FIELDS, _crc_text)
     return _speedups.take, "C accelerator"
 
 
