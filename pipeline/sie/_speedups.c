@@ -36,6 +36,8 @@ static PyObject *g_crc;            /* bulk._crc */
 static PyObject *g_crc_text;       /* bulk._crc_text */
 static PyObject *g_zero;           /* vouchers._ZERO */
 static PyObject *g_empty_tuple;
+static PyObject *g_getcontext;     /* decimal.getcontext */
+static PyObject *g_round_floor;    /* decimal.ROUND_FLOOR */
 
 /* Interned names. */
 static PyObject *s_state, *s_crc, *s_limits, *s_max_voucher_rows, *s_doc, *s_ready, *s_vsum, *s_vdebit,
@@ -70,8 +72,10 @@ typedef struct {
     /* Buffered updates, written to the parser and document by flush(). */
     int took, took_voucher, took_balance;
     long long n_vouchers, n_rows;
-    PyObject *debit_total;   /* doc.debit_total plus the debits of the vouchers since the last flush */
-    PyObject *vsum, *vdebit; /* the last voucher's sums */
+    int exact_sums;          /* whether Sums may stay integers (context_keeps_sums_exact); -1 until asked */
+    int have_debit_total, have_last;
+    struct Sum *debit_total; /* doc.debit_total plus the debits of the vouchers since the last flush */
+    struct Sum *last_total, *last_debit; /* the last voucher's sums (p.vsum, p.vdebit) */
 } Ctx;
 
 #define CH(c, i) PyUnicode_READ((c)->kind, (c)->data, (i))
@@ -433,6 +437,226 @@ static int add_to_attr(PyObject *obj, PyObject *name, long long n)
 }
 
 /* Adds the pending chart/balance span to the running #KSUMMA checksum through bulk._crc. */
+/* ---- Decimal sums ------------------------------------------------------------------------------------
+ *
+ * bulk.py sums a voucher's amounts (and the document's debit total) with Decimal additions that start from
+ * Decimal(0). While every amount has at most 18 digits and the sums stay below 10**27, each of those
+ * additions is exact under a context of at least 28 digits, so its result is the exact value with the
+ * smallest exponent of its operands, and a zero result is +0 unless the context rounds toward -Infinity.
+ * A Sum keeps such a value as an integer coefficient and a scale (value = coef / 10**scale) and makes the
+ * Decimal only when one is needed; the first amount or total outside those bounds turns it into a Decimal
+ * and the additions go on in Decimal, as in bulk.py. */
+#if defined(__SIZEOF_INT128__) && !defined(SIE_NO_INT128) /* SIE_NO_INT128: test the fallback */
+typedef __int128 Coef;
+#define EXACT_SUMS 1
+#else
+typedef long long Coef;
+#define EXACT_SUMS 0
+#endif
+#define SUM_LIMIT_DIGITS 27
+#define AMOUNT_MAX_DIGITS 18
+
+typedef struct Sum {
+    PyObject *dec; /* the sum as a Decimal once it left the integer form; NULL while it is in it */
+    Coef coef;
+    int scale;
+} Sum;
+
+static Coef pow10_table[SUM_LIMIT_DIGITS + 1]; /* 10**0 .. 10**27, filled at import */
+
+static Coef pow10_coef(int n) { return pow10_table[n]; }
+
+static Coef coef_abs(Coef v) { return v < 0 ? -v : v; }
+
+/* The Decimal of an integer-form sum (new reference): its digits with the point `scale` places from the
+ * right, e.g. -12345 at scale 2 is Decimal("-123.45") and 0 at scale 2 is Decimal("0.00"). */
+static PyObject *coef_decimal(Coef coef, int scale)
+{
+    char buf[64];
+    char *end = buf + sizeof buf - 1, *p = end;
+    *p = '\0';
+    Coef v = coef_abs(coef);
+    int written = 0;
+    do {
+        *--p = (char)('0' + (int)(v % 10));
+        v /= 10;
+        written++;
+        if (written == scale)
+            *--p = '.';
+    } while (v != 0 || written <= scale);
+    if (p[0] == '.')
+        *--p = '0';
+    if (coef < 0)
+        *--p = '-';
+    PyObject *text = PyUnicode_FromString(p);
+    if (text == NULL)
+        return NULL;
+    PyObject *value = PyObject_CallOneArg(g_decimal, text);
+    Py_DECREF(text);
+    return value;
+}
+
+static PyObject *sum_decimal(Sum *sum)
+{
+    return sum->dec != NULL ? Py_NewRef(sum->dec) : coef_decimal(sum->coef, sum->scale);
+}
+
+static int sum_to_decimal_form(Sum *sum)
+{
+    if (sum->dec == NULL && (sum->dec = coef_decimal(sum->coef, sum->scale)) == NULL)
+        return -1;
+    return 0;
+}
+
+/* sum += (coef, scale) in integer form; 0 when the result would leave the bounds (the sum is unchanged). */
+static int coef_add(Sum *sum, Coef coef, int scale)
+{
+    const Coef limit = pow10_table[SUM_LIMIT_DIGITS];
+    Coef mine = sum->coef, theirs = coef;
+    int to = sum->scale > scale ? sum->scale : scale;
+    if (to > AMOUNT_MAX_DIGITS)
+        return 0;
+    if (to > sum->scale) {
+        if (coef_abs(mine) >= pow10_coef(SUM_LIMIT_DIGITS - (to - sum->scale)))
+            return 0;
+        mine *= pow10_coef(to - sum->scale);
+    }
+    if (to > scale)
+        theirs *= pow10_coef(to - scale); /* |coef| < 10**18 and to - scale <= 18: no overflow */
+    Coef total = mine + theirs;
+    if (coef_abs(total) >= limit)
+        return 0;
+    sum->coef = total;
+    sum->scale = to;
+    return 1;
+}
+
+/* sum += an amount (its Decimal, and its integer form when `exact`). */
+static int sum_add(Sum *sum, PyObject *amount, int exact, Coef coef, int scale)
+{
+    if (sum->dec == NULL && exact && coef_add(sum, coef, scale))
+        return 0;
+    if (sum_to_decimal_form(sum) < 0)
+        return -1;
+    PyObject *total = PyNumber_Add(sum->dec, amount);
+    if (total == NULL)
+        return -1;
+    Py_SETREF(sum->dec, total);
+    return 0;
+}
+
+/* sum += other (both Sums). */
+static int sum_add_sum(Sum *sum, Sum *other)
+{
+    if (sum->dec == NULL && other->dec == NULL && coef_add(sum, other->coef, other->scale))
+        return 0;
+    PyObject *amount = sum_decimal(other);
+    if (amount == NULL)
+        return -1;
+    int rc = sum_add(sum, amount, 0, 0, 0);
+    Py_DECREF(amount);
+    return rc;
+}
+
+static int sum_is_zero(Sum *sum)
+{
+    return sum->dec == NULL ? sum->coef == 0 : !PyObject_IsTrue(sum->dec);
+}
+
+static void sum_clear(Sum *sum)
+{
+    Py_CLEAR(sum->dec);
+    sum->coef = 0;
+    sum->scale = 0;
+}
+
+/* A plain amount -?[0-9]+(\.[0-9]+)? of text[s:e] as (coef, scale); 0 when it has more than 18 digits. */
+static int amount_coef(Ctx *c, Py_ssize_t s, Py_ssize_t e, Coef *coef, int *scale)
+{
+    int negative = CH(c, s) == '-', digits = 0, frac = -1;
+    long long v = 0;
+    for (Py_ssize_t i = s + negative; i < e; i++) {
+        Py_UCS4 ch = CH(c, i);
+        if (ch == '.') {
+            frac = 0;
+            continue;
+        }
+        if (++digits > AMOUNT_MAX_DIGITS)
+            return 0;
+        v = v * 10 + (long long)(ch - '0');
+        if (frac >= 0)
+            frac++;
+    }
+    *coef = negative ? -(Coef)v : (Coef)v;
+    *scale = frac < 0 ? 0 : frac;
+    return 1;
+}
+
+/* Whether the current decimal context keeps the integer-form sums exact (see above); -1 on error. */
+static int context_keeps_sums_exact(void)
+{
+    if (!EXACT_SUMS)
+        return 0;
+    PyObject *context = PyObject_CallNoArgs(g_getcontext);
+    if (context == NULL)
+        return -1;
+    int ok = 0;
+    PyObject *prec = PyObject_GetAttrString(context, "prec");
+    PyObject *rounding = prec ? PyObject_GetAttrString(context, "rounding") : NULL;
+    PyObject *emax = rounding ? PyObject_GetAttrString(context, "Emax") : NULL;
+    PyObject *emin = emax ? PyObject_GetAttrString(context, "Emin") : NULL;
+    Py_DECREF(context);
+    if (emin != NULL) {
+        long long p = PyLong_AsLongLong(prec), hi = PyLong_AsLongLong(emax), lo = PyLong_AsLongLong(emin);
+        int floor = PyObject_RichCompareBool(rounding, g_round_floor, Py_EQ);
+        if (!PyErr_Occurred() && floor >= 0)
+            ok = p >= SUM_LIMIT_DIGITS + 1 && hi >= 100 && lo <= -100 && !floor;
+    }
+    Py_XDECREF(prec);
+    Py_XDECREF(rounding);
+    Py_XDECREF(emax);
+    Py_XDECREF(emin);
+    return PyErr_Occurred() ? -1 : ok;
+}
+
+/* The document's debit total as a Sum (integer form when its text is a plain amount). */
+static int debit_total_sum(Ctx *c, Sum *sum)
+{
+    PyObject *total = PyObject_GetAttr(c->doc, s_debit_total);
+    if (total == NULL)
+        return -1;
+    sum_clear(sum);
+    PyObject *text = c->exact_sums ? PyObject_Str(total) : NULL;
+    if (text != NULL && PyUnicode_IS_ASCII(text)) {
+        const char *t = (const char *)PyUnicode_DATA(text);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = t[0] == '-', d = 0, f = -1;
+        Coef v = 0;
+        int ok = n > i && t[0] != '-'; /* a plain non-negative amount (a debit total is never below zero) */
+        for (; ok && i < n; i++) {
+            if (t[i] == '.' && f < 0 && d > 0) {
+                f = 0;
+            } else if (t[i] >= '0' && t[i] <= '9' && ++d <= AMOUNT_MAX_DIGITS) {
+                v = v * 10 + (t[i] - '0');
+                if (f >= 0)
+                    f++;
+            } else {
+                ok = 0;
+            }
+        }
+        if (ok && f != 0) {
+            sum->coef = v;
+            sum->scale = f < 0 ? 0 : (int)f;
+            Py_DECREF(text);
+            Py_DECREF(total);
+            return 0;
+        }
+    }
+    Py_XDECREF(text);
+    PyErr_Clear();
+    sum->dec = total; /* stays a Decimal */
+    return 0;
+}
+
 /* Adds the pending span (chart and balance lines, voucher blocks: none has a backslash) to the running
  * #KSUMMA checksum: the text bulk._crc hashes for such a span (quoted parts as they are, bare parts without
  * whitespace and braces, the quotes dropped), taken from the raw Latin-1 text when the parser has it, goes
@@ -507,19 +731,26 @@ static int flush(Ctx *c)
         if (PyObject_SetAttr(c->p, s_any_voucher, Py_True) < 0)
             return -1;
     }
-    if (c->vsum != NULL) {
-        if (PyObject_SetAttr(c->p, s_vsum, c->vsum) < 0 || PyObject_SetAttr(c->p, s_vdebit, c->vdebit) < 0)
+    if (c->have_last) {
+        c->have_last = 0;
+        PyObject *vsum = sum_decimal(c->last_total);
+        PyObject *vdebit = vsum ? sum_decimal(c->last_debit) : NULL;
+        int rc = vdebit == NULL || PyObject_SetAttr(c->p, s_vsum, vsum) < 0
+                 || PyObject_SetAttr(c->p, s_vdebit, vdebit) < 0 ? -1 : 0;
+        Py_XDECREF(vsum);
+        Py_XDECREF(vdebit);
+        if (rc < 0)
             return -1;
-        Py_CLEAR(c->vsum);
-        Py_CLEAR(c->vdebit);
     }
     long long vouchers = c->n_vouchers, rows = c->n_rows;
     c->n_vouchers = c->n_rows = 0;
     if (add_to_attr(c->doc, s_voucher_count, vouchers) < 0 || add_to_attr(c->doc, s_transaction_count, rows) < 0)
         return -1;
-    if (c->debit_total != NULL) {
-        int rc = PyObject_SetAttr(c->doc, s_debit_total, c->debit_total);
-        Py_CLEAR(c->debit_total);
+    if (c->have_debit_total) {
+        c->have_debit_total = 0;
+        PyObject *total = sum_decimal(c->debit_total);
+        int rc = total == NULL || PyObject_SetAttr(c->doc, s_debit_total, total) < 0 ? -1 : 0;
+        Py_XDECREF(total);
         if (rc < 0)
             return -1;
     }
@@ -835,8 +1066,7 @@ done:
 
 /* One #TRANS row at pos as bulk._ROW and bulk._rows take it: appends the row to `rows` and adds its amount
  * to the sums. Returns the next line's position, 0 to decline the block, -1 on error. */
-static Py_ssize_t take_row(Ctx *c, Py_ssize_t pos, long long line, PyObject *rows, PyObject **total,
-                           PyObject **debit)
+static Py_ssize_t take_row(Ctx *c, Py_ssize_t pos, long long line, PyObject *rows, Sum *total, Sum *debit)
 {
     Py_ssize_t i = skip_blank(c, pos);
     if (!at(c, i, "#TRANS"))
@@ -924,16 +1154,13 @@ static Py_ssize_t take_row(Ctx *c, Py_ssize_t pos, long long line, PyObject *row
     }
     if (PyList_Append(rows, row) < 0)
         goto done;
-    PyObject *sum = PyNumber_Add(*total, amount);
-    if (sum == NULL)
+    Coef coef = 0;
+    int scale = 0;
+    int exact = c->exact_sums == 1 && amount_coef(c, amt_s, amt_e, &coef, &scale);
+    if (sum_add(total, amount, exact, coef, scale) < 0)
         goto done;
-    Py_SETREF(*total, sum);
-    if (CH(c, amt_s) != '-') {
-        sum = PyNumber_Add(*debit, amount);
-        if (sum == NULL)
-            goto done;
-        Py_SETREF(*debit, sum);
-    }
+    if (CH(c, amt_s) != '-' && sum_add(debit, amount, exact, coef, scale) < 0)
+        goto done;
     result = lf + 1;
 done:
     Py_XDECREF(rest);
@@ -990,8 +1217,8 @@ static Py_ssize_t take_voucher(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
 
     long long first = c->lineno + 1;
     Py_ssize_t result = -1;
-    PyObject *day = NULL, *reg = NULL, *rows = NULL, *total = NULL,
-             *debit = NULL, *series = NULL, *number = NULL, *vtext = NULL, *sign = NULL,
+    Sum total = {NULL, 0, 0}, debit = {NULL, 0, 0};
+    PyObject *day = NULL, *reg = NULL, *rows = NULL, *series = NULL, *number = NULL, *vtext = NULL, *sign = NULL,
              *voucher = NULL, *extra[3] = {NULL, NULL, NULL}, *first_obj = NULL, *last_obj = NULL;
 
     int quoted = fe[2] - fs[2] >= 2 && CH(c, fs[2]) == '"';
@@ -1012,9 +1239,9 @@ static Py_ssize_t take_voucher(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
         goto done;
     }
 
+    if (c->exact_sums < 0 && (c->exact_sums = context_keeps_sums_exact()) < 0)
+        goto done;
     rows = PyList_New(0);
-    total = Py_NewRef(g_zero);
-    debit = Py_NewRef(g_zero);
     if (rows == NULL)
         goto done;
     Py_ssize_t line_pos = rows_start;
@@ -1076,8 +1303,12 @@ static Py_ssize_t take_voucher(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
     c->took = 1;
     c->took_voucher = 1;
     c->lineno = last;
-    Py_XSETREF(c->vsum, Py_NewRef(total));
-    Py_XSETREF(c->vdebit, Py_NewRef(debit));
+    sum_clear(c->last_total);
+    sum_clear(c->last_debit);
+    *c->last_total = total; /* the Sums move: their Decimals now belong to the context */
+    *c->last_debit = debit;
+    total.dec = debit.dec = NULL;
+    c->have_last = 1;
     if (c->crc_on) {
         /* Without a backslash the block's quotes pair up line by line (its fields and tails were read
          * without flags), so it hashes as part of a longer span; with one, bulk._crc reads it line by line
@@ -1093,8 +1324,8 @@ static Py_ssize_t take_voucher(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
             goto done;
         }
     }
-    int unbalanced = PyObject_IsTrue(total);
-    if (unbalanced < 0)
+    int unbalanced = !sum_is_zero(c->last_total);
+    if (PyErr_Occurred())
         goto done;
     if (unbalanced) { /* the finding and its diagnostic are made in Python */
         if (flush(c) < 0)
@@ -1104,15 +1335,13 @@ static Py_ssize_t take_voucher(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
             goto done;
         Py_DECREF(r);
     } else {
-        if (c->debit_total == NULL) {
-            c->debit_total = PyObject_GetAttr(c->doc, s_debit_total);
-            if (c->debit_total == NULL)
+        if (!c->have_debit_total) {
+            if (debit_total_sum(c, c->debit_total) < 0)
                 goto done;
+            c->have_debit_total = 1;
         }
-        PyObject *sum = PyNumber_Add(c->debit_total, debit);
-        if (sum == NULL)
+        if (sum_add_sum(c->debit_total, c->last_debit) < 0)
             goto done;
-        Py_SETREF(c->debit_total, sum);
         c->n_vouchers += 1;
         c->n_rows += PyList_GET_SIZE(rows);
         if (PyList_Append(c->ready, voucher) < 0)
@@ -1123,8 +1352,8 @@ done:
     Py_XDECREF(day);
     Py_XDECREF(reg);
     Py_XDECREF(rows);
-    Py_XDECREF(total);
-    Py_XDECREF(debit);
+    Py_XDECREF(total.dec);
+    Py_XDECREF(debit.dec);
     Py_XDECREF(series);
     Py_XDECREF(number);
     Py_XDECREF(vtext);
@@ -1185,6 +1414,11 @@ static PyObject *take(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     c->data = PyUnicode_DATA(c->text);
     c->end = end < PyUnicode_GET_LENGTH(c->text) ? end : PyUnicode_GET_LENGTH(c->text);
     c->crc_from = c->crc_to = -1;
+    Sum debit_total = {NULL, 0, 0}, last_total = {NULL, 0, 0}, last_debit = {NULL, 0, 0};
+    c->debit_total = &debit_total;
+    c->last_total = &last_total;
+    c->last_debit = &last_debit;
+    c->exact_sums = -1;
     if (pos < 0 || pos >= c->end)
         return PyLong_FromSsize_t(pos);
 
@@ -1262,9 +1496,9 @@ static PyObject *take(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     } else if (flush(c) < 0) {
         failed = 1;
     }
-    Py_XDECREF(c->debit_total);
-    Py_XDECREF(c->vsum);
-    Py_XDECREF(c->vdebit);
+    sum_clear(&debit_total);
+    sum_clear(&last_total);
+    sum_clear(&last_debit);
     Py_XDECREF(c->accounts);
     Py_XDECREF(c->raw_balances);
     Py_DECREF(c->ready);
@@ -1334,6 +1568,17 @@ PyMODINIT_FUNC PyInit__speedups(void)
     if (intern_all() < 0)
         return NULL;
     g_empty_tuple = PyTuple_New(0);
+    pow10_table[0] = 1;
+    for (int k = 1; EXACT_SUMS && k <= SUM_LIMIT_DIGITS; k++) /* 10**27 needs the 128-bit integer */
+        pow10_table[k] = pow10_table[k - 1] * 10;
+    PyObject *decimal = PyImport_ImportModule("decimal");
+    if (decimal == NULL)
+        return NULL;
+    g_getcontext = PyObject_GetAttrString(decimal, "getcontext");
+    g_round_floor = PyObject_GetAttrString(decimal, "ROUND_FLOOR");
+    Py_DECREF(decimal);
+    if (g_getcontext == NULL || g_round_floor == NULL)
+        return NULL;
     if (g_empty_tuple == NULL)
         return NULL;
     return PyModule_Create(&module_def);

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
 
 _DATES: dict[str, date | None] = {}  # dates repeat on every row of a day's vouchers: parse each once
 _DATE_CACHE_MAX = 50_000
@@ -71,6 +71,10 @@ _CENT = Decimal("0.01")
 
 def format_money(amount: Decimal) -> str:
     """An amount for people: at least two decimals (380 -> 380.00), more only when the file had them."""
-    if amount.as_tuple().exponent > -2:  # type: ignore[operator]
-        amount = amount.quantize(_CENT)
+    digits, exponent = len(amount.as_tuple().digits), amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        # A context with room for every digit: an amount longer than the current context's precision
+        # (a 30-digit voucher sum) must not raise InvalidOperation here.
+        room = Context(prec=digits + max(exponent, 0) + 3, Emax=MAX_EMAX, Emin=MIN_EMIN)
+        amount = amount.quantize(_CENT, context=room)
     return format_amount(amount)
