@@ -412,6 +412,17 @@ class Ledger:
         with self._connect(begin=False) as conn:
             return [(int(r[0]), r[1], r[2]) for r in conn.execute(sql.SELECT_YEARS, {"store": store})]
 
+    def cache_years(self, years: Sequence[tuple[str, int, date, date]]) -> None:
+        """(store, year id, first day, last day) of financial years Fortnox named, in one transaction."""
+        insert = sql.insert_years_ignoring_known(self.engine.dialect.name)
+        if insert is None:
+            for year in years:
+                self.cache_year(*year)
+            return
+        with self._connect() as conn:
+            conn.execute(insert, [{"store": store, "year_id": year_id, "from_date": first, "to_date": last}
+                                  for store, year_id, first, last in years])
+
     def cache_year(self, store: str, year_id: int, from_date: date, to_date: date) -> None:
         try:
             with self._connect() as conn:

@@ -98,6 +98,13 @@ def insert_vouchers_ignoring_known(dialect: str) -> Any:
 
 
 @cache
+def insert_years_ignoring_known(dialect: str) -> Any:
+    """INSERT of cached financial years that keeps a year another runner cached first (SQLite, PostgreSQL)."""
+    insert = _dialect_insert(dialect, financial_years)
+    return None if insert is None else insert.on_conflict_do_nothing(index_elements=["store", "year_id"])
+
+
+@cache
 def upsert_file(dialect: str) -> Any:
     insert = _dialect_insert(dialect, files)
     if insert is None:

@@ -232,8 +232,7 @@ class _Poster:
                 return known
         found = await self.client.financial_year_for(day)
         if found is not None:
-            await self.worker.run(self.ledger.cache_year, self.config.store, found.id, found.from_date,
-                                  found.to_date)
+            await self.worker.cache_year(self.config.store, found.id, found.from_date, found.to_date)
             self.years.append(found)
         return found
 

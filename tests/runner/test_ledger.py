@@ -46,6 +46,13 @@ def test_files_and_year_cache(tmp_path: Path) -> None:
     assert ledger.cached_years("s1") == [(3, date(2026, 1, 1), date(2026, 12, 31))]
     ledger.forget_years("s1")
     assert ledger.cached_years("s1") == []
+    year = ("s1", 3, date(2026, 1, 1), date(2026, 12, 31))
+    ledger.cache_year(*year)  # cached first by another runner: the batch keeps it and adds the rest
+    ledger.cache_years([year, ("s1", 4, date(2027, 1, 1), date(2027, 12, 31)), ("s2", 3, date(2026, 1, 1),
+                                                                                  date(2026, 12, 31))])
+    assert sorted(ledger.cached_years("s1")) == [(3, date(2026, 1, 1), date(2026, 12, 31)),
+                                                 (4, date(2027, 1, 1), date(2027, 12, 31))]
+    assert ledger.all_cached_years()["s2"] == [(3, date(2026, 1, 1), date(2026, 12, 31))]
 
 
 def test_day_state_prefers_failures() -> None:
