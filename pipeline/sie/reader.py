@@ -20,6 +20,7 @@ from pipeline.sie.parser import Parser
 
 log = logging.getLogger("kassasync.sie")
 BLOCK = 1 << 20
+PIECE = 1 << 16  # text fed to the parser at a time (see _pieces)
 
 
 def _file_blocks(path: Path, size: int = BLOCK) -> Iterator[bytes]:
@@ -62,8 +63,14 @@ class SieStream:
         digest = hashlib.sha256()
         decoder = Decoder()
         for text in _lines_of(self._blocks, parser, decoder, digest, doc):
-            if not parser.stopped:
-                feed_text(parser, text)
+            raw = parser.raw_text
+            for start, stop in _pieces(text):
+                if parser.stopped:
+                    break
+                whole = stop - start == len(text)
+                if raw is not None:
+                    parser.raw_text = raw if whole else raw[start:stop]
+                feed_text(parser, text if whole else text[start:stop])
                 yield from self._hand_out()
         parser.finish()
         doc.encoding = decoder.name
@@ -124,6 +131,20 @@ def _lines_of(blocks: Iterable[bytes], parser: Parser, decoder: Decoder, digest:
             carry, skipping = b"", True
     if carry and not skipping and not parser.stopped:
         yield _decode(carry + b"\n", parser, decoder, lineno)
+
+
+def _pieces(text: str, size: int = PIECE) -> Iterator[tuple[int, int]]:
+    """[start, stop) spans of whole lines of about `size` characters that cover `text` (which ends with a
+    newline): the vouchers of one piece are handed out before the next is parsed, so the objects alive at
+    a time stay few (cache-warm, no memory churn) whatever the block size."""
+    start, end = 0, len(text)
+    while end - start > size:
+        stop = text.find("\n", start + size) + 1
+        if stop <= 0 or stop >= end:
+            break
+        yield start, stop
+        start = stop
+    yield start, end
 
 
 def _first_break(block: bytes) -> int:

@@ -292,3 +292,27 @@ def test_streamed_sums_are_the_same_in_c_and_python(tmp_path: Path, monkeypatch:
         patch.setattr(bulk, "_TAKE", None)
         python = _streamed(path, "lenient", None)
     assert accelerated == python
+
+
+def test_a_checksummed_file_of_many_pieces_verifies(tmp_path: Path) -> None:
+    # Longer than one 1 MiB block and one 64 KiB piece, single-byte (CP437 letters), under #KSUMMA: the raw
+    # Latin-1 text is cut into the same pieces as the decoded text, and the written checksum verifies.
+    from datetime import date
+
+    from pipeline.sie import SieTransaction, SieVoucher, write_sie_4i
+
+    vouchers = [SieVoucher("A", str(n), date(2024, 1, 31), f"Dagskassa {n} åäö", rows=[
+        SieTransaction("1910", Decimal(n), (), None, "Kontant ö"), SieTransaction("3010", Decimal(-n))])
+        for n in range(1, 20_000)]
+    data = write_sie_4i(vouchers, company="Testbolaget AB", ksumma=True)
+    assert len(data) > 1 << 20
+    path = tmp_path / "many.si"
+    path.write_bytes(data)
+    for take in (bulk._TAKE, None):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(bulk, "_TAKE", take)
+            doc = read_sie(path)
+            stream = iter_vouchers(path)
+            assert sum(1 for _ in stream) == len(vouchers)
+        assert (doc.checksum, stream.document.checksum) == ("ok", "ok")
+        assert doc.voucher_count == len(vouchers) and doc.encoding.startswith("cp437") and not doc.diagnostics
