@@ -2,7 +2,8 @@
 
 Exactly once: a voucher is committed as `pending` before its POST and carries its marker in Comments. A
 `pending` voucher (an uncertain outcome now, or a crash earlier) is looked for in Fortnox (one listing of
-its series and date range) before it is posted again. Permanent Fortnox errors mark the voucher `failed`
+its series and date range) before it is posted again. Fortnox's numbers for the vouchers posted are recorded
+(`posted`) in the store's last trip to the ledger, so until then a crash leaves them `pending`: looked up. Permanent Fortnox errors mark the voucher `failed`
 until `--retry-failed`; transient ones leave it `pending` or `planned` for the next run.
 """
 from __future__ import annotations
@@ -123,11 +124,18 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
     if options.dry_run:
         await worker.run(_dry_run, config, ledger, options, ingested.records, result)
         return False
+    posted: list[tuple[str, str, int, int]] = []
     if work:
         async with open_client(config) as client:
             poster = _Poster(config, ledger, client, worker, result, progress)
-            await poster.run(work, options.reconcile_rounds)
-    await worker.run(_archive_and_count, config, inbox, ledger, options, result)
+            posted = poster.posted
+            try:
+                await poster.run(work, options.reconcile_rounds)
+            except Exception:
+                if posted:  # what Fortnox holds is recorded before the store gives up
+                    await worker.run(ledger.mark_posted_many, posted)
+                raise
+    await worker.run(_archive_and_count, config, inbox, ledger, options, result, posted)
     return True
 
 
@@ -200,6 +208,9 @@ class _Poster:
         self.config, self.ledger, self.client, self.worker = config, ledger, client, worker
         self.result, self.progress = result, progress
         self.years: list[FinancialYear] | None = None
+        # (key, series, number, year) of vouchers Fortnox holds, recorded in the store's last trip to the ledger:
+        # until then they stay `pending`, so a crash in between costs a look-up, never a second voucher
+        self.posted: list[tuple[str, str, int, int]] = []
 
     async def run(self, work: list[VoucherRecord], rounds: int) -> None:
         pending = [r for r in work if r.state == "pending"]
@@ -257,7 +268,7 @@ class _Poster:
         except fe.FortnoxError as exc:
             await self._failed(record, _code(exc), exc.message, exc.hint)
             return "stop" if isinstance(exc, STORE_WIDE) else "failed"
-        await self.worker.mark_posted(record.key, voucher.voucher_series, voucher.voucher_number, voucher.year)
+        self.posted.append((record.key, voucher.voucher_series, voucher.voucher_number, voucher.year))
         self.result.posted += 1
         if self.progress:
             self.progress(self.config.store, "posted")
@@ -298,7 +309,7 @@ class _Poster:
                 if found is None:
                     missing.append(record)
                     continue
-                await self.worker.mark_posted(record.key, found.voucher_series, found.voucher_number, found.year)
+                self.posted.append((record.key, found.voucher_series, found.voucher_number, found.year))
                 self.result.posted += 1
                 self.result.found += 1
                 if self.progress:
@@ -344,8 +355,10 @@ def _archive_done(config: StoreConfig, inbox: Inbox, ledger: Ledger, today: date
 
 
 def _archive_and_count(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,
-                       result: StoreResult) -> None:
-    """The store's finished files to the archive, then its counts (one trip to the ledger thread)."""
+                       result: StoreResult, posted: list[tuple[str, str, int, int]]) -> None:
+    """The vouchers posted this run recorded, the store's finished files to the archive, then its counts (one
+    trip to the ledger thread)."""
+    ledger.mark_posted_many(posted)
     result.files_archived += _archive_done(config, inbox, ledger, options.today)
     _count(result, ledger, config.store, options)
 

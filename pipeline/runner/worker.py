@@ -1,5 +1,5 @@
-"""Ledger work off the event loop: one thread does the ledger's I/O, and the `pending` and `posted` marks (and
-the financial years learnt) are group-committed.
+"""Ledger work off the event loop: one thread does the ledger's I/O, and the `pending` marks (and the
+financial years learnt) are group-committed.
 
 SQLite lets one writer at a time, and the `pending` commit waits for the disk. Done on the event loop, every
 store would stand still during each other store's disk sync; in one ledger thread, with the marks of all
@@ -30,7 +30,6 @@ class LedgerWorker:
         self.executor = ThreadPoolExecutor(max_workers=1 if ledger.is_sqlite else 4,
                                            thread_name_prefix="kassasync-ledger", initializer=self._hold)
         self._pending = _GroupCommit[str](self, lambda keys: ledger.mark_pending(keys, run_id))
-        self._posted = _GroupCommit[tuple[str, str, int, int]](self, ledger.mark_posted_many)
         self._years = _GroupCommit[tuple[str, int, date, date]](self, ledger.cache_years)
         self.years: dict[str, list[tuple[int, date, date]]] | None = None  # preloaded FY cache of every store
 
@@ -42,16 +41,12 @@ class LedgerWorker:
         """Returns once `pending` for this key is committed and synced (with whichever others were waiting)."""
         await self._pending.add(key)
 
-    async def mark_posted(self, key: str, series: str, number: int, year: int) -> None:
-        """Returns once `posted` (with Fortnox's series, number and year) is committed."""
-        await self._posted.add((key, series, number, year))
-
-    def _hold(self) -> None:
-        self._connections.append(self.ledger.hold_connection())
-
     async def cache_year(self, store: str, year_id: int, first: date, last: date) -> None:
         """Returns once the store's financial year is in the ledger's cache."""
         await self._years.add((store, year_id, first, last))
+
+    def _hold(self) -> None:
+        self._connections.append(self.ledger.hold_connection())
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
