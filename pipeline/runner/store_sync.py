@@ -99,7 +99,7 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             result.state, result.message = "error", f"unexpected {type(exc).__name__}: {exc}"
             result.hint = "see the debug log in the state directory; pending vouchers are checked on the next run"
         if not (options.dry_run or counted):  # the run stopped early: count what the ledger holds now
-            await worker.run(_count, result, ledger, config.store, options)
+            await worker.finish(_count, result, ledger, config.store, options)
         if result.state == "ok" and (result.failed or result.files_quarantined):
             result.state = "failed"
     if progress:
@@ -133,9 +133,9 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
                 await poster.run(work, options.reconcile_rounds)
             except Exception:
                 if posted:  # what Fortnox holds is recorded before the store gives up
-                    await worker.run(ledger.mark_posted_many, posted)
+                    await worker.finish(ledger.mark_posted_many, posted)
                 raise
-    await worker.run(_archive_and_count, config, inbox, ledger, options, result, posted)
+    await worker.finish(_archive_and_count, config, inbox, ledger, options, result, posted)
     return True
 
 
@@ -236,7 +236,7 @@ class _Poster:
         if self.years is None:
             preloaded = self.worker.years
             cached = (preloaded.get(self.config.store, []) if preloaded is not None
-                      else await self.worker.run(self.ledger.cached_years, self.config.store))
+                      else await self.worker.finish(self.ledger.cached_years, self.config.store))
             self.years = [FinancialYear(i, f, t) for i, f, t in cached]
         for known in self.years:
             if known.covers(day):
@@ -262,7 +262,7 @@ class _Poster:
             voucher = await self.client.create_voucher(year.id, draft)
         except fe.TransientError as exc:  # timeouts, dropped connections, 5xx, 429: maybe posted
             log.info("%s %s: uncertain outcome (%s); looking for its marker", self.config.store, record.key, exc)
-            await self.worker.run(self.ledger.note_uncertain, record.key, code=_code(exc), message=exc.message,
+            await self.worker.finish(self.ledger.note_uncertain, record.key, code=_code(exc), message=exc.message,
                                   hint=exc.hint)
             return "uncertain"
         except fe.FortnoxError as exc:
@@ -317,13 +317,13 @@ class _Poster:
         return missing
 
     async def _failed(self, record: VoucherRecord, code: str, message: str, hint: str | None) -> None:
-        await self.worker.run(self.ledger.mark_failed, record.key, code=code, message=message, hint=hint,
+        await self.worker.finish(self.ledger.mark_failed, record.key, code=code, message=message, hint=hint,
                               permanent=True)
         if self.progress:
             self.progress(self.config.store, "failed")
 
     async def _fail_rest(self, rest: list[VoucherRecord], cause_key: str) -> None:
-        cause = await self.worker.run(self.ledger.voucher, cause_key)
+        cause = await self.worker.finish(self.ledger.voucher, cause_key)
         assert cause is not None
         for record in rest:
             if record.state == "planned":

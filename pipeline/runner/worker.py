@@ -1,17 +1,21 @@
-"""Ledger work off the event loop: one thread does the ledger's I/O, and the `pending` marks (and the
-financial years learnt) are group-committed.
+"""Ledger work off the event loop: one thread does the ledger's I/O (a few for a server database), the work
+of stores already under way first, and the `pending` marks (and the financial years learnt) group-committed.
 
 SQLite lets one writer at a time, and the `pending` commit waits for the disk. Done on the event loop, every
 store would stand still during each other store's disk sync; in one ledger thread, with the marks of all
 stores that are ready at the same moment committed together (one transaction for many), the loop keeps
-talking to Fortnox.
+talking to Fortnox. The thread takes its jobs most urgent first: `pending` marks (a store waits on each
+before its POST), then the work of stores already posting (`finish`), then new stores' files (`run`).
+First come, first served, a store's `pending` mark waited behind every new store's reading and mapping.
 """
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
+import itertools
+import queue
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +23,7 @@ from pipeline.runner.ledger import Ledger
 
 T = TypeVar("T")
 Item = TypeVar("Item")
+URGENT, FINISH, START, _STOP = 0, 1, 2, 3  # job priorities, most urgent first
 
 
 class LedgerWorker:
@@ -27,15 +32,39 @@ class LedgerWorker:
         self.run_id = run_id
         self._connections: list[Any] = []  # each ledger thread's own connection (Ledger.hold_connection)
         # SQLite: one writer anyway, so one thread; a server database takes a few at once
-        self.executor = ThreadPoolExecutor(max_workers=1 if ledger.is_sqlite else 4,
-                                           thread_name_prefix="kassasync-ledger", initializer=self._hold)
+        self._threads = _LedgerThreads(1 if ledger.is_sqlite else 4, initializer=self._hold)
         self._pending = _GroupCommit[str](self, lambda keys: ledger.mark_pending(keys, run_id))
         self._years = _GroupCommit[tuple[str, int, date, date]](self, ledger.cache_years)
         self.years: dict[str, list[tuple[int, date, date]]] | None = None  # preloaded FY cache of every store
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """fn(*args, **kwargs) in a ledger thread: a store's first work (after the work of stores under way)."""
+        return await self._call(START, fn, args, kwargs)
+
+    async def finish(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Like run, for a store already posting: ahead of stores that have not started."""
+        return await self._call(FINISH, fn, args, kwargs)
+
+    async def urgent(self, fn: Callable[..., T], *args: Any) -> T:
+        """Like run, ahead of everything else: the writes stores wait on before their next request."""
+        return await self._call(URGENT, fn, args, {})
+
+    async def _call(self, priority: int, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+        future: asyncio.Future[T] = loop.create_future()
+
+        def job() -> None:
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+                outcome: tuple[Any, BaseException | None] = (None, exc)
+            else:
+                outcome = (result, None)
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits for the answer
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+
+        self._threads.submit(priority, job)
+        return await future
 
     async def mark_pending(self, key: str) -> None:
         """Returns once `pending` for this key is committed and synced (with whichever others were waiting)."""
@@ -49,9 +78,48 @@ class LedgerWorker:
         self._connections.append(self.ledger.hold_connection())
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True)
+        self._threads.shutdown()
         for conn in self._connections:
             self.ledger.release(conn)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
+
+
+class _LedgerThreads:
+    """Threads that take jobs most urgent first, in order of arrival within a priority."""
+
+    def __init__(self, count: int, initializer: Callable[[], None]) -> None:
+        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._threads = [threading.Thread(target=self._serve, args=(initializer,), name=f"kassasync-ledger-{i}",
+                                          daemon=True) for i in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, priority: int, job: Callable[[], None]) -> None:
+        self._jobs.put((priority, next(self._order), job))
+
+    def _serve(self, initializer: Callable[[], None]) -> None:
+        initializer()
+        while True:
+            _, _, job = self._jobs.get()
+            if job is None:
+                return
+            job()
+
+    def shutdown(self) -> None:
+        """Ends the threads once the jobs already given are done."""
+        for _ in self._threads:
+            self._jobs.put((_STOP, next(self._order), None))
+        for thread in self._threads:
+            thread.join()
 
 
 class _GroupCommit(Generic[Item]):
@@ -75,7 +143,7 @@ class _GroupCommit(Generic[Item]):
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 try:
-                    await self.worker.run(self.write, [item for item, _ in batch])
+                    await self.worker.urgent(self.write, [item for item, _ in batch])
                 except Exception as exc:  # noqa: BLE001 - every waiter gets the failure
                     for _, future in batch:
                         if not future.done():
