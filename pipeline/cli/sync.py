@@ -85,6 +85,11 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
     # again and again (its time in a 500-store run fell from 0.16 to 0.07 ms per store), and forked workers
     # do not copy those pages by touching them.
     gc.freeze()
+    # The event loop and the ledger thread share one interpreter lock. A thread that wants it waits up to the
+    # switch interval; the loop, woken by an answer from Fortnox, should not wait 5 ms (the default) behind the
+    # ledger thread's reading and mapping: 1 ms cut a 500-store run's wall time by a tenth or more.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.001))
     try:
         if count > 1:
             return sync_in_processes(settings, configs, options, ledger=ledger, concurrency=concurrency,
@@ -94,6 +99,7 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
                             progress=progress, opener=opener)
         return end_run(ledger, run_id, started, options, results)
     finally:
+        sys.setswitchinterval(interval)
         gc.unfreeze()
         progress.close()
         ledger.close()
