@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipeline.config.model import StoreConfig
 from pipeline.mapping import MappingResult
@@ -28,6 +29,7 @@ class IngestResult:
     records: list[VoucherRecord] = field(default_factory=list)  # the vouchers of the files read (dry run shows them)
     inserted: set[str] = field(default_factory=set)  # keys this ingest added to the ledger, mapped just now
     replaced: set[str] = field(default_factory=set)  # keys of earlier vouchers a new file replaced (now skipped)
+    waiting: list[VoucherRecord] = field(default_factory=list)  # see ingest(waiting=...)
 
 
 def read_day_file(content: bytes, name: str) -> tuple[list[SieVoucher] | None, str]:
@@ -113,40 +115,48 @@ def _skip(record: VoucherRecord, rule: str, other: VoucherRecord, what: str, hin
 
 
 def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, run_id: int | None,
-           dry_run: bool) -> IngestResult:
-    """Every new file of the store: read, mapped and recorded (or quarantined); known contents are not re-read."""
+           dry_run: bool, waiting: Waiting | None = None) -> IngestResult:
+    """Every new file of the store: read, mapped and recorded (or quarantined); known contents are not re-read.
+
+    `waiting`: also read the store's vouchers in these states (and dates) as they were before the new files
+    went in, into `IngestResult.waiting`: in the same query as the vouchers on the new files' dates.
+    """
     result = IngestResult()
-    paths = inbox.day_files(config.store)
-    if not paths:
-        return result
     contents: list[tuple[Path, bytes, str]] = []
-    for path in paths:
+    for path in inbox.day_files(config.store):
         try:
             content = path.read_bytes()
         except FileNotFoundError:  # moved away meanwhile (another runner archived it before we held the lock)
             continue
         contents.append((path, content, items.file_digest(content)))
     # only the digests in the inbox: the ledger's whole file history is not needed
-    known: dict[str, FileRecord | _FileSeen] = {
-        f.digest: f for f in ledger.store_files(config.store, digests=[d for _, _, d in contents])}
+    known: dict[str, FileRecord] = {
+        f.digest: f for f in ledger.store_files(config.store, digests=[d for _, _, d in contents])} if contents else {}
+    new: list[tuple[Path, str, list[SieVoucher]]] = []
+    copies: list[tuple[Path, str]] = []  # a second copy of a file read in this run: seen again once it is in
     for path, content, digest in contents:
         if digest in known:
             _known_again(config, inbox, ledger, path, known[digest].state, digest, result, dry_run, today)
             continue
+        if any(digest == seen for _, seen, _ in new):
+            copies.append((path, digest))
+            continue
         vouchers, why = read_day_file(content, path.name)
         if vouchers is None:
-            result.quarantined += 1
-            result.notes.append(f"{path.name}: quarantined: {why.splitlines()[0]}")
-            result.unreadable.append((path.name, why.splitlines()[0] if why else "cannot be read"))
-            if not dry_run:
-                note = (f"{path.name} (store {config.store}) cannot be read and was not posted.\n\n{why}\n\n"
-                        f"Fix: export the day again from the POS and put the new file in {inbox.store_dir(config.store)}/")
-                target = inbox.quarantine(config.store, path, note, digest)
-                ledger.record_file(config.store, digest, str(target), path.name, "quarantined", note=why)
-            continue
-        dates = {v.date for v in vouchers}
-        others = ledger.store_vouchers(config.store, dates=dates) if dates else []
-        records, replaced = plan_records(config, digest, vouchers, today=today, others=others + result.records)
+            _quarantine(config, inbox, ledger, path, digest, why, result, dry_run)
+        else:
+            new.append((path, digest, vouchers))
+    dates = {v.date for _, _, vouchers in new for v in vouchers}
+    stored: list[VoucherRecord] = []
+    if dates or waiting is not None:  # one query for both, before the new files go in
+        stored = ledger.store_vouchers(config.store, dates=dates or None, **(waiting.filters() if waiting else {}))
+        result.waiting = [r for r in stored if waiting.holds(r)] if waiting else []
+    # the same Z-report in earlier files: the ledger's rows on these dates (as this ingest changes them) and
+    # the rows of the files read before this one
+    earlier = [r for r in stored if r.business_date in dates]
+    for path, digest, vouchers in new:
+        others = [o for o in earlier if o.key not in result.replaced] + result.records
+        records, replaced = plan_records(config, digest, vouchers, today=today, others=others)
         result.read += 1
         gone = {o.key for o in replaced}
         result.replaced |= gone
@@ -154,13 +164,39 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, ru
         if not dry_run:  # vouchers and file in one commit: a crash before it re-reads the file, keys dedupe
             result.inserted.update(ledger.add_file(config.store, digest, str(path), path.name, records, run_id,
                                                    replaced=replaced))
-        known[digest] = _FileSeen("read")
+    for path, digest in copies:
+        _known_again(config, inbox, ledger, path, "read", digest, result, dry_run, today)
     return result
 
 
 @dataclass(frozen=True)
-class _FileSeen:
-    state: str
+class Waiting:
+    """Which of a store's vouchers wait for a run: by state, in a date range."""
+
+    states: tuple[str, ...]
+    from_date: date | None = None
+    to_date: date | None = None
+
+    def filters(self) -> dict[str, Any]:
+        """Ledger.store_vouchers filters for these vouchers, or (with `dates`) the vouchers on those dates."""
+        return {"either_states": self.states, "either_from": self.from_date, "either_to": self.to_date}
+
+    def holds(self, record: VoucherRecord) -> bool:
+        day = record.business_date
+        return (record.state in self.states and not (self.from_date and day < self.from_date)
+                and not (self.to_date and day > self.to_date))
+
+
+def _quarantine(config: StoreConfig, inbox: Inbox, ledger: Ledger, path: Path, digest: str, why: str,
+                result: IngestResult, dry_run: bool) -> None:
+    result.quarantined += 1
+    result.notes.append(f"{path.name}: quarantined: {why.splitlines()[0]}")
+    result.unreadable.append((path.name, why.splitlines()[0] if why else "cannot be read"))
+    if not dry_run:
+        note = (f"{path.name} (store {config.store}) cannot be read and was not posted.\n\n{why}\n\n"
+                f"Fix: export the day again from the POS and put the new file in {inbox.store_dir(config.store)}/")
+        target = inbox.quarantine(config.store, path, note, digest)
+        ledger.record_file(config.store, digest, str(target), path.name, "quarantined", note=why)
 
 
 def archive_year(ledger: Ledger, store: str, digest: str, today: date) -> int:

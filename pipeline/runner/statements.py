@@ -14,9 +14,21 @@ VOUCHER_FILTERS = ("states", "exclude_states", "from_date", "to_date", "file_dig
 
 @cache
 def select_vouchers(filters: frozenset[str]) -> sa.Select[Any]:
-    """One store's vouchers in date order; `filters` names the bind parameters used (see VOUCHER_FILTERS)."""
+    """One store's vouchers in date order; `filters` names the bind parameters used (see VOUCHER_FILTERS).
+
+    `either_states` (with `either_from`, `either_to`): the vouchers in these states and dates, or (when `dates`
+    is given too) those on `dates` whatever their state: two questions in one query."""
     c = vouchers.c
     query = vouchers.select().where(c.store == sa.bindparam("store"))
+    if "either_states" in filters:
+        either: list[sa.ColumnElement[bool]] = [c.state.in_(sa.bindparam("either_states", expanding=True))]
+        either += [c.business_date >= sa.bindparam("either_from")] if "either_from" in filters else []
+        either += [c.business_date <= sa.bindparam("either_to")] if "either_to" in filters else []
+        condition = sa.and_(*either)
+        if "dates" in filters:
+            condition = sa.or_(condition, c.business_date.in_(sa.bindparam("dates", expanding=True)))
+        query = query.where(condition)
+        filters = filters - {"dates"}
     conditions = {
         "states": lambda: c.state.in_(sa.bindparam("states", expanding=True)),
         "exclude_states": lambda: c.state.not_in(sa.bindparam("exclude_states", expanding=True)),

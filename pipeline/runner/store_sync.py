@@ -26,7 +26,7 @@ from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.mapping.findings import REPLACED
 from pipeline.runner import items
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ingest import IngestResult, apply_mapping, ingest
+from pipeline.runner.ingest import IngestResult, Waiting, apply_mapping, ingest
 from pipeline.runner.ledger import Ledger, Unposted, VoucherRecord
 from pipeline.runner.locks import store_lock
 from pipeline.runner.worker import LedgerWorker
@@ -144,21 +144,15 @@ def _prepare(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOpt
     """The store's new files into the ledger, then the work to post (one trip to the ledger thread)."""
     if options.dry_run:
         return ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=True), []
-    # what waited before this run, read before the new files go in: then the new ones need no second look
-    waiting = ledger.store_vouchers(config.store, states=_REMAPPED + (("skipped",) if options.retry_failed else ()),
-                                    from_date=options.from_date, to_date=options.to_date)
-    ingested = ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=False)
-    fresh = [r for r in ingested.records if r.key in ingested.inserted and r.state == "planned"
-             and _in_range(r.business_date, options)]
-    work = _remap(config, ledger, options, [r for r in waiting if r.key not in ingested.replaced]) + fresh
+    # what waited before this run, read before the new files go in (then the new ones need no second look)
+    waiting = Waiting(_REMAPPED + (("skipped",) if options.retry_failed else ()), options.from_date, options.to_date)
+    ingested = ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=False, waiting=waiting)
+    fresh = [r for r in ingested.records if r.key in ingested.inserted and r.state == "planned" and waiting.holds(r)]
+    work = _remap(config, ledger, options, [r for r in ingested.waiting if r.key not in ingested.replaced]) + fresh
     return ingested, sorted(work, key=lambda r: r.business_date)  # stable: older vouchers first within a day
 
 
 _REMAPPED = ("planned", "pending", "failed")
-
-
-def _in_range(day: date, options: SyncOptions) -> bool:
-    return not (options.from_date and day < options.from_date) and not (options.to_date and day > options.to_date)
 
 
 def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions,

@@ -11,6 +11,7 @@ import pytest
 from runner_fakes import FakeFortnox, day_file, may_rows, store_config
 
 from pipeline.runner.inbox import Inbox
+from pipeline.runner.items import file_digest
 from pipeline.runner.ledger import Ledger
 from pipeline.runner.locks import store_lock
 from pipeline.runner.store_sync import SyncOptions, sync_store
@@ -244,3 +245,39 @@ def test_other_amounts_for_a_posted_z_report_are_not_posted_again(tmp_path: Path
     skipped = [r for r in world.ledger.store_vouchers("deli") if r.state == "skipped"]
     assert [r.error_code for r in skipped] == ["KS312"] and "correction voucher" in (skipped[0].error_hint or "")
     assert world.sync(retry_failed=True).posted == 0 and len(world.fortnox.posted) == 1
+
+
+def test_two_exports_of_a_day_and_a_copy_in_one_run_post_the_newest_once(tmp_path: Path) -> None:
+    """Files of one run are read before any is recorded: the later export still replaces the earlier one
+    (KS313), a copy of a file read in the same run is not read twice, and one voucher reaches Fortnox."""
+    world = World(tmp_path)
+    world.drop("b.se", day_file([("64", D1, may_rows())]))
+    newer = day_file([("64", D1, may_rows(scale=2))])
+    world.drop("c.se", newer)
+    world.drop("d-copy-of-c.se", newer)
+    result = world.sync()
+    assert (result.posted, result.files_read) == (1, 2)
+    assert len(world.fortnox.posted) == 1
+    records = {r.file_digest: r for r in world.ledger.store_vouchers("deli")}
+    assert sorted((r.state, r.error_code) for r in records.values()) == [("posted", None), ("skipped", "KS313")]
+    posted = next(r for r in records.values() if r.state == "posted")
+    assert posted.file_digest == file_digest(newer)
+    again = world.sync()  # the copy left in the inbox: archived as the same content, not read or posted again
+    assert (again.posted, again.files_read, len(world.fortnox.posted)) == (0, 0, 1)
+    assert not list(world.inbox.store_dir("deli").glob("*.se"))
+
+
+def test_an_export_identical_to_one_replaced_in_the_same_run_is_posted(tmp_path: Path) -> None:
+    """a.se is in the ledger, planned; b.se (other rows) replaces it, then c.se (a.se's rows again) replaces
+    b.se. The ledger's rows are read once for the run's files, so a.se must count as replaced by then, not
+    as a planned twin of c.se (that would skip c.se and post b.se)."""
+    world = World(tmp_path)
+    first = day_file([("64", D1, may_rows())])
+    world.drop("a.se", first)
+    assert world.sync(to_date=date(2026, 5, 1)).posted == 0  # read and planned, not posted (outside the dates)
+    world.drop("b.se", day_file([("64", D1, may_rows(scale=2))]))
+    again = first.replace(b'#GEN 20261128', b'#GEN 20261129')  # a new export of the same rows
+    world.drop("c.se", again)
+    assert world.sync().posted == 1
+    posted = [r for r in world.ledger.store_vouchers("deli") if r.state == "posted"]
+    assert [r.file_digest for r in posted] == [file_digest(again)]
