@@ -38,6 +38,11 @@ class FortnoxClient:
         self._http, self._owns_http = http, owns_http
         self._years: dict[int, FinancialYear] = {}  # seen financial years, for hints that name the dates
 
+    async def authenticate(self) -> None:
+        """Gets the access token now (from memory, the token store, a refresh or the token endpoint), so that
+        the first API call need not wait for it."""
+        await self._session.auth.access_token(self._http)
+
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()

@@ -8,6 +8,7 @@ until `--retry-failed`; transient ones leave it `pending` or `planned` for the n
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -78,8 +79,10 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
     if worker is None:  # on its own (tests): a worker for this store only
         own = LedgerWorker(ledger, run_id)
         try:
-            return await sync_store(config, ledger=ledger, inbox=inbox, open_client=open_client, options=options,
-                                    run_id=run_id, state_dir=state_dir, progress=progress, worker=own)
+            result = await sync_store(config, ledger=ledger, inbox=inbox, open_client=open_client, options=options,
+                                      run_id=run_id, state_dir=state_dir, progress=progress, worker=own)
+            await own.drain()
+            return result
         finally:
             own.close()
     result = StoreResult(config.store)
@@ -111,7 +114,29 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
                        options: SyncOptions, worker: LedgerWorker, result: StoreResult,
                        progress: Progress | None) -> bool:
     """Returns whether the result holds the ledger's counts (a real run that got to its end)."""
-    ingested, work = await worker.run(_prepare, config, inbox, ledger, options, worker.run_id)
+    async with contextlib.AsyncExitStack() as stack:
+        return await _sync_open(config, ledger, inbox, open_client, options, worker, result, progress, stack)
+
+
+async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
+                     options: SyncOptions, worker: LedgerWorker, result: StoreResult, progress: Progress | None,
+                     stack: contextlib.AsyncExitStack) -> bool:
+    # New day files mean vouchers to post: the access token is fetched while the ledger thread reads them.
+    client: FortnoxApi | None = None
+    not_opened: Exception | None = None  # raised only if there is something to post, as without the warm-up
+    warm_up: asyncio.Future[None] | None = None
+    if not options.dry_run and inbox.day_files(config.store):
+        try:
+            client = await stack.enter_async_context(open_client(config))
+        except Exception as exc:  # noqa: BLE001 - e.g. no credentials: reported below if there is work
+            not_opened = exc
+        else:
+            warm_up = asyncio.ensure_future(_authenticate(client))
+    try:
+        ingested, work = await worker.run(_prepare, config, inbox, ledger, options, worker.run_id)
+    finally:
+        if warm_up is not None:
+            await warm_up  # done before any API call, so the token is fetched once
     result.files_read, result.files_quarantined = ingested.read, ingested.quarantined
     for name, reason in ingested.unreadable:
         where = "would be moved" if options.dry_run else "moved"
@@ -126,17 +151,26 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
         return False
     posted: list[tuple[str, str, int, int]] = []
     if work:
-        async with open_client(config) as client:
-            poster = _Poster(config, ledger, client, worker, result, progress)
-            posted = poster.posted
-            try:
-                await poster.run(work, options.reconcile_rounds)
-            except Exception:
-                if posted:  # what Fortnox holds is recorded before the store gives up
-                    await worker.finish(ledger.mark_posted_many, posted)
-                raise
+        if not_opened is not None:
+            raise not_opened
+        if client is None:
+            client = await stack.enter_async_context(open_client(config))
+        poster = _Poster(config, ledger, client, worker, result, progress)
+        posted = poster.posted
+        try:
+            await poster.run(work, options.reconcile_rounds)
+        except Exception:
+            if posted:  # what Fortnox holds is recorded before the store gives up
+                await worker.finish(ledger.mark_posted_many, posted)
+            raise
     await worker.finish(_archive_and_count, config, inbox, ledger, options, result, posted)
     return True
+
+
+async def _authenticate(client: FortnoxApi) -> None:
+    """The warm-up: a failure here is left for the first API call to meet and report."""
+    with contextlib.suppress(Exception):
+        await client.authenticate()
 
 
 def _prepare(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,
@@ -237,7 +271,7 @@ class _Poster:
                 return known
         found = await self.client.financial_year_for(day)
         if found is not None:
-            await self.worker.cache_year(self.config.store, found.id, found.from_date, found.to_date)
+            self.worker.cache_year(self.config.store, found.id, found.from_date, found.to_date)
             self.years.append(found)
         return found
 

@@ -80,7 +80,9 @@ async def sync_share(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: I
                                     run_id=run_id, state_dir=state_dir, progress=progress, worker=worker)
 
     try:
-        return list(await asyncio.gather(*(one(c) for c in configs)))
+        results = list(await asyncio.gather(*(one(c) for c in configs)))
+        await worker.drain()
+        return results
     finally:
         worker.close()
 

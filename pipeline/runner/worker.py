@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from pipeline.runner.ledger import Ledger
 
+log = logging.getLogger("kassasync.runner")
 T = TypeVar("T")
 Item = TypeVar("Item")
 URGENT, FINISH, START, _STOP = 0, 1, 2, 3  # job priorities, most urgent first
@@ -70,9 +72,14 @@ class LedgerWorker:
         """Returns once `pending` for this key is committed and synced (with whichever others were waiting)."""
         await self._pending.add(key)
 
-    async def cache_year(self, store: str, year_id: int, first: date, last: date) -> None:
-        """Returns once the store's financial year is in the ledger's cache."""
-        await self._years.add((store, year_id, first, last))
+    def cache_year(self, store: str, year_id: int, first: date, last: date) -> None:
+        """Puts the store's financial year in the ledger's cache, without waiting for it (a cache: if the run
+        stops first, the next run asks Fortnox again); `drain` waits for it."""
+        self._years.add_later((store, year_id, first, last))
+
+    async def drain(self) -> None:
+        """Waits for the writes given without waiting (cache_year)."""
+        await self._years.drain()
 
     def _hold(self) -> None:
         self._connections.append(self.ledger.hold_connection())
@@ -122,6 +129,11 @@ class _LedgerThreads:
             thread.join()
 
 
+def _log_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("a ledger cache write failed (the next run asks Fortnox again): %s", future.exception())
+
+
 class _GroupCommit(Generic[Item]):
     """Items waiting for one write: whoever comes while a write runs goes into the next one, together."""
 
@@ -129,14 +141,26 @@ class _GroupCommit(Generic[Item]):
         self.worker, self.write = worker, write
         self._waiting: list[tuple[Item, asyncio.Future[None]]] = []
         self._flushing = False
+        self._task: asyncio.Task[None] | None = None
 
     async def add(self, item: Item) -> None:
+        await self._add(item)
+
+    def add_later(self, item: Item) -> None:
+        """As add, without waiting: a failed write is logged (see drain)."""
+        self._add(item).add_done_callback(_log_failure)
+
+    def _add(self, item: Item) -> asyncio.Future[None]:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         if not self._flushing:
             self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
-        await future
+            self._task = asyncio.get_running_loop().create_task(self._flush())
+        return future
+
+    async def drain(self) -> None:
+        while self._flushing and self._task is not None:
+            await asyncio.shield(self._task)
 
     async def _flush(self) -> None:
         try:

@@ -26,6 +26,10 @@ class FakeFortnox:
     series_manual: bool = True
     posts: int = 0
     tenant_id: str | None = "1"
+    authentications: int = 0  # warm-ups: the runner gets the token while it reads the day files
+
+    async def authenticate(self) -> None:
+        self.authentications += 1
 
     async def financial_year_for(self, day: date) -> FinancialYear | None:
         self.requests += 1

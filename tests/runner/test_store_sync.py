@@ -281,3 +281,38 @@ def test_an_export_identical_to_one_replaced_in_the_same_run_is_posted(tmp_path:
     assert world.sync().posted == 1
     posted = [r for r in world.ledger.store_vouchers("deli") if r.state == "posted"]
     assert [r.file_digest for r in posted] == [file_digest(again)]
+
+
+def test_the_token_is_fetched_while_new_files_are_read_and_only_then(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.drop("a.se", day_file([("64", D1, may_rows())]))
+    assert world.sync().posted == 1
+    assert world.fortnox.authentications == 1  # warmed up while the ledger thread read a.se
+    world.sync()  # nothing new: no warm-up, no request
+    assert world.fortnox.authentications == 1
+
+
+def test_credentials_that_do_not_work_matter_only_when_there_is_something_to_post(tmp_path: Path) -> None:
+    import contextlib
+
+    from pipeline.errors import UserError
+
+    world = World(tmp_path)
+    content = day_file([("64", D1, may_rows())])
+    world.drop("a.se", content)
+    assert world.sync().posted == 1
+
+    @contextlib.asynccontextmanager
+    async def broken(_config: object):  # type: ignore[no-untyped-def]
+        raise UserError("store deli: no Fortnox client credentials are configured", "set FORTNOX_CLIENT_ID")
+        yield  # pragma: no cover
+
+    world.drop("copy-of-a.se", content)  # a file, but nothing to post: the store is fine
+    result = asyncio.run(sync_store(world.config, ledger=world.ledger, inbox=world.inbox, open_client=broken,
+                                    options=SyncOptions(today=TODAY), run_id=None, state_dir=world.state))
+    assert (result.state, result.files_archived) == ("ok", 1)
+    world.drop("b.se", day_file([("65", D2, may_rows())]))  # something to post: the store reports it
+    result = asyncio.run(sync_store(world.config, ledger=world.ledger, inbox=world.inbox, open_client=broken,
+                                    options=SyncOptions(today=TODAY), run_id=None, state_dir=world.state))
+    assert result.state == "error" and "no Fortnox client credentials" in (result.message or "")
+    assert [r.state for r in world.ledger.store_vouchers("deli") if r.business_date == D2] == ["planned"]
