@@ -387,6 +387,11 @@ class Ledger:
                     conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
                     conn.commit()
 
+    def unmark_pending(self, keys: Sequence[str]) -> None:
+        """Back to `planned` (nothing was sent after all): undoes mark_pending for vouchers still pending."""
+        with self._connect() as conn:
+            conn.execute(sql.UNMARK_PENDING, {"keys": list(keys), "v_updated_at": now()})
+
     def mark_posted(self, key: str, *, series: str, number: int, year: int) -> None:
         self.mark_posted_many([(key, series, number, year)])
 

@@ -51,6 +51,9 @@ def update_voucher(columns: tuple[str, ...]) -> sa.Update:
         {name: sa.bindparam(f"v_{name}") for name in columns})
 
 
+UNMARK_PENDING = vouchers.update().where(vouchers.c.key.in_(sa.bindparam("keys", expanding=True)),
+                                         vouchers.c.state == "pending").values(
+    state="planned", updated_at=sa.bindparam("v_updated_at"), attempts=vouchers.c.attempts - 1)
 MARK_PENDING = vouchers.update().where(vouchers.c.key.in_(sa.bindparam("keys", expanding=True))).values(
     state="pending", run_id=sa.bindparam("v_run_id"), updated_at=sa.bindparam("v_updated_at"),
     attempts=vouchers.c.attempts + 1)

@@ -260,12 +260,34 @@ class _Poster:
             if not to_post:
                 return
 
-    async def year_for(self, day: date) -> FinancialYear | None:
+    async def _year_and_pending(self, record: VoucherRecord) -> FinancialYear | None:
+        """The financial year from Fortnox while `pending` is committed; if asking fails, the voucher is put
+        back to `planned` (nothing was sent) and the error goes on."""
+        marking = asyncio.ensure_future(self.worker.mark_pending(record.key))
+        try:
+            year = await self.year_for(record.business_date)
+        except Exception:
+            await marking
+            await self.worker.finish(self.ledger.unmark_pending, [record.key])
+            raise
+        await marking
+        return year
+
+    async def year_known(self, day: date) -> bool:
+        """Whether the financial year of `day` is known without asking Fortnox."""
+        await self._load_years()
+        return any(known.covers(day) for known in self.years or ())
+
+    async def _load_years(self) -> None:
         if self.years is None:
             preloaded = self.worker.years
             cached = (preloaded.get(self.config.store, []) if preloaded is not None
                       else await self.worker.finish(self.ledger.cached_years, self.config.store))
             self.years = [FinancialYear(i, f, t) for i, f, t in cached]
+
+    async def year_for(self, day: date) -> FinancialYear | None:
+        await self._load_years()
+        assert self.years is not None
         for known in self.years:
             if known.covers(day):
                 return known
@@ -278,14 +300,17 @@ class _Poster:
     async def post(self, record: VoucherRecord) -> str:
         """posted | failed | uncertain | stop (a store-wide error)."""
         assert record.payload is not None
-        year = await self.year_for(record.business_date)
+        if await self.year_known(record.business_date):
+            year = await self.year_for(record.business_date)
+            await self.worker.mark_pending(record.key)  # committed and synced before the POST
+        else:  # the year must be asked for: the pending mark is written meanwhile
+            year = await self._year_and_pending(record)
         if year is None:
             await self._failed(record, "NO_FINANCIAL_YEAR", f"Fortnox has no financial year for {record.business_date}",
                          "create the financial year (räkenskapsår) in Fortnox, with the voucher series set to "
                          f"manual, then run `kassasync sync --retry-failed --store {self.config.store}`")
             return "failed"
         draft = items.draft_from_payload(record.payload, record.key)
-        await self.worker.mark_pending(record.key)  # committed and synced before the POST
         try:
             voucher = await self.client.create_voucher(year.id, draft)
         except fe.TransientError as exc:  # timeouts, dropped connections, 5xx, 429: maybe posted

@@ -27,12 +27,15 @@ class FakeFortnox:
     posts: int = 0
     tenant_id: str | None = "1"
     authentications: int = 0  # warm-ups: the runner gets the token while it reads the day files
+    year_lookup_error: Exception | None = None
 
     async def authenticate(self) -> None:
         self.authentications += 1
 
     async def financial_year_for(self, day: date) -> FinancialYear | None:
         self.requests += 1
+        if self.year_lookup_error is not None:
+            raise self.year_lookup_error
         return next((y for y in self.years if y.covers(day)), None)
 
     async def create_voucher(self, year_id: int, voucher: VoucherDraft) -> Voucher:

@@ -316,3 +316,21 @@ def test_credentials_that_do_not_work_matter_only_when_there_is_something_to_pos
                                     options=SyncOptions(today=TODAY), run_id=None, state_dir=world.state))
     assert result.state == "error" and "no Fortnox client credentials" in (result.message or "")
     assert [r.state for r in world.ledger.store_vouchers("deli") if r.business_date == D2] == ["planned"]
+
+
+def test_pending_is_written_while_the_year_is_asked_and_undone_if_asking_fails(tmp_path: Path) -> None:
+    from pipeline.fortnox import errors as fe
+
+    world = World(tmp_path)
+    world.drop("a.se", day_file([("64", D1, may_rows())]))
+    world.fortnox.year_lookup_error = fe.NetworkError("store deli: cannot reach Fortnox (ConnectError)",
+                                                      "check the network")
+    result = world.sync()
+    assert result.state == "error" and "cannot reach Fortnox" in (result.message or "")
+    (record,) = world.ledger.store_vouchers("deli")
+    assert (record.state, record.attempts) == ("planned", 0)  # nothing was sent: not left pending
+    world.fortnox.year_lookup_error = None
+    assert world.sync().posted == 1
+    (record,) = world.ledger.store_vouchers("deli")
+    assert (record.state, record.attempts) == ("posted", 1)
+    assert len(world.fortnox.posted) == 1
