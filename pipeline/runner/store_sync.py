@@ -74,8 +74,10 @@ class StoreResult:
 
 async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
                      options: SyncOptions, run_id: int | None, state_dir: Path,
-                     progress: Progress | None = None, worker: LedgerWorker | None = None) -> StoreResult:
-    """One store, under its lock; never raises: every failure ends up in the StoreResult."""
+                     progress: Progress | None = None, worker: LedgerWorker | None = None,
+                     slot: Slot | None = None) -> StoreResult:
+    """One store, under its lock; never raises: every failure ends up in the StoreResult. `slot`: its place
+    among the stores posting at once, given back once its posting is done (before the archive and counts)."""
     if worker is None:  # on its own (tests): a worker for this store only
         own = LedgerWorker(ledger, run_id)
         try:
@@ -93,7 +95,8 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             return result
         counted = False
         try:
-            counted = await _sync_locked(config, ledger, inbox, open_client, options, worker, result, progress)
+            counted = await _sync_locked(config, ledger, inbox, open_client, options, worker, result, progress,
+                                         slot or Slot(None))
         except UserError as exc:  # typed Fortnox errors included: credentials, Fortnox unreachable
             result.state, result.message, result.hint = "error", exc.message, exc.hint
             log.warning("%s: %s", config.store, exc.message)
@@ -112,15 +115,15 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
 
 async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
                        options: SyncOptions, worker: LedgerWorker, result: StoreResult,
-                       progress: Progress | None) -> bool:
+                       progress: Progress | None, slot: Slot) -> bool:
     """Returns whether the result holds the ledger's counts (a real run that got to its end)."""
     async with contextlib.AsyncExitStack() as stack:
-        return await _sync_open(config, ledger, inbox, open_client, options, worker, result, progress, stack)
+        return await _sync_open(config, ledger, inbox, open_client, options, worker, result, progress, slot, stack)
 
 
 async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
                      options: SyncOptions, worker: LedgerWorker, result: StoreResult, progress: Progress | None,
-                     stack: contextlib.AsyncExitStack) -> bool:
+                     slot: Slot, stack: contextlib.AsyncExitStack) -> bool:
     # New day files mean vouchers to post: the access token is fetched while the ledger thread reads them.
     client: FortnoxApi | None = None
     not_opened: Exception | None = None  # raised only if there is something to post, as without the warm-up
@@ -163,6 +166,7 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
             if posted:  # what Fortnox holds is recorded before the store gives up
                 await worker.finish(ledger.mark_posted_many, posted)
             raise
+    slot.release()  # done with Fortnox: the next store may start
     await worker.finish(_archive_and_count, config, inbox, ledger, options, result, posted)
     return True
 
@@ -171,6 +175,28 @@ async def _authenticate(client: FortnoxApi) -> None:
     """The warm-up: a failure here is left for the first API call to meet and report."""
     with contextlib.suppress(Exception):
         await client.authenticate()
+
+
+class Slot:
+    """A store's place among those that post at the same time (`--concurrency`): taken when the store starts,
+    given back as soon as it has nothing more to ask Fortnox (its archive and counts are local work)."""
+
+    def __init__(self, gate: asyncio.Semaphore | None) -> None:
+        self._gate, self._held = gate, False
+
+    async def __aenter__(self) -> Slot:
+        if self._gate is not None:
+            await self._gate.acquire()
+            self._held = True
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._held and self._gate is not None:
+            self._held = False
+            self._gate.release()
 
 
 def _prepare(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,

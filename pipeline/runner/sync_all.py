@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.config.model import StoreConfig
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ledger import Ledger, now
-from pipeline.runner.store_sync import ClientOpener, Progress, StoreResult, SyncOptions, sync_store
+from pipeline.runner.store_sync import ClientOpener, Progress, Slot, StoreResult, SyncOptions, sync_store
 from pipeline.runner.worker import LedgerWorker
 
 DEFAULT_CONCURRENCY = 16
@@ -70,14 +70,17 @@ async def sync_share(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: I
                      options: SyncOptions, state_dir: Path, run_id: int | None, concurrency: int,
                      progress: Progress | None = None) -> list[StoreResult]:
     """These stores, `concurrency` at a time, as part of run `run_id` (all of a run, or one process's share)."""
-    gate = asyncio.Semaphore(max(1, concurrency))
+    gate = asyncio.Semaphore(max(1, concurrency))  # stores posting at once
+    # stores started: posting, or finishing up locally after it (bounds the open store locks)
+    started = asyncio.Semaphore(2 * max(1, concurrency))
     worker = LedgerWorker(ledger, run_id)
     worker.years = ledger.all_cached_years()
 
     async def one(config: StoreConfig) -> StoreResult:
-        async with gate:
+        async with started, Slot(gate) as slot:
             return await sync_store(config, ledger=ledger, inbox=inbox, open_client=open_client, options=options,
-                                    run_id=run_id, state_dir=state_dir, progress=progress, worker=worker)
+                                    run_id=run_id, state_dir=state_dir, progress=progress, worker=worker,
+                                    slot=slot)
 
     try:
         results = list(await asyncio.gather(*(one(c) for c in configs)))

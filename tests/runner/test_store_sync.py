@@ -334,3 +334,40 @@ def test_pending_is_written_while_the_year_is_asked_and_undone_if_asking_fails(t
     (record,) = world.ledger.store_vouchers("deli")
     assert (record.state, record.attempts) == ("posted", 1)
     assert len(world.fortnox.posted) == 1
+
+
+def test_at_most_concurrency_stores_talk_to_fortnox_and_finishing_up_frees_the_place(tmp_path: Path) -> None:
+    import contextlib
+
+    from pipeline.runner.sync_all import sync_share
+
+    talking = most = 0
+
+    class Slow(FakeFortnox):
+        async def create_voucher(self, year_id, voucher):  # type: ignore[no-untyped-def]
+            nonlocal talking, most
+            talking += 1
+            most = max(most, talking)
+            await asyncio.sleep(0.02)
+            talking -= 1
+            return await super().create_voucher(year_id, voucher)
+
+    fortnox = Slow()
+
+    @contextlib.asynccontextmanager
+    async def opener(_config: object):  # type: ignore[no-untyped-def]
+        yield fortnox
+
+    inbox = Inbox(tmp_path / "inbox")
+    configs = [store_config(f"shop{i}") for i in range(7)]
+    for config in configs:
+        folder = inbox.store_dir(config.store)
+        folder.mkdir(parents=True)
+        (folder / "z.se").write_bytes(day_file([("64", D1, may_rows())]))
+    ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    results = asyncio.run(sync_share(configs, ledger=ledger, inbox=inbox, open_client=opener,
+                                     options=SyncOptions(today=TODAY), state_dir=tmp_path / "state", run_id=None,
+                                     concurrency=2))
+    assert [r.posted for r in results] == [1] * 7 and len(fortnox.posted) == 7
+    assert most == 2  # two at a time: never more, and the places were used
+    assert all(r.files_archived == 1 for r in results)
