@@ -18,9 +18,9 @@ import multiprocessing
 import os
 import queue
 import signal
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 
@@ -34,6 +34,7 @@ from pipeline.runner.sync_all import RunSummary, begin_run, end_run, sync_share
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.runner")
+T = TypeVar("T")
 MAX_WORKERS = 4
 STORES_PER_SLOT = 4  # a worker process pays off when each of its concurrent slots has this many stores to work
 
@@ -61,7 +62,17 @@ def run_share(settings: Settings, configs: Sequence[StoreConfig], options: SyncO
                                     state_dir=settings.state_dir, run_id=run_id, concurrency=concurrency,
                                     progress=progress)
 
-    return asyncio.run(run())
+    return run_loop(run())
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """The coroutine on uvloop where it is installed (a faster event loop: less CPU per HTTP exchange), else
+    on asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def _opener(settings: Settings, http: httpx2.AsyncClient) -> ClientOpener:

@@ -136,3 +136,14 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"  # a zombie has ended; only its exit status waits to be collected
+
+
+def test_the_runner_loop_is_uvloop_where_it_is_installed() -> None:
+    import asyncio
+
+    uvloop = pytest.importorskip("uvloop", reason="uvloop is not installed (Windows): asyncio's own loop runs")
+
+    async def which() -> object:
+        return asyncio.get_running_loop()
+
+    assert isinstance(processes.run_loop(which()), uvloop.Loop)
