@@ -3,8 +3,9 @@
 Exactly once: a voucher is committed as `pending` before its POST and carries its marker in Comments. A
 `pending` voucher (an uncertain outcome now, or a crash earlier) is looked for in Fortnox (one listing of
 its series and date range) before it is posted again. Fortnox's numbers for the vouchers posted are recorded
-(`posted`) in the store's last trip to the ledger, so until then a crash leaves them `pending`: looked up. Permanent Fortnox errors mark the voucher `failed`
-until `--retry-failed`; transient ones leave it `pending` or `planned` for the next run.
+(`posted`) in the store's last trip to the ledger, so until then a crash leaves them `pending`: looked up.
+Permanent Fortnox errors mark the voucher `failed` until `--retry-failed`; transient ones leave it `pending`
+or `planned` for the next run.
 """
 from __future__ import annotations
 
