@@ -33,6 +33,7 @@ class TokenProvider(Protocol):
 
     async def access_token(self, http: httpx2.AsyncClient) -> str: ...
     async def invalidate(self, token: str) -> None: ...
+    def has_token(self) -> bool: ...
 
 
 class TokenEndpoint:
@@ -103,7 +104,11 @@ class ClientCredentialsAuth:
         # the file name says nothing about the tenant or the integration
         self._cache_name = "cc-" + hashlib.sha256("|".join(self._key).encode()).hexdigest()[:32]
 
-    async def access_token(self, http: httpx2.AsyncClient) -> str:
+    def has_token(self) -> bool:
+        """Whether a usable access token is at hand (in the process or the token store): no call needed."""
+        return self._cached() is not None
+
+    def _cached(self) -> str | None:
         with _cc_lock:
             cached = _cc_cache.get(self._key)
         if cached is None and self._tokens is not None:
@@ -113,6 +118,12 @@ class ClientCredentialsAuth:
                     _cc_cache.setdefault(self._key, cached)
         if cached and cached[1] - EXPIRY_MARGIN > self._clock():
             return cached[0]
+        return None
+
+    async def access_token(self, http: httpx2.AsyncClient) -> str:
+        cached = self._cached()
+        if cached is not None:
+            return cached
         payload = await self.endpoint.request(http, {"grant_type": "client_credentials"},
                                               {"TenantId": self._key[2]})
         entry = (str(payload["access_token"]), expires_at(payload, self._clock()))
@@ -141,11 +152,15 @@ class RefreshTokenAuth:
         self.tenant_id = self._current.tenant_id if self._current else None
         self._stale: str | None = None  # an access token Fortnox refused (401): never hand it out again
 
-    async def access_token(self, http: httpx2.AsyncClient) -> str:
+    def has_token(self) -> bool:
+        """Whether the saved access token is still good: no refresh needed."""
         creds = self._current
-        if (creds and not creds.needs_reconsent and creds.access_valid(self._clock())
-                and creds.access_token != self._stale):
-            return str(creds.access_token)
+        return bool(creds and not creds.needs_reconsent and creds.access_valid(self._clock())
+                    and creds.access_token != self._stale)
+
+    async def access_token(self, http: httpx2.AsyncClient) -> str:
+        if self.has_token():
+            return str(self._current.access_token)  # type: ignore[union-attr]
         return await self.refresh(http, stale_token=self._stale)
 
     async def refresh(self, http: httpx2.AsyncClient, *, stale_token: str | None = None) -> str:

@@ -38,10 +38,14 @@ class FortnoxClient:
         self._http, self._owns_http = http, owns_http
         self._years: dict[int, FinancialYear] = {}  # seen financial years, for hints that name the dates
 
-    async def authenticate(self) -> None:
+    async def authenticate(self, *, offline: bool = False) -> bool:
         """Gets the access token now (from memory, the token store, a refresh or the token endpoint), so that
-        the first API call need not wait for it."""
+        the first API call need not wait for it. `offline`: only from memory or the token store, never a
+        call; returns whether there is one."""
+        if offline:
+            return self._session.auth.has_token()
         await self._session.auth.access_token(self._http)
+        return True
 
     async def aclose(self) -> None:
         if self._owns_http:

@@ -125,7 +125,9 @@ async def _sync_locked(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_c
 async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
                      options: SyncOptions, worker: LedgerWorker, result: StoreResult, progress: Progress | None,
                      slot: Slot, stack: contextlib.AsyncExitStack) -> bool:
-    # New day files mean vouchers to post: the access token is fetched while the ledger thread reads them.
+    # New day files mean vouchers to post. With the access token at hand the files are read first and the
+    # store takes its place among those talking to Fortnox after; without, it takes its place first and
+    # fetches the token while the ledger thread reads the files.
     client: FortnoxApi | None = None
     not_opened: Exception | None = None  # raised only if there is something to post, as without the warm-up
     warm_up: asyncio.Future[None] | None = None
@@ -135,7 +137,9 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
         except Exception as exc:  # noqa: BLE001 - e.g. no credentials: reported below if there is work
             not_opened = exc
         else:
-            warm_up = asyncio.ensure_future(_authenticate(client))
+            if not await client.authenticate(offline=True):
+                await slot.take()
+                warm_up = asyncio.ensure_future(_authenticate(client))
     try:
         ingested, work = await worker.run(_prepare, config, inbox, ledger, options, worker.run_id)
     finally:
@@ -159,6 +163,7 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
             raise not_opened
         if client is None:
             client = await stack.enter_async_context(open_client(config))
+        await slot.take()
         poster = _Poster(config, ledger, client, worker, result, progress)
         posted = poster.posted
         try:
@@ -179,20 +184,16 @@ async def _authenticate(client: FortnoxApi) -> None:
 
 
 class Slot:
-    """A store's place among those that post at the same time (`--concurrency`): taken when the store starts,
-    given back as soon as it has nothing more to ask Fortnox (its archive and counts are local work)."""
+    """A store's place among those that talk to Fortnox at the same time (`--concurrency`): taken before its
+    first call, given back as soon as it has nothing more to ask (its archive and counts are local work)."""
 
     def __init__(self, gate: asyncio.Semaphore | None) -> None:
         self._gate, self._held = gate, False
 
-    async def __aenter__(self) -> Slot:
-        if self._gate is not None:
+    async def take(self) -> None:
+        if self._gate is not None and not self._held:
             await self._gate.acquire()
             self._held = True
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        self.release()
 
     def release(self) -> None:
         if self._held and self._gate is not None:

@@ -70,17 +70,21 @@ async def sync_share(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: I
                      options: SyncOptions, state_dir: Path, run_id: int | None, concurrency: int,
                      progress: Progress | None = None) -> list[StoreResult]:
     """These stores, `concurrency` at a time, as part of run `run_id` (all of a run, or one process's share)."""
-    gate = asyncio.Semaphore(max(1, concurrency))  # stores posting at once
-    # stores started: posting, or finishing up locally after it (bounds the open store locks)
+    gate = asyncio.Semaphore(max(1, concurrency))  # stores talking to Fortnox at once
+    # stores started: reading their files ahead, posting, or finishing up locally (bounds the open store locks)
     started = asyncio.Semaphore(2 * max(1, concurrency))
     worker = LedgerWorker(ledger, run_id)
     worker.years = ledger.all_cached_years()
 
     async def one(config: StoreConfig) -> StoreResult:
-        async with started, Slot(gate) as slot:
-            return await sync_store(config, ledger=ledger, inbox=inbox, open_client=open_client, options=options,
-                                    run_id=run_id, state_dir=state_dir, progress=progress, worker=worker,
-                                    slot=slot)
+        slot = Slot(gate)
+        async with started:
+            try:
+                return await sync_store(config, ledger=ledger, inbox=inbox, open_client=open_client,
+                                        options=options, run_id=run_id, state_dir=state_dir, progress=progress,
+                                        worker=worker, slot=slot)
+            finally:
+                slot.release()
 
     try:
         results = list(await asyncio.gather(*(one(c) for c in configs)))

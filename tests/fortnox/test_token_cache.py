@@ -84,3 +84,15 @@ def test_an_unreadable_cache_file_means_a_new_token(tmp_path: Path) -> None:
     auth._cc_cache.clear()  # a new process with another key: the cache is simply not there
     token(ClientCredentialsAuth(endpoint, "424242", tokens=TokenStore(tmp_path / "tokens", "another key entirely")))
     assert endpoint.calls == 2
+
+
+def test_has_token_says_whether_a_call_is_needed_without_making_one(tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    endpoint, tokens = CountingEndpoint(expires_in=600), TokenStore(tmp_path / "tokens", KEY)
+    provider = ClientCredentialsAuth(endpoint, "424242", tokens=tokens, clock=lambda: now[0])
+    assert not provider.has_token() and endpoint.calls == 0
+    token(provider)
+    auth._cc_cache.clear()  # a new process: the token store has it
+    assert ClientCredentialsAuth(endpoint, "424242", tokens=tokens, clock=lambda: now[0]).has_token()
+    now[0] += 600 - auth.EXPIRY_MARGIN + 1  # too close to its expiry to use
+    assert not provider.has_token() and endpoint.calls == 1

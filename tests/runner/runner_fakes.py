@@ -29,8 +29,11 @@ class FakeFortnox:
     authentications: int = 0  # warm-ups: the runner gets the token while it reads the day files
     year_lookup_error: Exception | None = None
 
-    async def authenticate(self) -> None:
+    async def authenticate(self, *, offline: bool = False) -> bool:
+        if offline:
+            return self.authentications > 0  # the token fetched before is at hand
         self.authentications += 1
+        return True
 
     async def financial_year_for(self, day: date) -> FinancialYear | None:
         self.requests += 1
