@@ -35,7 +35,7 @@ DATE = click.DateTime(["%Y-%m-%d"])
               help="Re-map failed days with the current store files and post them again.")
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON summary instead of the table.")
 @click.option("--concurrency", type=click.IntRange(1, 512), default=DEFAULT_CONCURRENCY, show_default=True,
-              help="Stores posting to Fortnox at the same time (one store's vouchers stay in date order).")
+              help="Stores talking to Fortnox at the same time (one store's vouchers stay in date order).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes to share the stores out over. Default: one per CPU (at most 4) when there are "
                    "enough stores to pay for it, else 1.")
