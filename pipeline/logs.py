@@ -95,6 +95,8 @@ def configure(verbosity: int, state_dir: Path) -> Path:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
+        if isinstance(handler, logging.FileHandler):  # an earlier configure's log file (tests, the demo)
+            handler.close()
     console = logging.StreamHandler()
     console.setLevel({-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG))
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
