@@ -227,6 +227,27 @@ static PyObject *unquoted(Ctx *c, Py_ssize_t s, Py_ssize_t e)
     return PyUnicode_Substring(c->text, s, e);
 }
 
+/* Digits after at least one separator at i: their span in *s, *e; 0 when there are none. */
+static int digits_after_blank(Ctx *c, Py_ssize_t i, Py_ssize_t *s, Py_ssize_t *e)
+{
+    *s = skip_blank(c, i);
+    *e = skip_digits(c, *s);
+    return *s > i && *e > *s;
+}
+
+/* The `}` closing a plain object list whose contents start at i (no brace, backslash or LF before it), or -1. */
+static Py_ssize_t object_list_end(Ctx *c, Py_ssize_t i)
+{
+    for (; i < c->end; i++) {
+        Py_UCS4 ch = CH(c, i);
+        if (ch == '}')
+            return i;
+        if (ch == '{' || ch == '\\' || ch == '\n')
+            return -1;
+    }
+    return -1;
+}
+
 /* cache[key], or fn(key) on a miss (new reference). */
 static PyObject *cached(PyObject *cache, PyObject *fn, PyObject *key)
 {
@@ -236,25 +257,6 @@ static PyObject *cached(PyObject *cache, PyObject *fn, PyObject *key)
     if (PyErr_Occurred())
         return NULL;
     return PyObject_CallOneArg(fn, key);
-}
-
-/* The (dimension, object) pairs of object-list contents [s, e), as bulk.py reads them; may be g_bad. */
-static PyObject *object_pairs(Ctx *c, Py_ssize_t s, Py_ssize_t e)
-{
-    if (s == e)
-        return Py_NewRef(g_empty_tuple);
-    SpanEntry *slot;
-    PyObject *value = span_get(&cache_objects, c, s, e, &slot);
-    if (value != NULL)
-        return value;
-    PyObject *key = PyUnicode_Substring(c->text, s, e);
-    if (key == NULL)
-        return NULL;
-    value = cached(g_object_lists, g_object_list, key);
-    Py_DECREF(key);
-    if (value != NULL)
-        span_store(slot, c, s, e, value);
-    return value;
 }
 
 /* text[s:e] looked up in `dict` (calling fn on a miss) through the span cache (new reference). */
@@ -272,6 +274,14 @@ static PyObject *span_lookup(SpanCache *cache, Ctx *c, Py_ssize_t s, Py_ssize_t 
     if (value != NULL)
         span_store(slot, c, s, e, value);
     return value;
+}
+
+/* The (dimension, object) pairs of object-list contents [s, e), as bulk.py reads them; may be g_bad. */
+static PyObject *object_pairs(Ctx *c, Py_ssize_t s, Py_ssize_t e)
+{
+    if (s == e)
+        return Py_NewRef(g_empty_tuple);
+    return span_lookup(&cache_objects, c, s, e, g_object_lists, g_object_list);
 }
 
 /* text[s:e] as a string, shared through the span cache (new reference). */
@@ -784,13 +794,10 @@ static Py_ssize_t take_chart(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
     else if (at(c, label, "SRU")) { which = 1; i = label + 3; }
     else if (at(c, label, "KTYP")) { which = 2; i = label + 4; }
     else return 0;
-    Py_ssize_t j = skip_blank(c, i);
-    if (j == i)
+    Py_ssize_t num_s, num_e;
+    if (!digits_after_blank(c, i, &num_s, &num_e))
         return 0;
-    Py_ssize_t num_s = j, num_e = skip_digits(c, j);
-    if (num_e == num_s)
-        return 0;
-    j = skip_blank(c, num_e);
+    Py_ssize_t j = skip_blank(c, num_e);
     if (j == num_e)
         return 0;
     Py_ssize_t val_s = j, val_e = field_end(c, j);
@@ -954,15 +961,8 @@ static Py_ssize_t take_balance(Ctx *c, Py_ssize_t pos, Py_ssize_t label)
             return 0;
         Token t = {j, j, 0};
         if (CH(c, j) == '{') {
-            Py_ssize_t k = j + 1;
-            for (; k < c->end; k++) {
-                Py_UCS4 ch = CH(c, k);
-                if (ch == '}')
-                    break;
-                if (ch == '{' || ch == '\\' || ch == '\n')
-                    return 0;
-            }
-            if (k >= c->end)
+            Py_ssize_t k = object_list_end(c, j + 1);
+            if (k < 0)
                 return 0;
             t.e = k + 1;
             t.braces = 1;
@@ -1072,24 +1072,14 @@ static Py_ssize_t take_row(Ctx *c, Py_ssize_t pos, long long line, PyObject *row
     if (!at(c, i, "#TRANS"))
         return 0;
     i += 6;
-    Py_ssize_t j = skip_blank(c, i);
-    if (j == i)
+    Py_ssize_t acc_s, acc_e;
+    if (!digits_after_blank(c, i, &acc_s, &acc_e))
         return 0;
-    Py_ssize_t acc_s = j, acc_e = skip_digits(c, j);
-    if (acc_e == acc_s)
-        return 0;
-    j = skip_blank(c, acc_e);
+    Py_ssize_t j = skip_blank(c, acc_e);
     if (j == acc_e || j >= c->end || CH(c, j) != '{')
         return 0;
-    Py_ssize_t obj_s = j + 1, k = obj_s;
-    for (; k < c->end; k++) {
-        Py_UCS4 ch = CH(c, k);
-        if (ch == '}')
-            break;
-        if (ch == '{' || ch == '\\' || ch == '\n')
-            return 0;
-    }
-    if (k >= c->end)
+    Py_ssize_t obj_s = j + 1, k = object_list_end(c, obj_s);
+    if (k < 0)
         return 0;
     Py_ssize_t obj_e = k;
     j = skip_blank(c, k + 1);
