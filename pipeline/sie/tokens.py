@@ -92,6 +92,17 @@ def _words_with_braces(segments: list[str]) -> list[Field]:
     return out
 
 
+def _brace(brace: str, objs: list[str] | None, out: list[Field]) -> tuple[list[str] | None, int]:
+    """A `{` opens an object list and a `}` closes it into `out`; either out of place is a stray brace.
+    Returns the open list (None when none is open) and the flag to add."""
+    if brace == "{":
+        return ([], 0) if objs is None else (objs, STRAY_BRACE)
+    if objs is None:
+        return None, STRAY_BRACE
+    out.append(tuple(objs))
+    return None, 0
+
+
 def assemble(parts: list[str]) -> tuple[list[Field], int]:
     """Alternating bare/quoted segments from `str.split('"')` (no backslashes in the line)."""
     out: list[Field] = []
@@ -104,17 +115,9 @@ def assemble(parts: list[str]) -> tuple[list[Field], int]:
         if "{" in seg or "}" in seg:
             seg = seg.replace("{", " { ").replace("}", " } ")
             for word in seg.split():
-                if word == "{":
-                    if objs is None:
-                        objs = []
-                    else:
-                        flags |= STRAY_BRACE
-                elif word == "}":
-                    if objs is None:
-                        flags |= STRAY_BRACE
-                    else:
-                        out.append(tuple(objs))
-                        objs = None
+                if word == "{" or word == "}":
+                    objs, flag = _brace(word, objs, out)
+                    flags |= flag
                 else:
                     (out if objs is None else objs).append(word)
         elif seg:
@@ -131,18 +134,9 @@ def _tokenize_regex(s: str) -> tuple[list[Field], int]:
     flags = 0
     for m in _TOKEN.finditer(s):
         quoted, open_quote, brace, bare = m.groups()
-        if brace == "{":
-            if objs is None:
-                objs = []
-            else:
-                flags |= STRAY_BRACE
-            continue
-        if brace == "}":
-            if objs is None:
-                flags |= STRAY_BRACE
-            else:
-                out.append(tuple(objs))
-                objs = None
+        if brace is not None:
+            objs, flag = _brace(brace, objs, out)
+            flags |= flag
             continue
         if quoted is not None:
             word = quoted.replace('\\"', '"')
