@@ -114,16 +114,17 @@ def _skip(record: VoucherRecord, rule: str, other: VoucherRecord, what: str, hin
                                  f"(file {other.file_digest[:12]})")
 
 
-def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, *, today: date, run_id: int | None,
-           dry_run: bool, waiting: Waiting | None = None) -> IngestResult:
-    """Every new file of the store: read, mapped and recorded (or quarantined); known contents are not re-read.
+def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, paths: list[Path], *, today: date,
+           run_id: int | None, dry_run: bool, waiting: Waiting | None = None) -> IngestResult:
+    """Every new file of the store (`paths`: its day files, Inbox.day_files): read, mapped and recorded (or
+    quarantined); known contents are not re-read.
 
     `waiting`: also read the store's vouchers in these states (and dates) as they were before the new files
     went in, into `IngestResult.waiting`: in the same query as the vouchers on the new files' dates.
     """
     result = IngestResult()
     contents: list[tuple[Path, bytes, str]] = []
-    for path in inbox.day_files(config.store):
+    for path in paths:
         try:
             content = path.read_bytes()
         except FileNotFoundError:  # moved away meanwhile (another runner archived it before we held the lock)

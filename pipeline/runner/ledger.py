@@ -349,13 +349,11 @@ class Ledger:
 
     def store_vouchers(self, store: str, *, states: Iterable[str] | None = None, from_date: date | None = None,
                        to_date: date | None = None, file_digest: str | None = None,
-                       file_digests: Iterable[str] | None = None, dates: Iterable[date] | None = None,
-                       exclude_states: Iterable[str] | None = None, either_states: Iterable[str] | None = None,
+                       dates: Iterable[date] | None = None, either_states: Iterable[str] | None = None,
                        either_from: date | None = None, either_to: date | None = None) -> list[VoucherRecord]:
         """One store's vouchers in date order, narrowed by whichever filters are given (`either_*`: see
         statements.select_vouchers)."""
-        lists = {"states": states, "exclude_states": exclude_states, "file_digests": file_digests, "dates": dates,
-                 "either_states": either_states}
+        lists = {"states": states, "dates": dates, "either_states": either_states}
         params: dict[str, Any] = {"store": store}
         params.update({name: list(value) for name, value in lists.items() if value is not None})
         scalars = {"from_date": from_date, "to_date": to_date, "file_digest": file_digest, "either_from": either_from,

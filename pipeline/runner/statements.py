@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from pipeline.runner.tables import files, financial_years, vouchers
 
-VOUCHER_FILTERS = ("states", "exclude_states", "from_date", "to_date", "file_digest", "file_digests", "dates")
+VOUCHER_FILTERS = ("states", "from_date", "to_date", "file_digest", "dates")
 
 
 @cache
@@ -31,11 +31,9 @@ def select_vouchers(filters: frozenset[str]) -> sa.Select[Any]:
         filters = filters - {"dates"}
     conditions = {
         "states": lambda: c.state.in_(sa.bindparam("states", expanding=True)),
-        "exclude_states": lambda: c.state.not_in(sa.bindparam("exclude_states", expanding=True)),
         "from_date": lambda: c.business_date >= sa.bindparam("from_date"),
         "to_date": lambda: c.business_date <= sa.bindparam("to_date"),
         "file_digest": lambda: c.file_digest == sa.bindparam("file_digest"),
-        "file_digests": lambda: c.file_digest.in_(sa.bindparam("file_digests", expanding=True)),
         "dates": lambda: c.business_date.in_(sa.bindparam("dates", expanding=True)),
     }
     for name in VOUCHER_FILTERS:

@@ -131,7 +131,8 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
     client: FortnoxApi | None = None
     not_opened: Exception | None = None  # raised only if there is something to post, as without the warm-up
     warm_up: asyncio.Future[None] | None = None
-    if not options.dry_run and inbox.day_files(config.store):
+    paths = inbox.day_files(config.store)
+    if not options.dry_run and paths:
         try:
             client = await stack.enter_async_context(open_client(config))
         except Exception as exc:  # noqa: BLE001 - e.g. no credentials: reported below if there is work
@@ -141,7 +142,7 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
                 await slot.take()
                 warm_up = asyncio.ensure_future(_authenticate(client))
     try:
-        ingested, work = await worker.run(_prepare, config, inbox, ledger, options, worker.run_id)
+        ingested, work = await worker.run(_prepare, config, inbox, ledger, options, worker.run_id, paths)
     finally:
         if warm_up is not None:
             await warm_up  # done before any API call, so the token is fetched once
@@ -201,14 +202,16 @@ class Slot:
             self._gate.release()
 
 
-def _prepare(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,
-             run_id: int | None) -> tuple[IngestResult, list[VoucherRecord]]:
-    """The store's new files into the ledger, then the work to post (one trip to the ledger thread)."""
+def _prepare(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions, run_id: int | None,
+             paths: list[Path]) -> tuple[IngestResult, list[VoucherRecord]]:
+    """The store's new files (`paths`: its day files in the inbox) into the ledger, then the work to post (one
+    trip to the ledger thread)."""
     if options.dry_run:
-        return ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=True), []
+        return ingest(config, inbox, ledger, paths, today=options.today, run_id=run_id, dry_run=True), []
     # what waited before this run, read before the new files go in (then the new ones need no second look)
     waiting = Waiting(_REMAPPED + (("skipped",) if options.retry_failed else ()), options.from_date, options.to_date)
-    ingested = ingest(config, inbox, ledger, today=options.today, run_id=run_id, dry_run=False, waiting=waiting)
+    ingested = ingest(config, inbox, ledger, paths, today=options.today, run_id=run_id, dry_run=False,
+                      waiting=waiting)
     fresh = [r for r in ingested.records if r.key in ingested.inserted and r.state == "planned" and waiting.holds(r)]
     work = _remap(config, ledger, options, [r for r in ingested.waiting if r.key not in ingested.replaced]) + fresh
     return ingested, sorted(work, key=lambda r: r.business_date)  # stable: older vouchers first within a day
