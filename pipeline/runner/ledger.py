@@ -300,14 +300,15 @@ class Ledger:
 
     def waiting_files(self, store: str) -> list[WaitingFile]:
         """The store's files in state `read`, oldest first, each with its vouchers' dates and states."""
-        found: dict[str, WaitingFile] = {}
+        found: dict[str, tuple[str, str, list[date], list[str]]] = {}
         with self._connect(begin=False) as conn:
             for digest, path, name, day, state in conn.execute(sql.WAITING_FILES, {"store": store}):
-                known = found.get(digest) or WaitingFile(digest, path, name)
-                if state is not None:
-                    known = WaitingFile(digest, path, name, (*known.dates, day), (*known.states, state))
-                found[digest] = known
-        return list(found.values())
+                dates, states = found.setdefault(digest, (path, name, [], []))[2:]
+                if state is not None:  # a file without vouchers has one row, with no voucher in it
+                    dates.append(day)
+                    states.append(state)
+        return [WaitingFile(digest, path, name, tuple(dates), tuple(states))
+                for digest, (path, name, dates, states) in found.items()]
 
     # vouchers -----------------------------------------------------------------------------------------
     def unposted(self, store: str, *, from_date: date | None = None, to_date: date | None = None) -> list[Unposted]:
