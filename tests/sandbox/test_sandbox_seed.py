@@ -83,7 +83,7 @@ def test_seed_yaml_round_trip(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text, message", [
     ("tenants: [{company: {name: x}}]", "needs a tenant_id"),
-    ("tenants: [{tenant_id: abc}]", "must be digits"),
+    ("tenants: [{tenant_id: abc}]", "must be 1 to 18 digits"),
     ("tenants: [{tenant_id: 1, financial_years: [{from: 2026-01-01, to: 31/12}]}]", "write it as YYYY-MM-DD"),
     ("tenants: [{tenant_id: 1, accounts: {123: Kassa}}]", "four digits"),
     ("version: 2", "version"),
