@@ -112,10 +112,15 @@ def _client_credentials_grant(state: SandboxState, client: sqlite3.Row, request:
     return json_response(_access_answer(state, client["client_id"], int(raw), scopes))
 
 
+def _token_service_down(state: SandboxState) -> bool:
+    """The token-outage faults: the token endpoint and revoke are one service."""
+    return state.faults.token_outage or state.dice.hit(state.faults.token_error_rate)
+
+
 async def token(request: Request) -> Response:
     state = sandbox_state(request)
     await apply_latency(state)
-    if state.faults.token_outage or state.dice.hit(state.faults.token_error_rate):
+    if _token_service_down(state):
         return html_page(503, "503 Service Unavailable", "Fortnox är inte tillgängligt just nu.")
     client = _client(request, state)
     if client is None:
@@ -137,6 +142,8 @@ async def revoke(request: Request) -> Response:
     [U] Whether Fortnox also ends the access tokens issued from it is not documented; here they run out."""
     state = sandbox_state(request)
     await apply_latency(state)
+    if _token_service_down(state):
+        return html_page(503, "503 Service Unavailable", "Fortnox är inte tillgängligt just nu.")
     client = _client(request, state)
     if client is None:
         return oauth_error(401, "invalid_client", "The client credentials are invalid", "text/plain")
