@@ -34,17 +34,23 @@ def refresh(handle: SandboxHandle, token: str) -> httpx2.Response:
                        data={"grant_type": "refresh_token", "refresh_token": token})
 
 
-def test_disconnect_revokes_at_fortnox_then_deletes_locally(sandbox: SandboxHandle, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def connected(sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[TokenStore, str]:
+    """Store centrum connected with a refresh token: the token store and the saved refresh token."""
     assert connect(sandbox, tmp_path, monkeypatch).exit_code == 0
     tokens = TokenStore(tmp_path / "state" / "tokens", SECRET_KEY)
     saved = tokens.load("centrum")
     assert saved and saved.refresh_token
+    return tokens, saved.refresh_token
+
+
+def test_disconnect_revokes_at_fortnox_then_deletes_locally(sandbox: SandboxHandle, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    tokens, refresh_token = connected(sandbox, tmp_path, monkeypatch)
     result = disconnect(sandbox, tmp_path, "--store", "centrum")
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert "revoked at Fortnox" in result.output and "centrum.token" in result.output  # type: ignore[attr-defined]
     assert tokens.load("centrum") is None
-    dead = refresh(sandbox, saved.refresh_token)
+    dead = refresh(sandbox, refresh_token)
     assert dead.status_code == 400 and dead.json()["error"] == "invalid_grant"
     again = disconnect(sandbox, tmp_path, "--store", "centrum")
     assert again.exit_code == 1 and "no saved Fortnox credentials" in str(again.exception)  # type: ignore[attr-defined]
@@ -52,10 +58,7 @@ def test_disconnect_revokes_at_fortnox_then_deletes_locally(sandbox: SandboxHand
 
 def test_when_fortnox_cannot_be_reached_the_token_is_kept(sandbox: SandboxHandle, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    assert connect(sandbox, tmp_path, monkeypatch).exit_code == 0
-    tokens = TokenStore(tmp_path / "state" / "tokens", SECRET_KEY)
-    saved = tokens.load("centrum")
-    assert saved and saved.refresh_token
+    tokens, refresh_token = connected(sandbox, tmp_path, monkeypatch)
     sandbox.set_faults(token_outage=True)
     kept = disconnect(sandbox, tmp_path, "--store", "centrum")
     assert kept.exit_code == 1 and "not revoked and is kept" in str(kept.exception)  # type: ignore[attr-defined]
@@ -64,7 +67,7 @@ def test_when_fortnox_cannot_be_reached_the_token_is_kept(sandbox: SandboxHandle
     assert local.exit_code == 0 and "NOT revoked" in local.output  # type: ignore[attr-defined]
     assert tokens.load("centrum") is None
     sandbox.set_faults(token_outage=False)
-    assert refresh(sandbox, saved.refresh_token).status_code == 200  # only Fortnox can end it
+    assert refresh(sandbox, refresh_token).status_code == 200  # only Fortnox can end it
 
 
 def test_a_service_account_has_nothing_to_revoke(sandbox: SandboxHandle, tmp_path: Path,
