@@ -159,3 +159,14 @@ def test_a_description_fortnox_holds_with_its_characters_replaced_is_not_drift()
     fake = FakeFortnox.in_order(accounts={**ACCOUNTS, 1910: "Kassa ’A’ (1)"})
     plan = plan_for(fake, store(accounts={**ACCOUNTS, 1910: 'Kassa "A" <1>'}))
     assert plan.status == "clean" and plan.warnings == ()
+
+
+def test_doctor_fails_the_accounts_step_on_a_cost_center_the_store_cannot_give() -> None:
+    from pipeline.plan.doctor import KS454_ACCOUNTS, checklist
+
+    fake = FakeFortnox.in_order()
+    fake.charts[1][3740] = replace(fake.charts[1][3740], cost_center_settings="MANDATORY")
+    config = store(cost_center=None)
+    snap = asyncio.run(take_snapshot(fake, TODAY, with_cost_centers=False))
+    step = next(s for s in checklist(config, diff_store(config, snap), snap) if s.rule == KS454_ACCOUNTS)
+    assert step.passed is False and "3740" in step.detail and "fortnox.cost_center" in step.fix
