@@ -28,6 +28,7 @@ from pipeline.fortnox.onboarding import (
 )
 from pipeline.fortnox.tokenstore import TokenStore
 from pipeline.settings import Settings
+from pipeline.store_ids import checked_store_id
 
 log = logging.getLogger("kassasync.cli.connect")
 DEFAULT_PORT = 8400
@@ -102,6 +103,7 @@ def register(group: click.Group) -> None:
     @click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
     def connect(store_id: str, service_account: bool, port: int, timeout: float, no_browser: bool) -> None:
         """Connect a store to its Fortnox company and print the tenant_id line for its store file."""
+        store_id = checked_store_id(store_id)
         settings = app_context().settings
         store = load_store_for_connect(settings, store_id)
         connected = asyncio.run(_connect(settings, store_id, store, service_account, port, timeout,

@@ -20,6 +20,7 @@ from pipeline.config.secrets_rule import check_secrets
 from pipeline.config.yamlload import load_yaml_file
 from pipeline.diagnostics import Diagnostic, Location, Severity
 from pipeline.errors import UserError
+from pipeline.store_ids import checked_store_id
 
 STORE_GLOB = "*.yaml"
 log = logging.getLogger("kassasync.config")
@@ -272,7 +273,7 @@ def _validate_dir(stores_dir: Path, files: set[Path] | None) -> list[Diagnostic]
 
 def get_store(stores_dir: Path, store_id: str) -> StoreConfig:
     """The valid StoreConfig of one store, or a UserError that lists what to fix."""
-    path = stores_dir / f"{store_id}.yaml"
+    path = stores_dir / f"{checked_store_id(store_id)}.yaml"
     if not path.is_file():
         available = [p.stem for p in store_files(stores_dir)] if stores_dir.is_dir() else []
         hint = ("known stores: " + ", ".join(available)) if available else \

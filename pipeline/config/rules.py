@@ -9,10 +9,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from jinja2 import Environment, TemplateSyntaxError, nodes
+
 from pipeline.config import description
 from pipeline.config.located import YDict, YList, describe, locate
 from pipeline.config.model import ArticleGroupRow, StoreConfig
 from pipeline.diagnostics import Diagnostic, Severity
+from pipeline.fortnox import text as fortnox_text  # pure: Fortnox's character whitelist
+
+_LITERALS = Environment()  # only parses (for KS124); rendering is description.py's sandboxed environment
 
 VAT_FAMILIES = {2610: 25, 2620: 12, 2630: 6}  # BAS: 261x 25 %, 262x 12 %, 263x 6 % output VAT
 
@@ -225,6 +230,32 @@ def _description_ok(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
         yield Finding(path, f"voucher.description can render to {len(longest)} characters; Fortnox accepts "
                             f"{description.FORTNOX_DESCRIPTION_MAX}",
                       "shorten the text, or cut long parts with a filter: {{ voucher_text | truncate(40) }}")
+
+
+@rule("KS124", "voucher text holds characters Fortnox does not accept",
+      "write the text with characters Fortnox takes (’ for ' and \", ( ) for < > [ ] { }, / for |); "
+      "docs/fortnox.md lists every substitute", Severity.WARNING)
+def _description_characters(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
+    changes = fortnox_text.replacements(description_literals(config.voucher_description))
+    if changes:
+        shown = ", ".join(f"{_char_name(old)} becomes {_char_name(new) if new else 'nothing'}" for old, new in changes)
+        yield Finding(("voucher", "description"), f"voucher.description: the text holds characters Fortnox "
+                                                  f"refuses; kassasync sends them replaced: {shown}")
+
+
+def description_literals(source: str) -> str:
+    """The template's own text (outside and quoted inside {{ }}), where its characters are the store's choice."""
+    try:
+        tree = _LITERALS.parse(source)
+    except TemplateSyntaxError:
+        return ""  # KS118 reports it
+    return "".join([n.data for n in tree.find_all(nodes.TemplateData)]
+                   + [c.value for o in tree.find_all(nodes.Output) for c in o.nodes
+                      if isinstance(c, nodes.Const) and isinstance(c.value, str)])
+
+
+def _char_name(char: str) -> str:
+    return {"\t": "tab", " ": "space"}.get(char, f"`{char}`")
 
 
 @rule("KS120", "organisation number check digit is wrong",

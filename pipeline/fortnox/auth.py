@@ -37,24 +37,39 @@ class TokenProvider(Protocol):
 
 
 class TokenEndpoint:
-    """POSTs to `<auth_url>/token` with Basic auth; retries timeouts and 5xx; maps failures to typed errors."""
+    """POSTs to `<auth_url>/token` (and `/revoke`) with Basic auth; retries timeouts and 5xx; maps failures
+    to typed errors."""
 
     def __init__(self, auth_url: str, client_id: str, client_secret: str, *, store: str | None = None,
                  policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep) -> None:
         self.url = f"{auth_url.rstrip('/')}/token"
+        self.revoke_url = f"{auth_url.rstrip('/')}/revoke"
         self.client_id, self._secret = client_id, client_secret
         self.store, self.policy, self._sleep = store, policy or RetryPolicy(), sleep
         logs.register_secret(client_secret)
 
     async def request(self, http: httpx2.AsyncClient, form: dict[str, str],
                       headers: dict[str, str] | None = None) -> dict[str, Any]:
-        grant = form.get("grant_type", "")
+        payload = _json((await self._post(http, self.url, form, headers or {}, form.get("grant_type", ""))).text)
+        for key in ("access_token", "refresh_token"):
+            logs.register_secret(payload.get(key))
+        return payload
+
+    async def revoke(self, http: httpx2.AsyncClient, refresh_token: str) -> None:
+        """Revokes a refresh token at Fortnox (`/oauth-v1/revoke`, reference/fortnox-api.md §1.1). A dead
+        token raises ReconsentRequired (Fortnox's invalid_grant), a wrong client InvalidClient."""
+        await self._post(http, self.revoke_url, {"token_type_hint": "refresh_token", "token": refresh_token}, {},
+                         "revoke")
+
+    async def _post(self, http: httpx2.AsyncClient, url: str, form: dict[str, str], headers: dict[str, str],
+                    grant: str) -> httpx2.Response:
+        """The 200 answer (a token answer must carry an access token); transient failures are retried."""
         last: fe.FortnoxError | None = None
         for attempt in range(1, self.policy.attempts + 1):
             if attempt > 1:
                 await self._sleep(self.policy.backoff(attempt - 1))
             try:
-                response = await http.post(self.url, data=form, headers=headers or {},
+                response = await http.post(url, data=form, headers=headers,
                                            auth=httpx2.BasicAuth(self.client_id, self._secret))
             except httpx2.TransportError as exc:
                 last = fe.NetworkError(f"store {self.store}: cannot reach the Fortnox token service "
@@ -62,12 +77,8 @@ class TokenEndpoint:
                 log.debug("token call %s failed: %s (attempt %d)", grant, type(exc).__name__, attempt)
                 continue
             log.debug("token call %s -> HTTP %d", grant, response.status_code)
-            if response.status_code == 200:
-                payload = _json(response.text)
-                if payload.get("access_token"):
-                    for key in ("access_token", "refresh_token"):
-                        logs.register_secret(payload.get(key))
-                    return payload
+            if response.status_code == 200 and (grant == "revoke" or _json(response.text).get("access_token")):
+                return response
             error = token_error(response.status_code, parse_error_body(response.text,
                                 response.headers.get("content-type", "")), self.store, grant)
             if not isinstance(error, fe.ServerError) and response.status_code != 429:
@@ -102,7 +113,7 @@ class ClientCredentialsAuth:
         self.tenant_id: str | None = tenant_id
         self._key = (endpoint.url, endpoint.client_id, tenant_id)
         # the file name says nothing about the tenant or the integration
-        self._cache_name = "cc-" + hashlib.sha256("|".join(self._key).encode()).hexdigest()[:32]
+        self.cache_name = "cc-" + hashlib.sha256("|".join(self._key).encode()).hexdigest()[:32]
 
     def has_token(self) -> bool:
         """Whether a usable access token is at hand (in the process or the token store): no call needed."""
@@ -112,7 +123,7 @@ class ClientCredentialsAuth:
         with _cc_lock:
             cached = _cc_cache.get(self._key)
         if cached is None and self._tokens is not None:
-            cached = self._tokens.load_access(self._cache_name)
+            cached = self._tokens.load_access(self.cache_name)
             if cached is not None:
                 with _cc_lock:
                     _cc_cache.setdefault(self._key, cached)
@@ -130,7 +141,7 @@ class ClientCredentialsAuth:
         with _cc_lock:
             _cc_cache[self._key] = entry
         if self._tokens is not None:
-            self._tokens.save_access(self._cache_name, *entry)
+            self._tokens.save_access(self.cache_name, *entry)
         return entry[0]
 
     async def invalidate(self, token: str) -> None:
@@ -138,7 +149,7 @@ class ClientCredentialsAuth:
             if _cc_cache.get(self._key, ("",))[0] == token:
                 del _cc_cache[self._key]
         if self._tokens is not None:
-            self._tokens.forget_access(self._cache_name)
+            self._tokens.forget_access(self.cache_name)
 
 
 class RefreshTokenAuth:

@@ -37,6 +37,7 @@ class FortnoxClient:
         self._session = ApiSession(http, api_url, auth, throttle, store=store, policy=policy, **session_options)
         self._http, self._owns_http = http, owns_http
         self._years: dict[int, FinancialYear] = {}  # seen financial years, for hints that name the dates
+        self._center_settings: dict[int, dict[int, str]] = {}  # year id -> account -> CostCenterSettings
 
     async def authenticate(self, *, offline: bool = False) -> bool:
         """Gets the access token now (from memory, the token store, a refresh or the token endpoint), so that
@@ -139,11 +140,14 @@ class FortnoxClient:
                                         params={"financialyear": year_id}, body=body)
         return convert.voucher_series(data.get("VoucherSeries") or {})
 
-    async def update_voucher_series(self, year_id: int, code: str, *, manual: bool) -> VoucherSeries:
+    async def update_voucher_series(self, year_id: int, code: str, *, manual: bool,
+                                    description: str) -> VoucherSeries:
+        # Code and Description go with every PUT: the OpenAPI document requires Code, and a maintained client
+        # (the C# SDK) always sends the whole series.
+        body = {"VoucherSeries": {"Code": code, "Description": description, "Manual": manual}}
         data = await self._session.call("PUT", f"/voucherseries/{code}",
                                         self._ctx(f"update voucher series {code}", year_id, series=code),
-                                        params={"financialyear": year_id},
-                                        body={"VoucherSeries": {"Manual": manual}})
+                                        params={"financialyear": year_id}, body=body)
         return convert.voucher_series(data.get("VoucherSeries") or {})
 
     async def cost_centers(self) -> list[CostCenter]:
@@ -163,8 +167,20 @@ class FortnoxClient:
 
     # Vouchers
 
+    async def cost_center_settings(self, year_id: int) -> dict[int, str]:
+        """Each account's CostCenterSettings in a year, read once per client (one listing of the chart)."""
+        if year_id not in self._center_settings:
+            self._center_settings[year_id] = {a.number: a.cost_center_settings for a in await self.accounts(year_id)}
+        return self._center_settings[year_id]
+
     async def create_voucher(self, year_id: int, voucher: VoucherDraft) -> Voucher:
-        """Posts once; on a timeout, dropped connection or 5xx raises `UncertainOutcome` (never retried)."""
+        """Posts once; on a timeout, dropped connection or 5xx raises `UncertainOutcome` (never retried).
+
+        A voucher with a cost center gets it on the rows whose account allows one (the year's chart is read
+        once per client for that); a voucher without one costs no extra request.
+        """
+        if voucher.cost_center or any(row.cost_center for row in voucher.rows):
+            voucher = convert.fit_cost_centers(voucher, await self.cost_center_settings(year_id))
         ctx = self._ctx(f"post voucher \u201c{voucher.description}\u201d ({voucher.transaction_date}, "
                         f"series {voucher.voucher_series})", year_id,
                         accounts=tuple(sorted({r.account for r in voucher.rows})), series=voucher.voucher_series,

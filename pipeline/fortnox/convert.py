@@ -1,11 +1,14 @@
 """Pure conversion between Fortnox's PascalCase JSON and the typed models; money in and out as Decimal."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pipeline.fortnox.models import (
+    ALLOWED,
+    NOTALLOWED,
     Account,
     CompanyInformation,
     CostCenter,
@@ -69,7 +72,8 @@ def financial_year(obj: Json) -> FinancialYear:
 def account(obj: Json) -> Account:
     return Account(number=_int(obj.get("Number")), description=str(obj.get("Description") or ""),
                    active=bool(obj.get("Active", True)), year=_int(obj.get("Year")),
-                   vat_code=_opt_str(obj.get("VATCode")))
+                   vat_code=_opt_str(obj.get("VATCode")),
+                   cost_center_settings=str(obj.get("CostCenterSettings") or ALLOWED).upper())
 
 
 def voucher_series(obj: Json) -> VoucherSeries:
@@ -106,6 +110,19 @@ def voucher(obj: Json) -> Voucher:
         cost_center=_opt_str(obj.get("CostCenter")),
         rows=tuple(voucher_row(r) for r in obj.get("VoucherRows") or ()),
     )
+
+
+def fit_cost_centers(draft: VoucherDraft, settings: dict[int, str]) -> VoucherDraft:
+    """The draft with the cost center on every row whose account allows one, and on no other.
+
+    `settings`: account -> CostCenterSettings of the voucher's year. Fortnox refuses a cost center on a
+    NOTALLOWED account; the store's cost center (draft-wide) goes on each row instead of on the voucher head,
+    so that it never lands on such a row by inheritance. A MANDATORY row without one is left for Fortnox to
+    refuse (plan reports it as a blocker first).
+    """
+    rows = tuple(replace(row, cost_center=None if settings.get(row.account) == NOTALLOWED
+                         else row.cost_center or draft.cost_center) for row in draft.rows)
+    return replace(draft, rows=rows, cost_center=None)
 
 
 def voucher_body(draft: VoucherDraft) -> Json:

@@ -3,7 +3,8 @@
 Fortnox answers errors as `{"ErrorInformation": {...}}` with either `error/message/code` or `Error/Message/Code`,
 as `{"message": "unauthorized"}`, as OAuth `{"error", "error_description"}` (sometimes labelled text/html), or as
 an HTML page when something in front of the API fails (reference/fortnox-api.md §4.1, §7.8). We key on the
-numeric code, never on the message text.
+numeric code where Fortnox's code is known; the failures whose code is not public are recognised by the HTTP
+status and the message text, Swedish or English (`codes.MESSAGE_CASES`; the table in docs/fortnox.md).
 """
 from __future__ import annotations
 
@@ -126,30 +127,36 @@ OTHER_REFERENCE_CODES: dict[int, tuple[type[fe.FortnoxError], str, str]] = {
 }
 
 _MALFORMED = "Fortnox rejected the request as malformed: check the text fields, else report a bug"
-# code -> (typed error, hint template); the fields are filled by `_hint` from the request context.
+_CHARACTERS = ("a text holds a character Fortnox does not accept; kassasync cleans the texts it sends, so check "
+               "the codes in the store file (voucher series, cost center), else report a bug")
+_CONNECT_HINTS: dict[int, tuple[type[fe.FortnoxError], str]] = {
+    # Sign-in failures: what to check and what to run after the fix.
+    codes.INVALID_LOGIN.code: (fe.AuthError, "the token was not accepted: {connect}, or check "
+                               "FORTNOX_CLIENT_ID / FORTNOX_CLIENT_SECRET"),
+    codes.MISSING_CREDENTIALS.code: (fe.AuthError, "no credentials reached Fortnox: {connect}"),
+}
+_ACCOUNT_SETUP = "{year} (kassasync apply does it)"
+# Fortnox code -> (typed error, hint template); the fields are filled by `_hint` from the request context.
 _HINTS: dict[int, tuple[type[fe.FortnoxError], str]] = {
     **{code: (cls, hint) for code, (cls, _meaning, hint) in OTHER_REFERENCE_CODES.items()},
     **{c.code: (fe.ValidationError, _MALFORMED) for c in (
         codes.INVALID_FILTER, codes.INVALID_PARAMETER, codes.INVALID_IDENTIFIER, codes.EMPTY_BODY,
-        codes.UNKNOWN_FIELD, codes.JSON_SYNTAX, codes.DISALLOWED_CHARACTERS)},
+        codes.UNKNOWN_FIELD, codes.JSON_SYNTAX)},
+    **_CONNECT_HINTS,
+    codes.DISALLOWED_CHARACTERS.code: (fe.ValidationError, _CHARACTERS),
     codes.SYSTEM_EXCEPTION.code: (fe.ServerError, "Fortnox had an internal error; the next run tries again"),
     codes.INVALID_RESPONSE_TYPE.code: (fe.ValidationError, "kassasync sent a bad Accept header: report a bug"),
     codes.INVALID_CONTENT_TYPE.code: (fe.ValidationError, "kassasync sent a bad Content-Type: report a bug"),
-    codes.INVALID_LOGIN.code: (fe.AuthError, "the token was not accepted: {connect}, or check "
-                               "FORTNOX_CLIENT_ID / FORTNOX_CLIENT_SECRET"),
-    codes.MISSING_CREDENTIALS.code: (fe.AuthError, "no credentials reached Fortnox: {connect}"),
     codes.API_LICENCE_MISSING.code: (fe.LicenceMissing, "the Integration licence is missing: the company "
                                      "must add Fortnox's Integration licence (Integrationslicens), then run again"),
     codes.SCOPE_LICENCE_MISSING.code: (fe.LicenceMissing, "the company lacks the licence for this module "
                                        "(e.g. Bokföring): add it in Fortnox, then {connect}"),
     codes.SCOPE_MISSING.code: (fe.ScopeMissing, "the consent lacks a scope kassasync needs: {connect} "
                                "with a system administrator"),
-    codes.ACCOUNT_NOT_FOUND.code: (fe.AccountNotFound, "create account {account} in {year} "
-                                   "(kassasync apply does it)"),
-    codes.ACCOUNT_IN_REQUEST_NOT_FOUND.code: (fe.AccountNotFound, "create account {account} in {year} "
-                                              "(kassasync apply does it), or fix account_map"),
-    codes.ACCOUNT_NOT_ACTIVE.code: (fe.AccountInactive, "activate account {account} in {year} "
-                                    "(kassasync apply does it)"),
+    codes.ACCOUNT_NOT_FOUND.code: (fe.AccountNotFound, "create account {account} in " + _ACCOUNT_SETUP),
+    codes.ACCOUNT_IN_REQUEST_NOT_FOUND.code: (fe.AccountNotFound, "create account {account} in " + _ACCOUNT_SETUP
+                                              + ", or fix account_map"),
+    codes.ACCOUNT_NOT_ACTIVE.code: (fe.AccountInactive, "activate account {account} in " + _ACCOUNT_SETUP),
     codes.ACCOUNT_FORMAT.code: (fe.ValidationError, "Fortnox accounts have 4 digits: map the account "
                                 "with account_map in the store file"),
     codes.LOCKED_PERIOD.code: (fe.PeriodLocked, "the period of {voucher_day} is locked in Fortnox: unlock it "
@@ -161,35 +168,60 @@ _HINTS: dict[int, tuple[type[fe.FortnoxError], str]] = {
                                    "from the request"),
     codes.CUSTOMER_NUMBER_USED.code: (fe.ValidationError, "customer numbers stay reserved after deletion: "
                                       "choose another customer number"),
-    codes.VOUCHER_UNBALANCED.code: (fe.VoucherUnbalanced, "debit must equal credit: check the store's "
-                                    "mapping and the rounding_account"),
-    codes.SERIES_NOT_MANUAL.code: (fe.SeriesNotManual, "tick Manuell kontering for series {series} in {year} "
-                                   "(Inställningar > Bokföring > Verifikationsserier)"),
-    codes.SERIES_NOT_FOUND.code: (fe.SeriesNotFound, "create series {series} in {year} (kassasync apply does it)"),
-    codes.NO_FINANCIAL_YEAR.code: (fe.NoFinancialYear, "create the financial year that covers {day} in Fortnox "
-                                   "(Inställningar > Räkenskapsår)"),
-    codes.COST_CENTER_NOT_FOUND.code: (fe.CostCenterNotFound, "create cost center {cost_center} in Fortnox or "
-                                       "fix fortnox.cost_center in the store file"),
+    codes.COST_CENTER_REQUIRED.code: (fe.CostCenterRequired, "account {account} requires a cost center in Fortnox "
+                                      "and {store_text} has none: set fortnox.cost_center in the store file, or "
+                                      "set the account's Kostnadsställe to Tillåtet (Register > Kontoplan)"),
+    codes.COST_CENTER_INACTIVE.code: (fe.CostCenterRejected, "activate cost center {cost_center} in Fortnox "
+                                      "(Register > Kostnadsställen), or remove fortnox.cost_center from the "
+                                      "store file"),
     codes.TOO_FEW_ROWS.code: (fe.ValidationError, "a voucher needs at least two rows: check the day's file"),
-    codes.TEXT_TOO_LONG.code: (fe.ValidationError, "shorten voucher.description in the store file"),
-    codes.FINANCIAL_YEAR_OVERLAP.code: (fe.ValidationError, "a financial year already covers those dates"),
-    codes.ALREADY_EXISTS.code: (fe.AlreadyExists, "it already exists in Fortnox: run `kassasync plan` again"),
-    codes.FINANCIAL_YEAR_NOT_FOUND.code: (fe.NoFinancialYear, "create the financial year in Fortnox"),
-    codes.SERIES_NOT_FOUND_404.code: (fe.SeriesNotFound, "create series {series} in {year}"),
-    codes.VOUCHER_NOT_FOUND.code: (fe.NotFound, "the voucher does not exist in that financial year"),
-    codes.COST_CENTER_NOT_FOUND_404.code: (fe.CostCenterNotFound, "create cost center {cost_center} in Fortnox"),
-    codes.INVOICE_ALREADY_BOOKED.code: (fe.ValidationError, "the invoice is already bookkept; nothing to do"),
+}
+# Refusals without a known code, recognised by their message (codes.MESSAGE_CASES): case name -> the same.
+_CASE_HINTS: dict[str, tuple[type[fe.FortnoxError], str]] = {
+    codes.VOUCHER_UNBALANCED.name: (fe.VoucherUnbalanced, "debit must equal credit: check the store's mapping and "
+                                    "the rounding_account"),
+    codes.SERIES_NOT_MANUAL.name: (fe.SeriesNotManual, "tick Manuell kontering for series {series} in {year} "
+                                   "(Inställningar > Bokföring > Verifikationsserier)"),
+    codes.SERIES_NOT_FOUND.name: (fe.SeriesNotFound, "create series {series} in {year} (kassasync apply does it)"),
+    codes.SERIES_NOT_FOUND_404.name: (fe.SeriesNotFound, "create series {series} in {year}"),
+    codes.NO_FINANCIAL_YEAR.name: (fe.NoFinancialYear, "create the financial year that covers {day} in Fortnox "
+                                   "(Inställningar > Räkenskapsår)"),
+    codes.FINANCIAL_YEAR_NOT_FOUND.name: (fe.NoFinancialYear, "create the financial year in Fortnox"),
+    codes.COST_CENTER_NOT_FOUND.name: (fe.CostCenterNotFound, "create cost center {cost_center} in Fortnox or "
+                                       "fix fortnox.cost_center in the store file"),
+    codes.COST_CENTER_NOT_FOUND_404.name: (fe.CostCenterNotFound, "create cost center {cost_center} in Fortnox"),
+    codes.COST_CENTER_NOT_ALLOWED.name: (fe.CostCenterRejected, "account {account} does not allow a cost center in "
+                                         "Fortnox; kassasync leaves it off such rows, so the account's setting "
+                                         "changed during the run: run `kassasync sync --retry-failed`"),
+    codes.TOO_MANY_ROWS.name: (fe.ValidationError, "the voucher has more rows than Fortnox takes: set voucher.per: "
+                               "day in the store file (one row per account)"),
+    codes.TEXT_TOO_LONG.name: (fe.ValidationError, "shorten voucher.description in the store file"),
+    codes.FINANCIAL_YEAR_OVERLAP.name: (fe.ValidationError, "a financial year already covers those dates"),
+    codes.ALREADY_EXISTS.name: (fe.AlreadyExists, "it already exists in Fortnox: run `kassasync plan` again"),
+    codes.VOUCHER_NOT_FOUND.name: (fe.NotFound, "the voucher does not exist in that financial year"),
+    codes.INVOICE_ALREADY_BOOKED.name: (fe.ValidationError, "the invoice is already bookkept; nothing to do"),
 }
 _UNKNOWN = (fe.FortnoxError, "see Fortnox's message; if it persists, report it with the debug log")
 
 
-def _hint(code: int, message: str | None, ctx: RequestContext) -> tuple[type[fe.FortnoxError], str]:
-    """The typed error and the English hint for a Fortnox code (FortnoxError for an unknown one)."""
-    cls, template = _HINTS.get(code, _UNKNOWN)
-    return cls, template.format(
+def classify(status: int, code: int | None, message: str | None) -> tuple[type[fe.FortnoxError], str]:
+    """The typed error and hint template for a refusal: by its code where Fortnox's code is known, otherwise
+    by its HTTP status and message text (the failures whose code is not public); `_UNKNOWN` when neither."""
+    if code is not None and code in _HINTS:
+        return _HINTS[code]
+    case = codes.recognise(status, message)
+    if case is None:
+        return _UNKNOWN
+    if case.code is not None:
+        return _HINTS[case.code]
+    return _CASE_HINTS[case.name]
+
+
+def _hint(template: str, message: str | None, ctx: RequestContext) -> str:
+    return template.format(
         connect=f"run `kassasync connect --store {ctx.store or 'ID'}` again", account=_account_in(message, ctx),
         year=ctx.year_text, series=ctx.series or "the store's series", day=ctx.day or "the date",
-        voucher_day=ctx.day or "the voucher date", cost_center=ctx.cost_center or "")
+        voucher_day=ctx.day or "the voucher date", cost_center=ctx.cost_center or "", store_text=ctx.store_text)
 
 
 def _by_status(status: int) -> type[fe.FortnoxError]:
@@ -207,14 +239,15 @@ def _by_status(status: int) -> type[fe.FortnoxError]:
 def to_error(status: int, body: ErrorBody, ctx: RequestContext) -> fe.FortnoxError:
     """A typed error for an API (/3) error response."""
     where = f"{ctx.store_text}: {ctx.operation}"
-    if body.code is not None:
-        known = codes.ALL.get(body.code)
+    cls, template = classify(status, body.code, body.message)
+    if body.code is not None or cls is not fe.FortnoxError:
+        known = codes.ALL.get(body.code) if body.code is not None else None
         swedish = body.message or (known.message if known else None)
-        cls, hint = _hint(body.code, swedish, ctx)
         if cls is fe.FortnoxError:
             cls = _by_status(status)
-        text = f"{where} failed: Fortnox error {body.code} \u201c{swedish}\u201d"
-        return cls(text, hint, code=body.code, http_status=status, fortnox_message=swedish)
+        label = f"Fortnox error {body.code}" if body.code is not None else f"Fortnox (HTTP {status})"
+        return cls(f"{where} failed: {label} \u201c{swedish}\u201d", _hint(template, swedish, ctx),
+                   code=body.code, http_status=status, fortnox_message=swedish)
     if body.html:
         what = f"an HTML page ({body.message})" if body.message else "an HTML page"
         hint = ("Fortnox or something in front of it is failing; the next run tries again" if status >= 500

@@ -1,4 +1,5 @@
-"""Keeping saved credentials alive: rotate refresh tokens older than a threshold, store by store.
+"""Saved credentials over their life: rotate refresh tokens older than a threshold, store by store, and
+disconnect a store (revoke at Fortnox, then delete locally).
 
 A refresh token dies after 45 idle days (reference/fortnox-api.md §7.2), so the scheduled workflow runs
 `kassasync tokens refresh --older-than 30d`. One store's failure (e.g. a revoked consent) is reported and
@@ -74,3 +75,54 @@ async def _refresh_one(settings: Settings, tokens: TokenStore, http: httpx2.Asyn
         return Outcome(name, "needs-reconsent", f"{exc.message}; {exc.hint}")
     except UserError as exc:
         return Outcome(name, "failed", f"{exc.message}" + (f"; {exc.hint}" if exc.hint else ""))
+
+
+@dataclass(frozen=True)
+class Disconnected:
+    store: str
+    kind: str  # REFRESH or SERVICE
+    revoked: str  # "revoked" | "already dead" | "not revoked" (--local-only) | "nothing to revoke"
+    deleted: list[str]  # the files removed from the token store
+
+
+async def disconnect(settings: Settings, store: str, *, local_only: bool = False,
+                     transport: httpx2.AsyncBaseTransport | None = None,
+                     policy: RetryPolicy | None = None) -> Disconnected:
+    """Revokes the store's refresh token at Fortnox, then deletes its saved credentials (and any cached access
+    token). If Fortnox cannot be reached or refuses the client, nothing is deleted: the token still works,
+    and only Fortnox can end it. A service account has no refresh token: its consent ends in Fortnox."""
+    tokens = TokenStore.in_state_dir(settings.state_dir, settings.secret_key)
+    async with tokens.locked_async(store):  # no refresher may rotate the token between reading and revoking
+        creds = tokens.load(store)
+        if creds is None:
+            raise UserError(f"store {store} has no saved Fortnox credentials in {tokens.directory}",
+                            "nothing to disconnect here; a service-account store's consent is ended in Fortnox "
+                            "(Inställningar > Hantera integrationer)")
+        outcome = "nothing to revoke"
+        if creds.kind == REFRESH and creds.refresh_token:
+            outcome = "not revoked" if local_only else await _revoke(settings, store, creds.refresh_token,
+                                                                     transport, policy)
+        deleted = tokens.delete_all(store, _access_cache_names(settings, creds.tenant_id))
+    return Disconnected(store, creds.kind, outcome, [str(path) for path in deleted])
+
+
+async def _revoke(settings: Settings, store: str, refresh_token: str,
+                  transport: httpx2.AsyncBaseTransport | None, policy: RetryPolicy | None) -> str:
+    endpoint = client_endpoint(settings, store, policy)
+    async with httpx2.AsyncClient(transport=transport, timeout=TIMEOUT) as http:
+        try:
+            await endpoint.revoke(http, refresh_token)
+        except fe.ReconsentRequired:  # Fortnox says the token is dead already: nothing left to end
+            return "already dead"
+        except fe.TransientError as exc:
+            raise UserError(f"store {store}: {exc.message}; the refresh token was not revoked and is kept",
+                            f"run `kassasync disconnect --store {store}` again later, or add --local-only to "
+                            "delete it here only (it then works until it expires unused)") from exc
+    return "revoked"
+
+
+def _access_cache_names(settings: Settings, tenant_id: str | None) -> list[str]:
+    """The cached client-credentials token of the store's tenant, for this integration (none without both)."""
+    if not tenant_id or not settings.client_id or not settings.client_secret:
+        return []
+    return [ClientCredentialsAuth(client_endpoint(settings, None), str(tenant_id)).cache_name]

@@ -24,6 +24,9 @@ class FinancialYear:
         return self.from_date <= day <= self.to_date
 
 
+ALLOWED, MANDATORY, NOTALLOWED = "ALLOWED", "MANDATORY", "NOTALLOWED"  # an account's CostCenterSettings
+
+
 @dataclass(frozen=True)
 class Account:
     number: int
@@ -31,6 +34,7 @@ class Account:
     active: bool
     year: int  # financial year id
     vat_code: str | None = None
+    cost_center_settings: str = ALLOWED  # whether rows on it may (ALLOWED), must or must not carry one
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 import httpx2
 
 from pipeline.fortnox import errors as fe
+from pipeline.fortnox import text
 from pipeline.fortnox.auth import TokenProvider
 from pipeline.fortnox.errormap import RequestContext, parse_error_body, to_error
 from pipeline.fortnox.throttle import RetryPolicy, SlidingWindow
@@ -90,7 +91,8 @@ class ApiSession:
         content = None
         if body is not None:
             headers["Content-Type"] = "application/json"
-            content = json.dumps(body, ensure_ascii=False).encode()
+            # Every text kassasync sends passes here: Fortnox's character whitelist, once, for every caller.
+            content = json.dumps(text.clean_body(body), ensure_ascii=False).encode()
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         response = await self.http.request(method, f"{self.api_url}{path}", params=clean, headers=headers,
                                            content=content)

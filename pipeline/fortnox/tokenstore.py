@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pipeline import logs
 from pipeline.errors import UserError
+from pipeline.store_ids import checked_store_id
 
 log = logging.getLogger("kassasync.fortnox.tokens")
 
@@ -128,7 +129,7 @@ class TokenStore:
         return cls(state_dir / "tokens", secret_key)
 
     def path_for(self, store: str) -> Path:
-        return self.directory / f"{store}.token"
+        return self.directory / f"{checked_store_id(store)}.token"
 
     @property
     def can_encrypt(self) -> bool:
@@ -203,9 +204,20 @@ class TokenStore:
         with contextlib.suppress(FileNotFoundError):
             self.path_for(store).unlink()
 
+    def delete_all(self, store: str, access_caches: list[str]) -> list[Path]:
+        """The store's credentials and the named cached access tokens: the paths removed. The lock file stays
+        (another process may be waiting on it; it holds nothing)."""
+        removed = []
+        for path in (self.path_for(store), *map(self._access_path, access_caches)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+        return removed
+
     def _lock_path(self, store: str) -> Path:
+        path = self.directory / f"{checked_store_id(store)}.lock"
         self.directory.mkdir(parents=True, exist_ok=True)
-        return self.directory / f"{store}.lock"
+        return path
 
     @contextlib.contextmanager
     def locked(self, store: str) -> Iterator[None]:

@@ -29,7 +29,8 @@ def relevant_live_state(config: StoreConfig, snap: LiveSnapshot) -> dict[str, ob
         for number in sorted(config.managed_accounts):
             live = state.accounts.get(number)
             accounts[str(number)] = None if live is None else {
-                "description": norm_text(live.description), "active": live.active}
+                "description": norm_text(live.description), "active": live.active,
+                "cost_center_settings": live.cost_center_settings}
         series = state.series.get(config.voucher_series.strip())
         years.append({
             "id": state.year.id, "accounts": accounts,

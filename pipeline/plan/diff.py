@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from pipeline.config.model import StoreConfig
-from pipeline.fortnox.models import FinancialYear
+from pipeline.fortnox import text
+from pipeline.fortnox.models import MANDATORY, FinancialYear
 from pipeline.plan import model as m
 from pipeline.plan.model import Change, ChangeKind, Finding, StorePlan, year_label
 from pipeline.plan.snapshot import LiveSnapshot, YearState
@@ -16,9 +17,14 @@ from pipeline.plan.snapshot import LiveSnapshot, YearState
 DEFAULT_SERIES_DESCRIPTION = "Kassa"
 
 
-def norm_text(text: str | None) -> str:
+def norm_text(value: str | None) -> str:
     """Descriptions compare without surrounding or doubled whitespace, so such differences never show as drift."""
-    return " ".join((text or "").split())
+    return " ".join((value or "").split())
+
+
+def same_text(wanted: str, live: str) -> bool:
+    """Whether Fortnox holds `wanted`: the client sends it with refused characters replaced (fortnox.text)."""
+    return norm_text(text.clean(wanted)) == norm_text(text.clean(live))
 
 
 def norm_org_number(text: str | None) -> str:
@@ -113,7 +119,7 @@ def _description_warnings(config: StoreConfig, snap: LiveSnapshot) -> list[Findi
     for number in sorted(config.managed_accounts):
         wanted = norm_text(config.managed_accounts[number])
         differing = [(year_label(y.year), norm_text(y.accounts[number].description)) for y in snap.years
-                     if number in y.accounts and norm_text(y.accounts[number].description) != wanted]
+                     if number in y.accounts and not same_text(wanted, y.accounts[number].description)]
         if not differing:
             continue
         live_names = sorted({name for _, name in differing})
@@ -146,10 +152,34 @@ def _cost_center(config: StoreConfig, snap: LiveSnapshot) -> tuple[list[Change],
     return [], []
 
 
+def _cost_center_required(config: StoreConfig, snap: LiveSnapshot) -> list[Finding]:
+    """Accounts that demand a cost center on every row (MANDATORY) stop a store that has none to give."""
+    if (config.cost_center or "").strip():
+        return []
+    required: dict[int, list[str]] = {}
+    for state in snap.years:
+        for number in sorted(config.managed_accounts):
+            live = state.accounts.get(number)
+            if live is not None and live.cost_center_settings == MANDATORY:
+                required.setdefault(number, []).append(year_label(state.year))
+    if not required:
+        return []
+    listed = ", ".join(f"{number} ({' and '.join(years)})" for number, years in sorted(required.items()))
+    return [Finding(
+        m.KS408_COST_CENTER_REQUIRED,
+        f"Fortnox requires a cost center on every row of account{'s' if len(required) > 1 else ''} {listed}, "
+        f"and store {config.store} has no fortnox.cost_center: Fortnox would refuse its vouchers",
+        f"Set fortnox.cost_center in {_file(config)} to the store's cost center, or in Fortnox set "
+        f"Kostnadsställe to Tillåtet on {'those accounts' if len(required) > 1 else 'that account'} "
+        f"(Register → Kontoplan).",
+    )]
+
+
 def diff_store(config: StoreConfig, snap: LiveSnapshot, *, unposted_from: date | None = None) -> StorePlan:
     """The plan for one store. `unposted_from` is the first business day not yet posted (default start_date)."""
     blockers = _identity_blockers(config, snap)
     blockers += _locked_blocker(config, snap, unposted_from or config.start_date)
+    blockers += _cost_center_required(config, snap)
     changes: list[Change] = []
     if snap.current is None:
         blockers.append(Finding(

@@ -75,8 +75,8 @@ def _series_step(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot) -> St
 def _accounts_step(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot) -> Step:
     title = f"all {len(config.managed_accounts)} accounts of the store file exist and are active in {_years_text(snap)}"
     bad = [c for c in plan.changes if c.kind in ACCOUNT_KINDS]
-    if not bad:
-        return Step(KS454_ACCOUNTS, title, True)
+    if not bad:  # present and active; an account demanding a cost center the store lacks fails it too
+        return _from_blockers(KS454_ACCOUNTS, title, plan, {m.KS408_COST_CENTER_REQUIRED})
     missing = sorted({c.subject for c in bad if c.kind is ChangeKind.CREATE_ACCOUNT})
     inactive = sorted({c.subject for c in bad if c.kind is ChangeKind.ACTIVATE_ACCOUNT})
     parts = ([f"missing: {', '.join(missing)}"] if missing else []) + \

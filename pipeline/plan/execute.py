@@ -40,7 +40,8 @@ async def perform(api: FortnoxApi, change: Change) -> None:
             await api.create_voucher_series(change.year_id, change.subject, change.description, manual=True)
         case ChangeKind.ALLOW_MANUAL_BOOKKEEPING:
             assert change.year_id is not None
-            await api.update_voucher_series(change.year_id, change.subject, manual=True)
+            await api.update_voucher_series(change.year_id, change.subject, manual=True,
+                                            description=change.description)
         case ChangeKind.CREATE_COST_CENTER:
             await api.create_cost_center(change.subject, change.description)
         case ChangeKind.CREATE_FINANCIAL_YEAR:

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from pipeline.runner.ledger import Ledger
+from pipeline.store_ids import checked_store_id
 
 
 def _lock_id(store: str) -> int:
@@ -28,7 +29,7 @@ def store_lock(ledger: Ledger, state_dir: Path, store: str) -> Iterator[bool]:
         with _advisory_lock(ledger, store) as held:
             yield held
     else:
-        with _file_lock(state_dir / "locks" / f"{store}.lock") as held:
+        with _file_lock(state_dir / "locks" / f"{checked_store_id(store)}.lock") as held:
             yield held
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import math
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -11,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pipeline.sandbox.api import sandbox_state
+from pipeline.sandbox.clock import Clock
 from pipeline.sandbox.responses import json_response
 from pipeline.sandbox.seed import SeedError
 from pipeline.sandbox.seed_apply import apply_seed
@@ -19,7 +22,10 @@ from pipeline.sandbox.state import SandboxState
 
 async def _json(request: Request) -> dict[str, Any]:
     raw = await request.body()
-    data = json.loads(raw) if raw.strip() else {}
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except RecursionError as exc:
+        raise ValueError("the JSON is nested too deeply") from exc
     if not isinstance(data, dict):
         raise ValueError("send a JSON object")
     return data
@@ -40,7 +46,7 @@ def _settings_change(change: Callable[[SandboxState, dict[str, Any]], None]) -> 
         state = sandbox_state(request)
         try:
             change(state, await _json(request))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError, OSError) as exc:  # OverflowError: a date beyond the calendar
             return _bad(str(exc))
         return json_response(state.settings())
 
@@ -53,21 +59,50 @@ def set_faults(state: SandboxState, body: dict[str, Any]) -> None:
     state.faults.update(body)
 
 
+CENTURY_S = 100 * 365.25 * 86400  # how far the clock may move, and the longest token lifetime
+EARLIEST, LATEST = date(1970, 1, 2), date(2999, 12, 31)  # the dates the clock may show
+
+
+def _seconds(value: Any, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{name} must be a number of seconds, got {value!r}")
+    number = float(value)
+    if not (math.isfinite(number) and low <= number <= high):
+        raise ValueError(f"{name} must be between {low:g} and {high:g} seconds, got {value!r}")
+    return number
+
+
 @_settings_change
 def set_clock(state: SandboxState, body: dict[str, Any]) -> None:
     """`{"advance_s": 3600}` moves the clock forward; `{"today": "2027-01-02"}` sets the date."""
-    if "advance_s" in body:
-        state.clock.advance(float(body["advance_s"]))
-    if "today" in body:
-        state.clock.set_today(date.fromisoformat(str(body["today"])))
+    unknown = set(body) - {"advance_s", "today"}
+    if unknown:
+        raise ValueError(f"unknown clock setting {sorted(unknown)[0]!r}; use advance_s or today")
+    advance = _seconds(body["advance_s"], "advance_s", -CENTURY_S, CENTURY_S) if "advance_s" in body else 0.0
+    today = date.fromisoformat(str(body["today"])) if "today" in body else None
+    moved = Clock(state.clock.offset + advance, today)
+    if not EARLIEST <= moved.today() <= LATEST:
+        raise ValueError(f"the clock must stay between {EARLIEST} and {LATEST}")
+    state.clock.offset = moved.offset
 
 
 @_settings_change
 def set_lifetimes(state: SandboxState, body: dict[str, Any]) -> None:
+    checked = {}
     for name, value in body.items():
         if name not in ("code_s", "access_s", "refresh_s"):
             raise ValueError(f"unknown lifetime {name!r}; use code_s, access_s or refresh_s")
-        setattr(state.lifetimes, name, float(value))
+        checked[name] = _seconds(value, name, 1.0, CENTURY_S)
+    for name, seconds in checked.items():
+        setattr(state.lifetimes, name, seconds)
+
+
+def _tenant(request: Request) -> int:
+    """The tenant id in the path (the route takes digits only): one that cannot exist is a 400."""
+    tenant_id = int(request.path_params["tenant_id"])
+    if not 0 < tenant_id < 2**63:
+        raise ValueError(f"tenant {tenant_id} is not a tenant id")
+    return tenant_id
 
 
 async def tenants(request: Request) -> Response:
@@ -82,7 +117,10 @@ async def tenants(request: Request) -> Response:
 async def posted(request: Request) -> Response:
     """Every voucher of a tenant with its rows, oldest first; `dropped` marks the fault-injected ones."""
     state = sandbox_state(request)
-    tid = int(request.path_params["tenant_id"])
+    try:
+        tid = _tenant(request)
+    except ValueError as exc:
+        return _bad(str(exc))
     rows = state.db.query("SELECT * FROM vouchers WHERE tenant_id = ? ORDER BY created, year, series, number",
                           (tid,))
     return json_response({"tenant_id": str(tid), "vouchers": [{
@@ -110,9 +148,13 @@ async def reset_counts(request: Request) -> Response:
 async def revoke_consent(request: Request) -> Response:
     """The customer withdraws the integration: every token and refresh token of that consent stops working."""
     state = sandbox_state(request)
+    try:
+        tid = _tenant(request)
+    except ValueError as exc:
+        return _bad(str(exc))
     with state.db.write() as conn:
         conn.execute("DELETE FROM consents WHERE tenant_id = ? AND client_id = ?",
-                     (int(request.path_params["tenant_id"]), request.path_params["client_id"]))
+                     (tid, request.path_params["client_id"]))
     state.consents_changed()
     return json_response({"revoked": True})
 
@@ -121,13 +163,13 @@ async def set_locked_period(request: Request) -> Response:
     """`{"end_date": "2026-06-30"}` locks up to and including that date; null unlocks."""
     state = sandbox_state(request)
     try:
+        tid = _tenant(request)
         end = (await _json(request)).get("end_date")
         value = None if end is None else date.fromisoformat(str(end)).isoformat()
     except (ValueError, TypeError) as exc:
         return _bad(str(exc))
     with state.db.write() as conn:
-        conn.execute("UPDATE tenants SET locked_until = ? WHERE tenant_id = ?",
-                     (value, int(request.path_params["tenant_id"])))
+        conn.execute("UPDATE tenants SET locked_until = ? WHERE tenant_id = ?", (value, tid))
     return json_response({"end_date": value})
 
 
@@ -136,8 +178,8 @@ async def seed(request: Request) -> Response:
     state = sandbox_state(request)
     try:
         created = apply_seed(state.db, await _json(request))
-    except (SeedError, ValueError, KeyError, TypeError) as exc:
-        return _bad(str(exc))
+    except (SeedError, ValueError, KeyError, TypeError, OverflowError, sqlite3.Error) as exc:
+        return _bad(f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc))
     state.consents_changed()
     return json_response({"created": created})
 

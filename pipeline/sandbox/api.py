@@ -13,24 +13,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pipeline.fortnox import codes
-from pipeline.fortnox.codes import ErrorCode
 from pipeline.sandbox import jwt
-from pipeline.sandbox.responses import fortnox_error, html_page, too_many_requests, unauthorized
+from pipeline.sandbox.responses import Refusal, fortnox_error, html_page, too_many_requests, unauthorized
 from pipeline.sandbox.state import SandboxState
-from pipeline.sandbox.voucher_rules import VoucherRejected, checked_text
+from pipeline.sandbox.voucher_rules import VoucherRejected, characters_ok, checked_text
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
+MAX_ID = 2**31 - 1  # ids are int32 in Fortnox's OpenAPI document; a larger one is a 400, never a crash
 
 
 class ApiError(Exception):
     """Raised inside a handler to answer with a Fortnox error."""
 
-    def __init__(self, code: ErrorCode, detail: str | None = None, status: int | None = None,
+    def __init__(self, code: Refusal, detail: str | None = None, status: int | None = None,
                  fmt: dict[str, str] | None = None) -> None:
         super().__init__(code.message)
         self.code = code
         self.response = fortnox_error(code, detail, status, fmt)
+
+
+def rejected(exc: VoucherRejected, status: int | None = None) -> ApiError:
+    return ApiError(exc.code, exc.detail, status, exc.fmt)
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,11 @@ def _authenticate(request: Request, state: SandboxState) -> dict[str, Any] | Non
         return None
     try:
         claims = jwt.decode(header[7:].strip(), state.signing_key, state.clock.now())
-    except jwt.InvalidToken:
+        client_id, tenant_id = str(claims["clientId"]), int(claims["tenantId"])
+    except (jwt.InvalidToken, KeyError, TypeError, ValueError):
         return None
     # A consent the customer revoked ends every token issued under it.
-    return claims if state.has_consent(str(claims.get("clientId")), int(claims.get("tenantId", 0))) else None
+    return claims if state.has_consent(client_id, tenant_id) else None
 
 
 def _injected_error(state: SandboxState) -> Response | None:
@@ -132,10 +137,14 @@ async def read_body(request: Request, wrapper: str) -> dict[str, Any]:
         raise ApiError(codes.INVALID_CONTENT_TYPE, content_type)
     try:
         data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested past the parser's depth
         raise ApiError(codes.JSON_SYNTAX) from exc
     if not isinstance(data, dict) or not isinstance(data.get(wrapper), dict):
         raise ApiError(codes.EMPTY_BODY, f"väntade {wrapper}")
+    try:  # every text the sandbox stores passes Fortnox's character whitelist
+        characters_ok(data[wrapper])
+    except VoucherRejected as exc:
+        raise rejected(exc) from exc
     return data[wrapper]  # type: ignore[no-any-return]
 
 
@@ -148,9 +157,9 @@ def check_fields(body: dict[str, Any], allowed: frozenset[str]) -> None:
 def text_field(body: dict[str, Any], name: str, max_len: int, required: bool = False) -> str | None:
     """A string field of a request body, checked for presence and length (Fortnox's codes)."""
     try:
-        return checked_text(body, name, max_len, required, characters=False)
+        return checked_text(body, name, max_len, required)
     except VoucherRejected as exc:
-        raise ApiError(exc.code, exc.detail) from exc
+        raise rejected(exc) from exc
 
 
 def update_columns(caller: Caller, table: str, changes: dict[str, Any], **key: Any) -> None:
@@ -168,10 +177,17 @@ def _int_param(request: Request, name: str, default: int) -> int:
     value = request.query_params.get(name)
     if value is None or value == "":
         return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ApiError(codes.INVALID_PARAMETER, name) from exc
+    if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 10:
+        raise ApiError(codes.INVALID_PARAMETER, name)
+    return int(value)
+
+
+def parse_id(raw: Any, what: str, refusal: Refusal = codes.INVALID_IDENTIFIER) -> int:
+    """An id from a path or query (financial year, voucher number, ...): digits within int32, else a 400."""
+    text = str(raw)
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 0 < int(text) <= MAX_ID:
+        raise ApiError(refusal, f"{what}={text[:40]}")
+    return int(text)
 
 
 def paged(request: Request, items: list[dict[str, Any]], key: str) -> dict[str, Any]:
@@ -191,10 +207,14 @@ def paged(request: Request, items: list[dict[str, Any]], key: str) -> dict[str, 
 
 
 def parse_date(value: Any, field: str) -> date:
+    """A date in Fortnox's one format, YYYY-MM-DD (Python would also take 20260101 and week dates)."""
+    text = str(value)
     try:
-        return date.fromisoformat(str(value))
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(text)
+        return date.fromisoformat(text)
     except ValueError as exc:
-        raise ApiError(codes.INVALID_PARAMETER, f"{field}: {value}") from exc
+        raise ApiError(codes.INVALID_PARAMETER, f"{field}: {text[:40]}") from exc
 
 
 def financial_year(caller: Caller, request: Request, param: str = "financialyear") -> sqlite3.Row:
@@ -202,11 +222,7 @@ def financial_year(caller: Caller, request: Request, param: str = "financialyear
     db = caller.db
     raw_id = request.query_params.get(param)
     if raw_id:
-        try:
-            fy_id = int(raw_id)
-        except ValueError as exc:
-            raise ApiError(codes.INVALID_PARAMETER, f"{param}={raw_id}") from exc
-        return year_by_id(caller, fy_id)
+        return year_by_id(caller, parse_id(raw_id, param, codes.INVALID_PARAMETER))
     on = request.query_params.get("financialyeardate")
     day = parse_date(on, "financialyeardate") if on else caller.state.clock.today()
     row = year_covering(caller, day)

@@ -1,6 +1,7 @@
 """The sandbox ASGI app: Starlette routes for /3, /oauth-v1 and /_sandbox over one SandboxState."""
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.fortnox import codes
 from pipeline.sandbox import admin, chart, invoices, oauth, resources, vouchers
@@ -42,9 +44,91 @@ def _install_log_filter() -> None:
 
 async def _not_found(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/3"):
-        return fortnox_error(codes.NO_SUCH_ROUTE, request.url.path)
-    status = exc.status_code if isinstance(exc, HTTPException) else 404
-    return json_response({"error": "not found", "path": request.url.path}, status)
+        return fortnox_error(codes.NO_SUCH_ROUTE, request.url.path[:200])
+    return json_response({"error": "not found", "path": request.url.path[:200]}, 404)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    """A method the route does not declare (TRACE, DELETE of a voucher, ...). [U] Fortnox's answer is not
+    documented; the sandbox says 405 with the methods that exist in `Allow`, as HTTP asks."""
+    if request.url.path.startswith("/3"):  # in Fortnox's error shape, which every client of /3 reads
+        response = fortnox_error(codes.NO_SUCH_ROUTE, f"{request.method[:20]} {request.url.path[:200]}", 405)
+    else:
+        response = json_response({"message": "Method Not Allowed", "method": request.method[:20]}, 405)
+    response.headers.update(dict(exc.headers or {}) if isinstance(exc, HTTPException) else {})
+    return response
+
+
+MAX_BODY = 1024 * 1024  # [U] Fortnox's limit is not published; a voucher of 500 rows is about 150 KB
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BodyLimit:
+    """Refuses a body over MAX_BODY with 413: at once when Content-Length says so (nothing is read), else as
+    soon as the chunks received pass the limit (at most one chunk more is held)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.limit:
+            await _answer_too_large(send)
+            return
+        received, started = 0, False
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLarge
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, tracked)
+        except _TooLarge:
+            if not started:
+                await _answer_too_large(send)
+
+
+async def _answer_too_large(send: Send) -> None:
+    body = json.dumps({"message": f"Request Entity Too Large (at most {MAX_BODY} bytes)"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _one_route_per_path(routes: list[Route]) -> list[Route]:
+    """Routes of the same path merged into one that dispatches on the method, so that a method no route
+    declares gets 405 with every allowed method in `Allow` (Starlette would name only the first route's)."""
+    grouped: dict[str, list[Route]] = {}
+    for route in routes:
+        grouped.setdefault(route.path, []).append(route)
+    merged: list[Route] = []
+    for path, group in grouped.items():
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        table = {method: route.endpoint for route in group for method in route.methods or ()}
+
+        async def dispatch(request: Request, table: dict[str, Any] = table) -> Response:
+            return await table[request.method](request)  # type: ignore[no-any-return]
+
+        merged.append(Route(path, dispatch, methods=sorted(table), name=group[0].name))
+    return merged
 
 
 def open_state(data_dir: Path, seed: dict | Path | None = None, *, clock: Clock | None = None,
@@ -92,7 +176,7 @@ def app_for_state(state: SandboxState) -> Starlette:
     # Vouchers first: Starlette tries routes in order, and voucher posts are the hot path.
     routes = [*vouchers.ROUTES, *oauth.ROUTES, *chart.ROUTES, *resources.ROUTES, *invoices.ROUTES,
               *admin.ROUTES]
-    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found},
-                    middleware=[Middleware(_TrailingSlash)])
+    app = Starlette(routes=_one_route_per_path(routes), exception_handlers={404: _not_found, 405: _not_allowed},
+                    middleware=[Middleware(_BodyLimit), Middleware(_TrailingSlash)])
     app.state.sandbox = state
     return app

@@ -64,6 +64,12 @@ BAS_CHART: tuple[tuple[int, str, bool, int | None], ...] = (
 BAS_NUMBERS = frozenset(number for number, _, _, _ in BAS_CHART)
 
 
+def bas_cost_center_setting(number: int) -> str:
+    """[U] A realistic default for an account's CostCenterSettings: VAT accounts (26xx) take no cost center,
+    which is how bookkeepers usually set them; every other account allows one (Fortnox's default)."""
+    return "NOTALLOWED" if 2600 <= number <= 2699 else "ALLOWED"
+
+
 def bas_description(number: int) -> str | None:
     for num, description, _, _ in BAS_CHART:
         if num == number:

@@ -35,7 +35,7 @@ def account_json(row: sqlite3.Row, caller: Caller, single: bool = False) -> dict
         "@url": f"{caller.api_base}/accounts/{row['number']}?financialyear={row['year']}",
         "Active": bool(row["active"]),
         "BalanceBroughtForward": row["balance"],
-        "CostCenterSettings": "ALLOWED",
+        "CostCenterSettings": row["cost_center_settings"],
         "Description": row["description"],
         "Number": row["number"],
         "ProjectSettings": "ALLOWED",
@@ -66,13 +66,39 @@ async def list_accounts(request: Request, caller: Caller) -> Response:
 
 
 def _account_number(raw: Any) -> int:
-    try:
-        number = int(raw)
-    except (TypeError, ValueError) as exc:
-        raise ApiError(codes.ACCOUNT_FORMAT, str(raw)) from exc
-    if not 1000 <= number <= 9999 or isinstance(raw, bool):
-        raise ApiError(codes.ACCOUNT_FORMAT, str(raw))
-    return number
+    text = str(raw)
+    if isinstance(raw, bool) or not (text.isascii() and text.isdigit()) or len(text) > 4 \
+            or not 1000 <= int(text) <= 9999:
+        raise ApiError(codes.ACCOUNT_FORMAT, text[:20])
+    return int(text)
+
+
+SETTINGS = ("ALLOWED", "MANDATORY", "NOTALLOWED")
+
+
+def _account_columns(body: dict[str, Any]) -> dict[str, Any]:
+    """The writable account fields of a POST or PUT body, checked (a wrong type is a 400, never a crash)."""
+    columns: dict[str, Any] = {}
+    if "Active" in body:
+        if not isinstance(body["Active"], bool):
+            raise ApiError(codes.INVALID_PARAMETER, "Active")
+        columns["active"] = int(body["Active"])
+    if "SRU" in body and body["SRU"] is not None:
+        if isinstance(body["SRU"], bool) or not isinstance(body["SRU"], int) or not 0 <= body["SRU"] <= 99999:
+            raise ApiError(codes.INVALID_PARAMETER, "SRU")
+        columns["sru"] = body["SRU"]
+    if "VATCode" in body:
+        columns["vat_code"] = text_field(body, "VATCode", 10)
+    if "BalanceBroughtForward" in body:
+        value = body["BalanceBroughtForward"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not abs(value) < 1e12:
+            raise ApiError(codes.INVALID_PARAMETER, "BalanceBroughtForward")
+        columns["balance"] = float(value)
+    if "CostCenterSettings" in body:
+        if body["CostCenterSettings"] not in SETTINGS:
+            raise ApiError(codes.INVALID_PARAMETER, "CostCenterSettings")
+        columns["cost_center_settings"] = body["CostCenterSettings"]
+    return columns
 
 
 def _account(caller: Caller, fy_id: int, number: int) -> sqlite3.Row:
@@ -96,15 +122,14 @@ async def create_account(request: Request, caller: Caller) -> Response:
     body = await read_body(request, "Account")
     check_fields(body, ACCOUNT_FIELDS)
     number = _account_number(body.get("Number"))
-    description = text_field(body, "Description", 200, required=True)
+    columns = {"tenant_id": caller.tenant_id, "year": fy["id"], "number": number, "active": 1,
+               "description": text_field(body, "Description", 200, required=True), **_account_columns(body)}
     with caller.db.write() as conn:
         if conn.execute("SELECT 1 FROM accounts WHERE tenant_id = ? AND year = ? AND number = ?",
                         (caller.tenant_id, fy["id"], number)).fetchone():
             raise ApiError(codes.ALREADY_EXISTS, f"konto {number}")
-        conn.execute("INSERT INTO accounts (tenant_id, year, number, description, active, sru, vat_code, balance) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (caller.tenant_id, fy["id"], number, description, int(bool(body.get("Active", True))),
-                      body.get("SRU"), body.get("VATCode"), float(body.get("BalanceBroughtForward") or 0)))
+        conn.execute(f"INSERT INTO accounts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                     tuple(columns.values()))
     row = _account(caller, fy["id"], number)
     return json_response({"Account": account_json(row, caller, single=True)}, 201)
 
@@ -118,17 +143,9 @@ async def update_account(request: Request, caller: Caller) -> Response:
     check_fields(body, ACCOUNT_FIELDS)
     if "Number" in body and _account_number(body["Number"]) != number:
         raise ApiError(codes.INVALID_PARAMETER, "Number kan inte ändras")
-    changes: dict[str, Any] = {}
+    changes = _account_columns(body)
     if "Description" in body:
         changes["description"] = text_field(body, "Description", 200, required=True)
-    if "Active" in body:
-        if not isinstance(body["Active"], bool):
-            raise ApiError(codes.INVALID_PARAMETER, "Active")
-        changes["active"] = int(body["Active"])
-    if "SRU" in body:
-        changes["sru"] = body["SRU"]
-    if "VATCode" in body:
-        changes["vat_code"] = body["VATCode"]
     update_columns(caller, "accounts", changes, year=fy["id"], number=number)
     return json_response({"Account": account_json(_account(caller, fy["id"], number), caller, single=True)})
 
@@ -194,7 +211,9 @@ async def update_series(request: Request, caller: Caller) -> Response:
     _series(caller, fy["id"], code)
     body = await read_body(request, "VoucherSeries")
     check_fields(body, SERIES_FIELDS)
-    if "Code" in body and body["Code"] != code:
+    if not body.get("Code"):  # the OpenAPI document requires Code in a series body, PUT included
+        raise ApiError(codes.INVALID_PARAMETER, "Code krävs")
+    if body["Code"] != code:
         raise ApiError(codes.INVALID_PARAMETER, "Code kan inte ändras")
     changes: dict[str, Any] = {}
     if "Manual" in body:

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS financial_years (
 CREATE TABLE IF NOT EXISTS accounts (
     tenant_id INTEGER NOT NULL, year INTEGER NOT NULL, number INTEGER NOT NULL, description TEXT NOT NULL,
     active INTEGER NOT NULL, sru INTEGER, vat_code TEXT, balance REAL NOT NULL DEFAULT 0,
-    PRIMARY KEY (tenant_id, year, number));
+    cost_center_settings TEXT NOT NULL DEFAULT 'ALLOWED', PRIMARY KEY (tenant_id, year, number));
 CREATE TABLE IF NOT EXISTS voucher_series (
     tenant_id INTEGER NOT NULL, year INTEGER NOT NULL, code TEXT NOT NULL, description TEXT NOT NULL,
     manual INTEGER NOT NULL, next_number INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (tenant_id, year, code));
@@ -61,6 +61,14 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self.conn().executescript(SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A data dir written by an older sandbox gets the columns added since (with their defaults)."""
+        conn = self.conn()
+        columns = {row["name"] for row in conn.execute("PRAGMA table_info(accounts)")}
+        if "cost_center_settings" not in columns:
+            conn.execute("ALTER TABLE accounts ADD COLUMN cost_center_settings TEXT NOT NULL DEFAULT 'ALLOWED'")
 
     def conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

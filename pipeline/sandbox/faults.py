@@ -1,6 +1,7 @@
 """Fault injection settings and the per-client-and-tenant sliding-window rate limiter."""
 from __future__ import annotations
 
+import math
 import random
 from collections import deque
 from dataclasses import asdict, dataclass, fields
@@ -22,24 +23,47 @@ class Faults:
     rate_window_s: float = 5.0
 
     def update(self, values: dict[str, Any]) -> None:
-        """Set the named fields (admin endpoint, CLI flags); unknown names are a ValueError."""
+        """Set the named fields (admin endpoint, CLI flags); an unknown name or a value out of range is a
+        ValueError that says what is allowed, and nothing is changed."""
         known = {f.name: f for f in fields(self)}
+        checked: dict[str, Any] = {}
         for name, value in values.items():
             if name not in known:
                 raise ValueError(f"unknown fault {name!r}; known: {', '.join(sorted(known))}")
-            current = getattr(self, name)
-            if isinstance(current, bool):
-                setattr(self, name, bool(value))
-            elif isinstance(current, int):
-                setattr(self, name, int(value))
-            else:
-                rate = float(value)
-                if name.endswith("_rate") and not 0.0 <= rate <= 1.0:
-                    raise ValueError(f"{name} must be between 0 and 1, got {rate}")
-                setattr(self, name, rate)
+            checked[name] = _checked(name, getattr(self, name), value)
+        for name, value in checked.items():
+            setattr(self, name, value)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# The largest value each numeric setting takes: beyond these a sandbox is not slow or strict, it is stuck.
+_LIMITS = {"latency_ms": 60_000.0, "jitter_ms": 60_000.0, "rate_limit": 1_000_000, "rate_window_s": 3600.0}
+
+
+def _checked(name: str, current: object, value: object) -> object:
+    """`value` as the type of the field's current value, within its range."""
+    if isinstance(current, bool):
+        if not isinstance(value, bool) and value not in (0, 1):
+            raise ValueError(f"{name} must be true or false, got {value!r}")
+        return bool(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if name.endswith("_rate"):
+        low, high = 0.0, 1.0
+    else:
+        low, high = (0.001 if name == "rate_window_s" else 0.0), float(_LIMITS.get(name, 1e6))
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    if isinstance(current, int):
+        if number != int(number):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        return int(number)
+    return number
 
 
 class Dice:

@@ -12,7 +12,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pipeline.fortnox import codes
-from pipeline.sandbox.api import ApiError, Caller, endpoint, paged, parse_date, read_body, year_of_day
+from pipeline.sandbox.api import (
+    MAX_ID,
+    ApiError,
+    Caller,
+    endpoint,
+    paged,
+    parse_date,
+    read_body,
+    rejected,
+    year_of_day,
+)
 from pipeline.sandbox.responses import json_response
 from pipeline.sandbox.voucher_rules import RowIn, VoucherIn, VoucherRejected, check_against_year, rows_json
 from pipeline.sandbox.vouchers import insert_voucher, year_facts
@@ -71,25 +81,47 @@ async def list_customers(request: Request, caller: Caller) -> Response:
     return json_response(paged(request, items, "Customers"))
 
 
+MAX_AMOUNT = Decimal(10) ** 12
+
+
 def _amount(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | None):
+        raise ApiError(codes.INVALID_PARAMETER, what)
     try:
-        return Decimal(str(value if value is not None else 0))
+        amount = Decimal(str(value if value is not None else 0))
     except InvalidOperation as exc:
         raise ApiError(codes.INVALID_PARAMETER, what) from exc
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise ApiError(codes.INVALID_PARAMETER, what)
+    return amount
+
+
+def _whole(value: Any, default: int, low: int, high: int, what: str) -> int:
+    """A small whole number from a body (VAT rate, account number): anything else is a 400."""
+    if value is None or value == "":
+        return default
+    text = str(value)
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or len(text) > 6 \
+            or not low <= int(text) <= high:
+        raise ApiError(codes.INVALID_PARAMETER, what)
+    return int(text)
 
 
 def _invoice_rows(raw_rows: Any) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
     rows, net, vat = [], Decimal(0), Decimal(0)
+    if not isinstance(raw_rows, list | None):
+        raise ApiError(codes.INVALID_PARAMETER, "InvoiceRows")
     for n, raw in enumerate(raw_rows or []):
         if not isinstance(raw, dict):
             raise ApiError(codes.INVALID_PARAMETER, f"InvoiceRows rad {n + 1}")
         quantity = _amount(raw.get("DeliveredQuantity", "1"), f"rad {n + 1} DeliveredQuantity")
         price = _amount(raw.get("Price"), f"rad {n + 1} Price")
-        rate = int(raw.get("VAT", 25))
+        rate = _whole(raw.get("VAT"), 25, 0, 100, f"rad {n + 1} VAT")
         total = (quantity * price).quantize(ORE, rounding=ROUND_HALF_UP)
         net += total
         vat += (total * rate / 100).quantize(ORE, rounding=ROUND_HALF_UP)
-        rows.append({**raw, "AccountNumber": int(raw.get("AccountNumber") or 3001), "DeliveredQuantity": str(quantity),
+        account = _whole(raw.get("AccountNumber"), 3001, 1000, 9999, f"rad {n + 1} AccountNumber")
+        rows.append({**raw, "AccountNumber": account, "DeliveredQuantity": str(quantity),
                      "Price": float(price), "VAT": rate, "Total": float(total), "RowId": n + 1})
     return rows, net, vat
 
@@ -117,8 +149,8 @@ async def create_invoice(request: Request, caller: Caller) -> Response:
 
 
 def _invoice(caller: Caller, raw: str) -> tuple[int, dict[str, Any]]:
-    if not raw.isdigit():
-        raise ApiError(codes.INVOICE_NOT_FOUND, raw)
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
+        raise ApiError(codes.INVOICE_NOT_FOUND, raw[:40])
     row = caller.db.one("SELECT data FROM invoices WHERE tenant_id = ? AND number = ?", (caller.tenant_id, int(raw)))
     if row is None:
         raise ApiError(codes.INVOICE_NOT_FOUND, raw)
@@ -167,7 +199,7 @@ async def bookkeep_invoice(request: Request, caller: Caller) -> Response:
             conn.execute("UPDATE invoices SET data = ? WHERE tenant_id = ? AND number = ?",
                          (json.dumps(data), caller.tenant_id, number))
     except VoucherRejected as exc:
-        raise ApiError(exc.code, exc.detail, 400, exc.fmt) from exc
+        raise rejected(exc, 400) from exc
     return json_response({"Invoice": _with_url(data, caller, f"invoices/{number}")})
 
 

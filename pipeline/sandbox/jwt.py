@@ -33,16 +33,16 @@ def encode(claims: dict[str, Any], key: bytes) -> str:
 def decode(token: str, key: bytes, now: float) -> dict[str, Any]:
     """The claims of a token signed with `key` that has not expired at `now`; InvalidToken otherwise."""
     parts = token.split(".")
-    if len(parts) != 3:
+    if len(parts) != 3 or not token.isascii():  # a header may carry any Latin-1 text: never a token
         raise InvalidToken("not a JWT")
     expected = hmac.new(key, f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
     try:
         signature = _unb64(parts[2])
+        if not hmac.compare_digest(expected, signature):
+            raise InvalidToken("bad signature")
         claims = json.loads(_unb64(parts[1]))
-    except (ValueError, json.JSONDecodeError) as exc:
+        if not isinstance(claims, dict) or float(claims.get("exp", 0)) <= now:
+            raise InvalidToken("expired")
+    except (ValueError, TypeError, RecursionError) as exc:  # undecodable base64 or JSON, or a strange exp
         raise InvalidToken("undecodable") from exc
-    if not hmac.compare_digest(expected, signature):
-        raise InvalidToken("bad signature")
-    if not isinstance(claims, dict) or float(claims.get("exp", 0)) <= now:
-        raise InvalidToken("expired")
     return claims

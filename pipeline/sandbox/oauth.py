@@ -47,8 +47,8 @@ def _client(request: Request, state: SandboxState) -> sqlite3.Row | None:
     if not header.lower().startswith("basic "):
         return None
     try:
-        client_id, _, secret = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+        client_id, _, secret = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, ValueError):  # not base64 (non-ASCII included), or not UTF-8
         return None
     row = state.db.one("SELECT * FROM clients WHERE client_id = ?", (client_id,))
     if row is None or not secrets.compare_digest(str(row["secret"]), secret):
@@ -100,7 +100,7 @@ def _refresh_grant(state: SandboxState, client: sqlite3.Row, form: Any) -> Respo
 
 def _client_credentials_grant(state: SandboxState, client: sqlite3.Row, request: Request) -> Response:
     raw = request.headers.get("tenantid", "").strip()
-    if not raw.isdigit():
+    if not tenant_number(raw):
         return oauth_error(400, "invalid_request", "The TenantId header is missing or not a number")
     consent = state.db.one("SELECT * FROM consents WHERE client_id = ? AND tenant_id = ? AND service = 1",
                            (client["client_id"], int(raw)))
@@ -112,10 +112,15 @@ def _client_credentials_grant(state: SandboxState, client: sqlite3.Row, request:
     return json_response(_access_answer(state, client["client_id"], int(raw), scopes))
 
 
+def _token_service_down(state: SandboxState) -> bool:
+    """The token-outage faults: the token endpoint and revoke are one service."""
+    return state.faults.token_outage or state.dice.hit(state.faults.token_error_rate)
+
+
 async def token(request: Request) -> Response:
     state = sandbox_state(request)
     await apply_latency(state)
-    if state.faults.token_outage or state.dice.hit(state.faults.token_error_rate):
+    if _token_service_down(state):
         return html_page(503, "503 Service Unavailable", "Fortnox är inte tillgängligt just nu.")
     client = _client(request, state)
     if client is None:
@@ -132,15 +137,29 @@ async def token(request: Request) -> Response:
 
 
 async def revoke(request: Request) -> Response:
+    """`token=...&token_type_hint=refresh_token` with Basic client auth (CS `StandardAuthWorkflow`): the refresh
+    token stops working at once. Like RFC 7009, an unknown or already dead token is revoked all the same.
+    [U] Whether Fortnox also ends the access tokens issued from it is not documented; here they run out."""
     state = sandbox_state(request)
+    await apply_latency(state)
+    if _token_service_down(state):
+        return html_page(503, "503 Service Unavailable", "Fortnox är inte tillgängligt just nu.")
     client = _client(request, state)
     if client is None:
         return oauth_error(401, "invalid_client", "The client credentials are invalid", "text/plain")
     form = await form_of(request)
+    hint = form.get("token_type_hint", "refresh_token")
+    if hint not in ("refresh_token", "access_token") or not form.get("token"):
+        return oauth_error(400, "invalid_request", "token and token_type_hint=refresh_token are required")
     with state.db.write() as conn:
         conn.execute("UPDATE refresh_tokens SET used = 1 WHERE token = ? AND client_id = ?",
-                     (form.get("token", ""), client["client_id"]))
+                     (form["token"], client["client_id"]))
     return json_response({"revoked": True})
+
+
+def tenant_number(text: str) -> bool:
+    """A tenant id as a header or form carries it: ASCII digits that fit an SQLite integer."""
+    return text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) < 2**63
 
 
 def _check_authorize(state: SandboxState, params: Any) -> tuple[sqlite3.Row | None, Response | None]:
@@ -210,7 +229,8 @@ async def authorize(request: Request) -> Response:
     redirect = params.get("redirect_uri") or client["redirect_uri"]
     if params.pop("decision", "approve") != "approve":
         return _redirect(redirect, {"error": "access_denied", "state": params["state"]})
-    if not str(tenant).isdigit() or state.db.one("SELECT 1 FROM tenants WHERE tenant_id = ?", (int(tenant),)) is None:
+    if not tenant_number(str(tenant)) \
+            or state.db.one("SELECT 1 FROM tenants WHERE tenant_id = ?", (int(tenant),)) is None:
         return html_page(400, "Fel", f"Okänt företag {html.escape(str(tenant))}")
     return _grant_code(state, client, params, int(tenant), redirect)
 

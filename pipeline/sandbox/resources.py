@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from pipeline.sandbox.api import (
     endpoint,
     paged,
     parse_date,
+    parse_id,
     read_body,
     text_field,
     update_columns,
@@ -66,10 +68,7 @@ async def list_financial_years(request: Request, caller: Caller) -> Response:
 
 @endpoint("bookkeeping")
 async def get_financial_year(request: Request, caller: Caller) -> Response:
-    try:
-        fy_id = int(request.path_params["id"])
-    except ValueError as exc:
-        raise ApiError(codes.INVALID_IDENTIFIER) from exc
+    fy_id = parse_id(request.path_params["id"], "Id")
     return json_response({"FinancialYear": fy_json(year_by_id(caller, fy_id), caller)})
 
 
@@ -85,12 +84,31 @@ def _copy_previous_year(conn: sqlite3.Connection, tenant_id: int, new_id: int, f
                             "LIMIT 1", (tenant_id, new_id)).fetchone()
     if prev is None:
         return
-    conn.execute("INSERT INTO accounts (tenant_id, year, number, description, active, sru, vat_code, balance) "
-                 "SELECT tenant_id, ?, number, description, active, sru, vat_code, 0 FROM accounts "
-                 "WHERE tenant_id = ? AND year = ?", (new_id, tenant_id, prev["id"]))
+    conn.execute("INSERT INTO accounts (tenant_id, year, number, description, active, sru, vat_code, balance, "
+                 "cost_center_settings) SELECT tenant_id, ?, number, description, active, sru, vat_code, 0, "
+                 "cost_center_settings FROM accounts WHERE tenant_id = ? AND year = ?",
+                 (new_id, tenant_id, prev["id"]))
     conn.execute("INSERT INTO voucher_series (tenant_id, year, code, description, manual, next_number) "
                  "SELECT tenant_id, ?, code, description, manual, 1 FROM voucher_series "
                  "WHERE tenant_id = ? AND year = ?", (new_id, tenant_id, prev["id"]))
+
+
+MAX_YEAR_MONTHS = 18
+
+
+def year_shape_problem(start: date, end: date) -> str | None:
+    """Why a financial year of these dates cannot exist, or None.
+
+    Bokföringslagen (3 kap.) makes a financial year twelve whole calendar months, shorter or longer (at most
+    18 months) only when a business starts or changes its year. [U] Fortnox's own check is not documented;
+    the sandbox holds years to whole months within that span, so a one-day year is refused.
+    """
+    if start.day != 1 or (end + timedelta(days=1)).day != 1:
+        return "ett räkenskapsår börjar den första och slutar den sista dagen i en månad"
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if not 1 <= months <= MAX_YEAR_MONTHS:
+        return f"ett räkenskapsår omfattar 1–{MAX_YEAR_MONTHS} hela månader"
+    return None
 
 
 @endpoint("bookkeeping")
@@ -101,8 +119,12 @@ async def create_financial_year(request: Request, caller: Caller) -> Response:
         raise ApiError(codes.INVALID_PARAMETER, "FromDate och ToDate krävs")
     start, end = parse_date(body["FromDate"], "FromDate"), parse_date(body["ToDate"], "ToDate")
     method = body.get("AccountingMethod") or "ACCRUAL"
-    if end < start or method not in ("ACCRUAL", "CASH"):
-        raise ApiError(codes.INVALID_PARAMETER, "FromDate/ToDate/AccountingMethod")
+    if method not in ("ACCRUAL", "CASH"):
+        raise ApiError(codes.INVALID_PARAMETER, "AccountingMethod")
+    problem = year_shape_problem(start, end)
+    if problem:
+        raise ApiError(codes.INVALID_PARAMETER, f"FromDate/ToDate: {problem}")
+    chart_type = text_field(body, "AccountChartType", 100)
     with caller.db.write() as conn:
         overlap = conn.execute("SELECT id FROM financial_years WHERE tenant_id = ? AND from_date <= ? "
                                "AND to_date >= ?", (caller.tenant_id, end.isoformat(), start.isoformat())).fetchone()
@@ -112,7 +134,7 @@ async def create_financial_year(request: Request, caller: Caller) -> Response:
                               (caller.tenant_id,)).fetchone()[0]
         conn.execute("INSERT INTO financial_years VALUES (?, ?, ?, ?, ?, ?)",
                      (caller.tenant_id, new_id, start.isoformat(), end.isoformat(), method,
-                      body.get("AccountChartType") or "BAS 2026"))
+                      chart_type or "BAS 2026"))
         _copy_previous_year(conn, caller.tenant_id, new_id, start.isoformat())
     return json_response({"FinancialYear": fy_json(year_by_id(caller, new_id), caller)}, 201)
 
@@ -146,6 +168,13 @@ async def get_cost_center(request: Request, caller: Caller) -> Response:
 CC_FIELDS = frozenset({"@url", "Active", "Code", "Description", "Note"})
 
 
+def _active(body: dict[str, Any], default: bool) -> bool:
+    value = body.get("Active", default)
+    if not isinstance(value, bool):
+        raise ApiError(codes.INVALID_PARAMETER, "Active")
+    return value
+
+
 @endpoint("costcenter")
 async def create_cost_center(request: Request, caller: Caller) -> Response:
     body = await read_body(request, "CostCenter")
@@ -158,7 +187,7 @@ async def create_cost_center(request: Request, caller: Caller) -> Response:
             raise ApiError(codes.ALREADY_EXISTS, f"kostnadsställe {code}")
         conn.execute("INSERT INTO cost_centers VALUES (?, ?, ?, ?, ?)",
                      (caller.tenant_id, code, description, text_field(body, "Note", 1000),
-                      int(bool(body.get("Active", True)))))
+                      int(_active(body, True))))
     return json_response({"CostCenter": cost_center_json(_cost_center(caller, str(code)), caller)}, 201)
 
 
@@ -174,7 +203,7 @@ async def update_cost_center(request: Request, caller: Caller) -> Response:
     if "Note" in body:
         changes["note"] = text_field(body, "Note", 1000)
     if "Active" in body:
-        changes["active"] = int(bool(body["Active"]))
+        changes["active"] = int(_active(body, True))
     update_columns(caller, "cost_centers", changes, code=code)
     return json_response({"CostCenter": cost_center_json(_cost_center(caller, code), caller)})
 

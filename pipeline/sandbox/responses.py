@@ -6,7 +6,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from pipeline.fortnox.codes import ErrorCode
+from pipeline.fortnox.codes import ErrorCode, MessageCase
+from pipeline.sandbox import errors
+
+Refusal = ErrorCode | MessageCase  # a MessageCase is answered with its placeholder code (sandbox/errors.py)
 
 
 def json_response(body: Any, status: int = 200, content_type: str = "application/json") -> Response:
@@ -14,8 +17,9 @@ def json_response(body: Any, status: int = 200, content_type: str = "application
     return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type=content_type)
 
 
-def error_information(code: ErrorCode, status: int | None = None, detail: str | None = None,
+def error_information(refusal: Refusal, status: int | None = None, detail: str | None = None,
                       fmt: dict[str, str] | None = None) -> dict[str, Any]:
+    code = errors.answer(refusal) if isinstance(refusal, MessageCase) else refusal
     status = code.http_status if status is None else status
     message = code.message.format(**fmt) if fmt else code.message
     if detail:
@@ -26,10 +30,10 @@ def error_information(code: ErrorCode, status: int | None = None, detail: str | 
     return {"ErrorInformation": {"error": 1, "message": message, "code": code.code}}
 
 
-def fortnox_error(code: ErrorCode, detail: str | None = None, status: int | None = None,
+def fortnox_error(refusal: Refusal, detail: str | None = None, status: int | None = None,
                   fmt: dict[str, str] | None = None) -> Response:
-    status = code.http_status if status is None else status
-    return json_response(error_information(code, status, detail, fmt), status)
+    status = refusal.http_status if status is None else status
+    return json_response(error_information(refusal, status, detail, fmt), status)
 
 
 def unauthorized() -> Response:

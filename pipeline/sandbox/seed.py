@@ -22,6 +22,9 @@ DEMO_REDIRECT_URI = "http://127.0.0.1:8400/callback"  # the default loopback por
 ALL_SCOPES = ["bookkeeping", "companyinformation", "costcenter", "customer", "invoice", "settings"]
 
 
+COST_CENTER_SETTINGS = ("ALLOWED", "MANDATORY", "NOTALLOWED")
+
+
 class SeedError(ValueError):
     """A seed file that cannot be used; the message says where and what to fix."""
 
@@ -105,6 +108,11 @@ def _store_tenant(config: StoreConfig, drift: bool, year: int) -> dict[str, Any]
         for entry in series_entries:
             if entry["code"] == series:
                 entry["manual"] = False
+        # ... and, where the store books a cost center, said that its card or cash account takes none: the
+        # runner must leave the cost center off those rows or Fortnox refuses every voucher.
+        payments = sorted({config.fortnox_account(a) for a in config.payment_methods.values()} - {first})
+        if config.cost_center and payments:
+            account_entries[payments[-1]]["cost_center_settings"] = "NOTALLOWED"
     tenant: dict[str, Any] = {
         "tenant_id": str(config.tenant_id),
         "store": config.store,
@@ -186,6 +194,12 @@ def _accounts(raw: Any, where: str) -> dict[int, dict[str, Any]]:
             raise SeedError(f"{where}: account {number} needs a description")
         text = value.get("description") or bas_description(number) or f"Konto {number}"
         result[number] = {"description": str(text), "active": bool(value.get("active", True))}
+        setting = value.get("cost_center_settings")
+        if setting is not None:
+            if setting not in COST_CENTER_SETTINGS:
+                raise SeedError(f"{where}: account {number}: cost_center_settings must be one of "
+                                + ", ".join(COST_CENTER_SETTINGS))
+            result[number]["cost_center_settings"] = setting
     return result
 
 
@@ -199,12 +213,25 @@ def _series(raw: Any, where: str) -> list[dict[str, Any]]:
     return result
 
 
+def _cost_centers(raw: Any, where: str) -> list[dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = {}
+    for item in raw or []:
+        if not isinstance(item, dict) or not item.get("code"):
+            raise SeedError(f"{where}: every cost center needs a code")
+        code = str(item["code"])
+        if code in result:
+            raise SeedError(f"{where}: cost center {code} is listed twice")
+        result[code] = {"code": code, "description": str(item.get("description", code)),
+                        "active": bool(item.get("active", True))}
+    return list(result.values())
+
+
 def _tenant(raw: Any, index: int) -> dict[str, Any]:
     if not isinstance(raw, dict) or "tenant_id" not in raw:
         raise SeedError(f"tenant #{index + 1}: needs a tenant_id")
     tid = str(raw["tenant_id"])
-    if not tid.isdigit():
-        raise SeedError(f"tenant {tid}: tenant_id must be digits")
+    if not (tid.isascii() and tid.isdigit()) or len(tid) > 18 or int(tid) == 0:
+        raise SeedError(f"tenant {tid}: tenant_id must be 1 to 18 digits")
     where = f"tenant {tid}"
     years = []
     for n, year in enumerate(raw.get("financial_years") or []):
@@ -230,8 +257,7 @@ def _tenant(raw: Any, index: int) -> dict[str, Any]:
         "accounts": _accounts(raw.get("accounts"), where),
         "financial_years": years,
         "voucher_series": _series(raw.get("voucher_series"), where),
-        "cost_centers": [{"code": str(c["code"]), "description": str(c.get("description", c["code"])),
-                          "active": bool(c.get("active", True))} for c in raw.get("cost_centers") or []],
+        "cost_centers": _cost_centers(raw.get("cost_centers"), where),
         "locked_period": None if locked is None else _date(locked, f"{where} locked_period"),
         "consents": [{"client_id": str(c["client_id"]), "scopes": [str(s) for s in c.get("scopes", ALL_SCOPES)],
                       "service_account": bool(c.get("service_account", True))} for c in raw.get("consents") or []],

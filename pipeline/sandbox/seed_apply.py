@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from typing import Any
 
-from pipeline.sandbox.bas import BAS_CHART
+from pipeline.sandbox.bas import BAS_CHART, bas_cost_center_setting
 from pipeline.sandbox.db import Database
 from pipeline.sandbox.seed import normalise_seed
 
@@ -35,16 +35,20 @@ def _insert_year(conn: sqlite3.Connection, tenant: dict[str, Any], fy_id: int, y
     conn.execute("INSERT INTO financial_years VALUES (?, ?, ?, ?, ?, ?)",
                  (tid, fy_id, year["from"], year["to"], year.get("accounting_method", "ACCRUAL"),
                   "BAS 2026" if tenant.get("chart") == "bas" else None))
-    chart: dict[int, tuple[str, bool, int | None]] = {}
+    chart: dict[int, tuple[str, bool, int | None, str]] = {}
     if tenant.get("chart") == "bas":
-        chart = {number: (text, active, sru) for number, text, active, sru in BAS_CHART}
+        chart = {number: (text, active, sru, bas_cost_center_setting(number))
+                 for number, text, active, sru in BAS_CHART}
     for source in (tenant.get("accounts") or {}, year.get("accounts") or {}):
         for number, entry in source.items():
-            sru = chart.get(int(number), ("", False, None))[2]
-            chart[int(number)] = (entry["description"], entry["active"], sru)
+            _text, _active, sru, setting = chart.get(int(number), ("", False, None, bas_cost_center_setting(number)))
+            chart[int(number)] = (entry["description"], entry["active"], sru,
+                                  entry.get("cost_center_settings", setting))
     conn.executemany(
-        "INSERT INTO accounts (tenant_id, year, number, description, active, sru) VALUES (?, ?, ?, ?, ?, ?)",
-        [(tid, fy_id, number, text, int(active), sru) for number, (text, active, sru) in sorted(chart.items())],
+        "INSERT INTO accounts (tenant_id, year, number, description, active, sru, cost_center_settings) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(tid, fy_id, number, text, int(active), sru, setting)
+         for number, (text, active, sru, setting) in sorted(chart.items())],
     )
     series = year.get("voucher_series", tenant.get("voucher_series") or [])
     conn.executemany(

@@ -21,7 +21,9 @@ from pipeline.sandbox.api import (
     financial_year,
     paged,
     parse_date,
+    parse_id,
     read_body,
+    rejected,
     year_of_day,
 )
 from pipeline.sandbox.responses import json_response
@@ -69,19 +71,21 @@ def year_facts(conn: sqlite3.Connection, caller: Caller, fy: sqlite3.Row, vouche
                         (fy_id, voucher.series, tid)).fetchone()
     numbers = sorted({row.account for row in voucher.rows})
     marks = ",".join("?" * len(numbers))
-    accounts = {r["number"]: (r["description"], bool(r["active"])) for r in conn.execute(
-        f"SELECT number, description, active FROM accounts WHERE tenant_id = ? AND year = ? AND number IN ({marks})",
-        (tid, fy_id, *numbers))}
+    accounts, settings = {}, {}
+    for r in conn.execute(f"SELECT number, description, active, cost_center_settings FROM accounts "
+                          f"WHERE tenant_id = ? AND year = ? AND number IN ({marks})", (tid, fy_id, *numbers)):
+        accounts[r["number"]] = (r["description"], bool(r["active"]))
+        settings[r["number"]] = r["cost_center_settings"]
     wanted = {c for c in [voucher.cost_center, *(r.cost_center for r in voucher.rows)] if c}
-    centers: frozenset[str] = frozenset()
-    if wanted:
-        centers = frozenset(r["code"] for r in conn.execute(
-            "SELECT code FROM cost_centers WHERE tenant_id = ?", (tid,)))
+    centers = {r["code"]: bool(r["active"]) for r in conn.execute(
+        "SELECT code, active FROM cost_centers WHERE tenant_id = ?", (tid,))} if wanted else {}
     return YearFacts(
         from_date=date.fromisoformat(fy["from_date"]), to_date=date.fromisoformat(fy["to_date"]),
         locked_until=date.fromisoformat(head["locked_until"]) if head and head["locked_until"] else None,
         series_manual=None if head is None or head["manual"] is None else bool(head["manual"]),
-        accounts=accounts, cost_centers=centers,
+        accounts=accounts, cost_centers=frozenset(centers),
+        inactive_centers=frozenset(code for code, active in centers.items() if not active),
+        center_settings=settings,
     )
 
 
@@ -137,7 +141,7 @@ async def create_voucher(request: Request, caller: Caller) -> Response:
             rows = rows_json(voucher, facts)
             number = insert_voucher(conn, caller, fy["id"], voucher, rows)
     except VoucherRejected as exc:
-        raise ApiError(exc.code, exc.detail, 400, exc.fmt) from exc
+        raise rejected(exc, 400) from exc
     state = caller.state
     if state.dice.hit(state.faults.drop_after_commit_rate):
         state.dropped.add((caller.tenant_id, fy["id"], voucher.series, number))
@@ -178,10 +182,11 @@ async def _list(request: Request, caller: Caller, series: str | None) -> Respons
         value = request.query_params.get(name)
         if value:
             sql, params = sql + f" AND transaction_date {op} ?", params + [parse_date(value, name).isoformat()]
-    center = request.query_params.get("costcenter")
-    if center:
-        sql, params = sql + " AND cost_center = ?", params + [center]
     rows = caller.db.query(sql + " ORDER BY series, number", params)
+    center = request.query_params.get("costcenter")
+    if center:  # [U] the voucher's own cost center or any row's: kassasync puts it on the rows
+        rows = [r for r in rows if r["cost_center"] == center
+                or any(row.get("CostCenter") == center for row in json.loads(r["rows"]))]
     return json_response(paged(request, [voucher_json(r, caller, False) for r in rows], "Vouchers"))
 
 
@@ -198,10 +203,7 @@ async def sublist_vouchers(request: Request, caller: Caller) -> Response:
 @endpoint("bookkeeping")
 async def get_voucher(request: Request, caller: Caller) -> Response:
     fy = financial_year(caller, request)
-    try:
-        number = int(request.path_params["number"])
-    except ValueError as exc:
-        raise ApiError(codes.INVALID_IDENTIFIER) from exc
+    number = parse_id(request.path_params["number"], "VoucherNumber")
     row = _voucher(caller, fy["id"], request.path_params["series"], number)
     return json_response({"Voucher": voucher_json(row, caller, True)})
 

@@ -5,6 +5,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -206,3 +207,51 @@ def test_the_client_has_every_protocol_method_with_its_signature() -> None:
         ours = getattr(FortnoxClient, name)
         assert inspect.iscoroutinefunction(ours), name
         assert list(inspect.signature(ours).parameters) == list(inspect.signature(member).parameters), name
+
+
+def test_series_put_sends_code_and_description(tmp_path: Path) -> None:
+    def api(request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.content)["VoucherSeries"]
+        return httpx2.Response(200, json={"VoucherSeries": {**body, "Year": 3, "NextVoucherNumber": 4}})
+
+    fake = Fake(api)
+    series = run(tmp_path, fake, lambda c: c.update_voucher_series(3, "F", manual=True, description="Kassa"))
+    assert json.loads(fake.api_requests()[0].content) == {
+        "VoucherSeries": {"Code": "F", "Description": "Kassa", "Manual": True}}
+    assert series.manual and series.code == "F"
+
+
+def _chart_and_vouchers(settings: dict[int, str], posted: list[dict[str, Any]]) -> Handler:
+    def api(request: httpx2.Request) -> httpx2.Response:
+        if request.method == "GET" and request.url.path.endswith("/accounts"):
+            return httpx2.Response(200, json={"MetaInformation": {"@TotalPages": 1}, "Accounts": [
+                {"Number": n, "Description": "x", "Active": True, "Year": 3, "CostCenterSettings": s}
+                for n, s in settings.items()]})
+        body = json.loads(request.content)["Voucher"]
+        posted.append(body)
+        return httpx2.Response(201, json={"Voucher": {**body, "VoucherNumber": len(posted), "Year": 3}})
+
+    return api
+
+
+def test_rows_on_accounts_that_take_no_cost_center_are_sent_without_one(tmp_path: Path) -> None:
+    posted: list[dict[str, Any]] = []
+    fake = Fake(_chart_and_vouchers({1910: "ALLOWED", 3001: "MANDATORY", 2611: "NOTALLOWED"}, posted))
+    draft = replace(DRAFT, cost_center="CENT", rows=tuple(replace(r, cost_center="CENT") for r in DRAFT.rows))
+
+    async def two_posts(client: Any) -> Any:
+        await client.create_voucher(3, draft)
+        return await client.create_voucher(3, replace(draft, description="Dagskassa <2>"))
+
+    run(tmp_path, fake, two_posts)
+    assert [r.get("CostCenter") for r in posted[0]["VoucherRows"]] == ["CENT", "CENT", None]
+    assert "CostCenter" not in posted[0]  # never on the head, where it would reach the NOTALLOWED row
+    assert len(fake.api_requests("/accounts")) == 1  # the year's settings are read once per client
+    assert posted[1]["Description"] == "Dagskassa (2)"  # the text cleaning step runs on every body
+
+
+def test_a_voucher_without_cost_center_costs_no_chart_read(tmp_path: Path) -> None:
+    posted: list[dict[str, Any]] = []
+    fake = Fake(_chart_and_vouchers({1910: "NOTALLOWED"}, posted))
+    run(tmp_path, fake, lambda c: c.create_voucher(3, DRAFT))
+    assert not fake.api_requests("/accounts") and len(posted) == 1

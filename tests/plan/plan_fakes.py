@@ -109,9 +109,11 @@ class FakeFortnox:
         self.series.setdefault(year_id, {})[code] = created
         return created
 
-    async def update_voucher_series(self, year_id: int, code: str, *, manual: bool) -> VoucherSeries:
+    async def update_voucher_series(self, year_id: int, code: str, *, manual: bool,
+                                    description: str) -> VoucherSeries:
         self._hit(f"update series {code} {year_id}")
-        updated = replace(self.series[year_id][code], manual=manual)
+        assert code and description, "Fortnox wants Code and Description in a series PUT"
+        updated = replace(self.series[year_id][code], manual=manual, description=description)
         self.series[year_id][code] = updated
         return updated
 

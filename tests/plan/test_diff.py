@@ -5,7 +5,7 @@ import asyncio
 from dataclasses import replace
 from datetime import date
 
-from plan_fakes import TODAY, Y2026, FakeFortnox, store
+from plan_fakes import ACCOUNTS, TODAY, Y2026, FakeFortnox, store
 
 from pipeline.fortnox.models import CompanyInformation, CostCenter, FinancialYear
 from pipeline.plan.diff import diff_store, next_year_dates, norm_org_number
@@ -138,3 +138,35 @@ def test_year_without_next_when_a_gap_follows() -> None:
     fake = FakeFortnox.in_order(years=[Y2026, FinancialYear(5, date(2028, 1, 1), date(2028, 12, 31))])
     plan = plan_for(fake)
     assert kinds(plan) == [("create_financial_year", "2027", None)]  # 2028 exists, but 2027 would fail
+
+
+def test_an_account_demanding_a_cost_center_blocks_a_store_without_one() -> None:
+    fake = FakeFortnox.in_order()
+    for year in (1, 2):
+        fake.charts[year][3740] = replace(fake.charts[year][3740], cost_center_settings="MANDATORY")
+    fake.charts[1][1010] = replace(fake.charts[1][1010], cost_center_settings="MANDATORY")  # not the store's
+    plan = plan_for(fake, store(cost_center=None))
+    assert [b.rule for b in plan.blockers] == ["KS408"]
+    assert "3740 (2026 and 2027)" in plan.blockers[0].message and "1010" not in plan.blockers[0].message
+    assert "fortnox.cost_center" in plan.blockers[0].fix and "Tillåtet" in plan.blockers[0].fix
+    # With a cost center the same accounts are fine, and NOTALLOWED never blocks: the client leaves it off.
+    assert plan_for(fake).status == "clean"
+    fake.charts[1][1910] = replace(fake.charts[1][1910], cost_center_settings="NOTALLOWED")
+    assert plan_for(fake).status == "clean"
+
+
+def test_a_description_fortnox_holds_with_its_characters_replaced_is_not_drift() -> None:
+    fake = FakeFortnox.in_order(accounts={**ACCOUNTS, 1910: "Kassa ’A’ (1)"})
+    plan = plan_for(fake, store(accounts={**ACCOUNTS, 1910: 'Kassa "A" <1>'}))
+    assert plan.status == "clean" and plan.warnings == ()
+
+
+def test_doctor_fails_the_accounts_step_on_a_cost_center_the_store_cannot_give() -> None:
+    from pipeline.plan.doctor import KS454_ACCOUNTS, checklist
+
+    fake = FakeFortnox.in_order()
+    fake.charts[1][3740] = replace(fake.charts[1][3740], cost_center_settings="MANDATORY")
+    config = store(cost_center=None)
+    snap = asyncio.run(take_snapshot(fake, TODAY, with_cost_centers=False))
+    step = next(s for s in checklist(config, diff_store(config, snap), snap) if s.rule == KS454_ACCOUNTS)
+    assert step.passed is False and "3740" in step.detail and "fortnox.cost_center" in step.fix

@@ -43,14 +43,18 @@ def test_series_manual_flag_update_and_create(app: Any) -> None:
     async def scenario(client: Any) -> Any:
         headers = await token(client)
         listed = (await client.get("/3/voucherseries?financialyear=2", headers=headers)).json()
+        without_code = await client.put("/3/voucherseries/B?financialyear=2", headers=headers,
+                                        json={"VoucherSeries": {"Manual": True}})
         put = await client.put("/3/voucherseries/B?financialyear=2", headers=headers,
-                               json={"VoucherSeries": {"Manual": True}})
+                               json={"VoucherSeries": {"Code": "B", "Description": "Kundfakturor", "Manual": True}})
         created = await client.post("/3/voucherseries?financialyear=2", headers=headers,
                                     json={"VoucherSeries": {"Code": "K", "Description": "Kassa 2", "Manual": True}})
         missing = await client.get("/3/voucherseries/Q?financialyear=2", headers=headers)
-        return listed, put, created, missing
+        return listed, without_code, put, created, missing
 
-    listed, put, created, missing = run(app, scenario)
+    listed, without_code, put, created, missing = run(app, scenario)
+    # The OpenAPI document requires Code in the series body, PUT included.
+    assert without_code.status_code == 400 and "Code" in without_code.json()["ErrorInformation"]["message"]
     assert "VoucherSeriesCollection" in listed
     assert all("NextVoucherNumber" not in s for s in listed["VoucherSeriesCollection"])
     assert put.json()["VoucherSeries"]["Manual"] is True and put.json()["VoucherSeries"]["NextVoucherNumber"] == 1

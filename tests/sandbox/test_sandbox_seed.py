@@ -55,6 +55,8 @@ def test_seed_from_stores_matches_the_store(make_app: Any) -> None:
         assert view["accounts"][number]["Active"] is True, number
     assert view["accounts"][1932]["Description"] == "Kortinbetalningar"
     assert view["series"]["F"] is True and view["centers"] == ["TEST"]
+    settings = {n: a["CostCenterSettings"] for n, a in view["accounts"].items()}
+    assert settings[2611] == "NOTALLOWED" and settings[1932] == settings[3210] == "ALLOWED"  # VAT takes none
 
 
 def test_seed_with_drift(make_app: Any) -> None:
@@ -63,6 +65,10 @@ def test_seed_with_drift(make_app: Any) -> None:
     assert view["years"] == ["2025-01-01", "2026-01-01"]  # no next financial year
     assert view["accounts"][1910]["Active"] is False  # one of the store's accounts deactivated
     assert view["series"]["F"] is False  # manual bookkeeping switched off
+    assert view["accounts"][1932]["CostCenterSettings"] == "NOTALLOWED"  # the card account takes no cost center
+    plain = tenant_view(make_app(seed_from_stores([store(tenant_id="1000201", cost_center=None)], drift=True,
+                                                  today=TODAY)), "1000201")
+    assert plain["accounts"][1932]["CostCenterSettings"] == "ALLOWED"  # a store without one: nothing to leave off
 
 
 def test_seed_skips_stores_without_tenant_and_rejects_shared_tenant() -> None:
@@ -83,7 +89,7 @@ def test_seed_yaml_round_trip(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text, message", [
     ("tenants: [{company: {name: x}}]", "needs a tenant_id"),
-    ("tenants: [{tenant_id: abc}]", "must be digits"),
+    ("tenants: [{tenant_id: abc}]", "must be 1 to 18 digits"),
     ("tenants: [{tenant_id: 1, financial_years: [{from: 2026-01-01, to: 31/12}]}]", "write it as YYYY-MM-DD"),
     ("tenants: [{tenant_id: 1, accounts: {123: Kassa}}]", "four digits"),
     ("version: 2", "version"),

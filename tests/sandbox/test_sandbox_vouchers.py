@@ -27,7 +27,7 @@ def code_of(response: Any) -> int:
 
 
 @pytest.mark.parametrize("changes, code", [
-    ({"VoucherRows": [{"Account": 1910, "Debit": 10.0}]}, 8000006),
+    ({"VoucherRows": [{"Account": 1910, "Debit": 10.0}]}, 2001897),
     ({"VoucherRows": [{"Account": 1910, "Debit": 10.0}, {"Account": 3001, "Credit": 9.99}]}, 8000001),
     ({"VoucherRows": [{"Account": 1910, "Debit": 10.0}, {"Account": 9876, "Credit": 10.0}]}, 2001304),
     ({"VoucherRows": [{"Account": 1910, "Debit": 10.0}, {"Account": 1220, "Credit": 10.0}]}, 2000550),
