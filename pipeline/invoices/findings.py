@@ -28,41 +28,48 @@ RULES: dict[str, tuple[Severity, str]] = {
 
 @dataclass(frozen=True)
 class InvoiceFinding:
-    """One finding: rule, severity, message, hint, where (file and line) and which invoice (POS number)."""
+    """A diagnostic (the project's one shape: file, line, severity, rule, message, hint) and the invoice it
+    stops or concerns (its POS number; None for the whole file)."""
 
-    rule: str
-    severity: Severity
-    message: str
-    hint: str | None
-    location: Location
+    diagnostic: Diagnostic
     invoice: str | None = None
 
     @property
-    def is_error(self) -> bool:
-        return self.severity is Severity.ERROR
+    def rule(self) -> str:
+        return self.diagnostic.rule
 
-    def to_diagnostic(self) -> Diagnostic:
-        return Diagnostic(self.location, self.severity, self.rule, self.message, self.hint)
+    @property
+    def severity(self) -> Severity:
+        return self.diagnostic.severity
+
+    @property
+    def message(self) -> str:
+        return self.diagnostic.message
+
+    @property
+    def hint(self) -> str | None:
+        return self.diagnostic.hint
+
+    @property
+    def location(self) -> Location:
+        return self.diagnostic.location
+
+    @property
+    def is_error(self) -> bool:
+        return self.diagnostic.is_error
 
     def render(self) -> str:
-        return self.to_diagnostic().render()
+        return self.diagnostic.render()
 
     def to_json(self) -> dict[str, object]:
-        data = self.to_diagnostic().to_json()
-        data["invoice"] = self.invoice
-        return data
-
-    @classmethod
-    def from_diagnostic(cls, diagnostic: Diagnostic, invoice: str | None = None) -> InvoiceFinding:
-        """A finding of another part (the SIE reader's SIExxx, the mapping's KS304) in this shape."""
-        return cls(diagnostic.rule, diagnostic.severity, diagnostic.message, diagnostic.hint,
-                   diagnostic.location, invoice)
+        return {**self.diagnostic.to_json(), "invoice": self.invoice}
 
 
 def finding(rule: str, message: str, hint: str, path: str, line: int = 0,
             invoice: str | None = None) -> InvoiceFinding:
     """A KS5xx finding; its severity comes from RULES."""
-    return InvoiceFinding(rule, RULES[rule][0], message, hint, Location(path, line, 1 if line else 0), invoice)
+    location = Location(path, line, 1 if line else 0)
+    return InvoiceFinding(Diagnostic(location, RULES[rule][0], rule, message, hint), invoice)
 
 
 def errors(findings: list[InvoiceFinding]) -> list[InvoiceFinding]:

@@ -59,7 +59,7 @@ class _Roles:
 def read_sie_invoices(path: Path, config: StoreConfig, settings: InvoiceSettings) -> InvoiceFile:
     """The invoices of one SIE invoice journal; the SIE reader's own findings come first."""
     doc = read_sie(path)
-    found = [InvoiceFinding.from_diagnostic(d) for d in doc.diagnostics]
+    found = [InvoiceFinding(d) for d in doc.diagnostics]
     if doc.rejected:
         return InvoiceFile(doc.name, "sie", (), (), tuple(found))
     journal = _Journal(doc, config, settings)

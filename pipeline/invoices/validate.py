@@ -146,8 +146,7 @@ def _vat(invoice: PosInvoice, config: StoreConfig) -> list[InvoiceFinding]:
     out: list[InvoiceFinding] = []
     if "KS304" not in config.rules_disable:
         for item in check_vat(pos_amounts(invoice, config), config, invoice.invoice_date, invoice.source.line):
-            diagnostic = item.to_diagnostic(invoice.source.path)
-            out.append(InvoiceFinding.from_diagnostic(diagnostic, invoice.number))
+            out.append(InvoiceFinding(item.to_diagnostic(invoice.source.path), invoice.number))
     if out:
         return out
     computed = totals_from_rows(invoice.rows)
