@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from invoice_builders import FIXTURES, invoice, row, sie_settings, store_config
 
@@ -138,6 +138,7 @@ def test_compare_totals_stops_an_ore_difference() -> None:
     assert compare_totals(made, {"Total": 99.0, "TotalVAT": 0}, clearing) == []
 
 
+@settings(deadline=None)  # no wall-clock limit: the machine is shared
 @given(st.lists(st.tuples(st.integers(1, 40), st.decimals(D("0.01"), D("5000"), places=2),
                           st.sampled_from(["25", "12"])), min_size=1, max_size=6))
 def test_rows_sent_give_the_invoice_net(lines: list[tuple[int, Decimal, str]]) -> None:
