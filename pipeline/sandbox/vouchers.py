@@ -182,7 +182,11 @@ async def _list(request: Request, caller: Caller, series: str | None) -> Respons
     if center:
         sql, params = sql + " AND cost_center = ?", params + [center]
     rows = caller.db.query(sql + " ORDER BY series, number", params)
-    return json_response(paged(request, [voucher_json(r, caller, False) for r in rows], "Vouchers"))
+    items = [voucher_json(r, caller, False) for r in rows]
+    if caller.state.faults.list_without_comments:  # the list shape of Fortnox's older documentation
+        for item in items:
+            del item["Comments"]
+    return json_response(paged(request, items, "Vouchers"))
 
 
 @endpoint("bookkeeping")
