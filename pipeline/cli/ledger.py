@@ -75,6 +75,9 @@ def rebuild_command(store_ids: tuple[str, ...], series: tuple[str, ...], today: 
         if outcome.unreadable:
             click.echo(f"    hint: run `kassasync ledger check --store {outcome.store} --from {outcome.first} --to "
                        f"{outcome.last}`; the runner still recognises the voucher by its marker")
+    rebuilt = sum(1 for outcome in outcomes if not isinstance(outcome, UserError))
+    click.echo(f"{rebuilt} of {len(configs)} store(s) rebuilt from Fortnox; next, `kassasync sync`: a day file "
+               "whose vouchers Fortnox holds is archived, not posted again")
     if problems:
         raise click.exceptions.Exit(1)
 
@@ -113,7 +116,7 @@ def check_command(store_ids: tuple[str, ...], series: tuple[str, ...], today: da
         differences += len(found)
         click.echo(f"{config.store}: {len(found)} difference(s) from {first} to {last}")
         for item in found:
-            click.echo(f"  {item.business_date or '':10} {item.key or ''}: {item.message}")
+            click.echo(f"  {str(item.business_date or ''):10} {item.key or ''}: {item.message}")
             click.echo(f"      fix: {item.hint}")
     click.echo(f"{len(configs)} store(s): {differences} difference(s)")
     if differences:
@@ -174,7 +177,7 @@ def _rebuilt_line(outcome: Rebuilt) -> str:
     changed = len(outcome.added) + len(outcome.corrected)
     parts = [f"{outcome.store}: {outcome.found} voucher(s) with kassasync's marker in Fortnox from {outcome.first} to "
              f"{outcome.last}; {changed} recorded anew ({len(outcome.added)} the ledger did not know, "
-             f"{len(outcome.corrected)} it had in another state)"]
+             f"{len(outcome.corrected)} it held otherwise)"]
     if outcome.read_one_by_one:
         parts.append(f"{outcome.read_one_by_one} read one by one (the voucher list has no Comments)")
     if outcome.mark is not None:

@@ -71,9 +71,10 @@ async def check_store(config: StoreConfig, ledger: Ledger, client: FortnoxApi, f
     sightings = await lookup.look_up(client, await fortnox_years(client, first, last), codes, first, last)
     in_fortnox = {item.key: item for item in sightings.of_store(config.store)}
     in_ledger = {r.key: r for r in ledger.store_vouchers(config.store, from_date=first, to_date=last)}
-    store, rebuild = config.store, f"run `kassasync ledger rebuild --store {config.store} --from {first}`"
+    store = config.store
     out: list[Difference] = []
     for key, item in sorted(in_fortnox.items(), key=lambda kv: (kv[1].business_date, kv[0])):
+        rebuild = f"run `kassasync ledger rebuild --store {store} --from {item.business_date}`"
         record = in_ledger.get(key)
         if record is None:
             out.append(Difference(store, item.business_date, key, f"in Fortnox as {_where(item)}, not in the ledger",

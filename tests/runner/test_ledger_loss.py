@@ -153,7 +153,7 @@ def test_a_broken_ledger_stops_the_run_until_it_is_rebuilt(tmp_path: Path, how: 
         assert rebuilt.exit_code == 0, rebuilt.output
         assert "moved it aside to" in rebuilt.output
         assert "cafe-000: 3 voucher(s) with kassasync's marker in Fortnox from 2026-01-01 to 2026-11-28; 3 recorded " \
-               "anew (3 the ledger did not know, 0 it had in another state); reconciled 2026-01-01 to 2026-11-28" \
+               "anew (3 the ledger did not know, 0 it held otherwise); reconciled 2026-01-01 to 2026-11-28" \
                in rebuilt.output
         assert [p.read_bytes() for p in tmp_path.glob("state/ledger.sqlite3.broken-*")] == [broken]
 
@@ -190,3 +190,30 @@ def test_without_comments_in_the_list_lost_answers_and_a_lost_ledger_post_nothin
         operations = sandbox.admin("GET", "/requests")["operations"]
         # per store: its financial years, one list, each of its 8 vouchers read once; no POST
         assert operations == {"list_financial_years": 4, "sublist_vouchers": 4, "get_voucher": 32}
+
+
+def test_ledger_check_lists_every_difference_and_rebuild_mends_them(tmp_path: Path) -> None:
+    import sqlite3
+
+    sandbox_context, expected = open_fleet(tmp_path, tenant_base=3440000)
+    with sandbox_context as sandbox:
+        fleet = Fleet(tmp_path, sandbox, expected)
+        assert fleet.sync().ok
+        with sqlite3.connect(fleet.ledger_file) as conn:
+            conn.execute("DELETE FROM vouchers WHERE store = 'cafe-001' AND business_date = '2026-11-21'")
+            conn.execute("UPDATE vouchers SET number = 7 WHERE store = 'cafe-001' AND business_date = '2026-11-22'")
+        checked = fleet.cli_result("ledger", "check", "--store", "cafe-001", "--from", "2026-11-01", "--to",
+                                   "2026-11-28")
+        assert checked.exit_code == 1
+        lines = checked.output.splitlines()
+        assert lines[0] == "cafe-001: 2 difference(s) from 2026-11-01 to 2026-11-28"
+        assert lines[1].startswith("  2026-11-21 cafe-001/2026-11-21/") and \
+            lines[1].endswith(": in Fortnox as F 2 (year 2), not in the ledger")
+        assert lines[2] == "      fix: run `kassasync ledger rebuild --store cafe-001 --from 2026-11-21`"
+        assert lines[3].endswith(": the ledger says posted as F 7 (year 2), Fortnox has it as F 3 (year 2)")
+        assert lines[-1] == "1 store(s): 2 difference(s)"
+        rebuilt = fleet.cli_result("ledger", "rebuild", "--store", "cafe-001", "--from", "2026-11-01")
+        assert rebuilt.exit_code == 0, rebuilt.output
+        assert "3 voucher(s) with kassasync's marker in Fortnox from 2026-11-01 to 2026-11-28; 2 recorded anew " \
+               "(1 the ledger did not know, 1 it held otherwise)" in rebuilt.output
+        assert fleet.cli_result("ledger", "check", "--from", "2026-11-01", "--to", "2026-11-28").exit_code == 0
