@@ -141,8 +141,8 @@ def _new_row(store: str, item: FoundVoucher, now: datetime) -> dict[str, object]
     """A ledger row for a voucher only Fortnox knew: what its key and Fortnox tell (no SIE rows, no payload).
     The key is `store/date/file digest (16 hex)/#VER id`; the file, if it comes back, lends its whole digest."""
     parts = item.key.split("/", 3)
+    ver_id = parts[3] if len(parts) > 3 else KINDS.get(item.kind, item.kind)
     return dict(key=item.key, store=store, business_date=item.business_date,
-                file_digest=parts[2] if len(parts) > 2 else "", ver_id=parts[3] if len(parts) > 3 else KINDS[item.kind],
-                marker=item.marker, source="[]", payload=None, payload_digest=None, state="posted",
+                file_digest=parts[2] if len(parts) > 2 else "", ver_id=ver_id, marker=item.marker, source="[]", payload=None, payload_digest=None, state="posted",
                 series=item.series, number=item.number, year=item.year, attempts=0, run_id=None, created_at=now,
                 updated_at=now, posted_at=now)
