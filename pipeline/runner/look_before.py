@@ -18,7 +18,7 @@ from pipeline.config.model import StoreConfig
 from pipeline.fortnox.models import FinancialYear
 from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.runner import lookup, markers
-from pipeline.runner.ledger import Ledger, Mark, VoucherRecord, now
+from pipeline.runner.ledger import FoundVoucher, Ledger, Mark, VoucherRecord, now
 from pipeline.runner.worker import LedgerWorker
 
 log = logging.getLogger("kassasync.runner")
@@ -73,8 +73,30 @@ class LookBefore:
                 if record.key in found and record.key not in held:
                     held.add(record.key)
                     self._counted(record, found=True)
+            held |= await self._skip_posted_elsewhere([r for r in inside if r.key not in held], found.values())
         return [dataclasses.replace(r, state="planned") if r.key in looked and r.state == "pending" else r
                 for r in work if r.key not in held]
+
+    async def _skip_posted_elsewhere(self, records: list[VoucherRecord],
+                                     found: Iterable[FoundVoucher]) -> set[str]:
+        """The same Z-report found in Fortnox under another file's key (the POS exported the day again, and a
+        lost ledger posted the other export) is not posted again: skipped, as ingest skips it when the ledger
+        knows the other export (KS312). Returns the keys skipped."""
+        posted = {(item.business_date, item.key.split("/", 3)[-1]): item for item in found}
+        skipped: set[str] = set()
+        for record in records:
+            twin = posted.get((record.business_date, record.ver_id))
+            if twin is None or record.ver_id.startswith("line"):  # a bare #VER cannot be told apart across files
+                continue
+            await self.worker.finish(
+                self.ledger.update_voucher, record.key, state="skipped", error_code="KS312", error_permanent=None,
+                error_message=f"the Z-report {record.ver_id} of {record.business_date} is already in Fortnox as "
+                              f"{twin.series} {twin.number} (year {twin.year}), posted from another export of the "
+                              "day (found by its marker): this file is not posted, so the day is not booked twice",
+                error_hint="if the posted voucher is wrong, correct it in Fortnox with a correction voucher "
+                           "(vouchers cannot be changed or deleted through the API); nothing else to do")
+            skipped.add(record.key)
+        return skipped
 
     async def reconcile(self, records: list[VoucherRecord]) -> list[VoucherRecord]:
         """After uncertain outcomes: the ones Fortnox holds (by marker) are counted posted (recorded with the

@@ -74,6 +74,17 @@ def test_vouchers_found_for_days_not_at_hand_are_recorded_so_their_files_are_nev
     assert world.ledger.voucher(later_key).file_digest == items.file_digest(later_file)  # the file's whole digest
 
 
+def test_another_export_of_a_z_report_a_lost_ledger_posted_is_not_posted_again(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    _posted_elsewhere(world, "64", D1, scale=2)  # the POS's second export of the day, posted before the loss
+    world.drop("z1.se", day_file([("64", D1, may_rows())]))  # the first export comes back
+    result = world.sync()
+    assert (result.posted, world.fortnox.posts, result.skipped) == (0, 0, 1)
+    (skipped,) = [r for r in world.ledger.store_vouchers("deli") if r.state == "skipped"]
+    assert skipped.error_code == "KS312" and "already in Fortnox as F 1 (year 1)" in (skipped.error_message or "")
+    assert (world.inbox.root / "archive" / "deli" / "2026" / "z1.se").exists()
+
+
 def test_a_day_older_than_the_mark_is_looked_up_and_moves_the_mark_back(tmp_path: Path) -> None:
     world = World(tmp_path)
     world.cover_from(D3)
