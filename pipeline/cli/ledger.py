@@ -15,7 +15,7 @@ from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.runner.ledger import Ledger
 from pipeline.runner.ledger_file import BrokenLedger, move_aside
 from pipeline.runner.locks import store_lock
-from pipeline.runner.rebuild import Difference, Rebuilt, check_store, rebuild_store
+from pipeline.runner.rebuild import Checked, Rebuilt, check_store, rebuild_store
 from pipeline.settings import Settings
 
 T = TypeVar("T")
@@ -52,22 +52,13 @@ def rebuild_command(store_ids: tuple[str, ...], series: tuple[str, ...], today: 
     """
     settings, last = app_context().settings, today_from(today)
     configs = _configs(settings, store_ids)
-    ledger = _open_or_move_aside(settings)
-    try:
-        def work(config: StoreConfig, client: FortnoxApi) -> Awaitable[Rebuilt]:
-            first = from_day.date() if from_day else config.start_date
-            return rebuild_store(config, ledger, client, first, last, series)
 
-        outcomes = _per_store(settings, ledger, configs, work)
-    finally:
-        ledger.close()
-    problems = 0
-    for config, outcome in zip(configs, outcomes, strict=True):
-        if isinstance(outcome, UserError):
-            problems += 1
-            _echo_error(f"{config.store}: not rebuilt", outcome)
-            continue
-        assert isinstance(outcome, Rebuilt)
+    def rebuild(ledger: Ledger, config: StoreConfig, client: FortnoxApi) -> Awaitable[Rebuilt]:
+        first = from_day.date() if from_day else config.start_date
+        return rebuild_store(config, ledger, client, first, last, series)
+
+    outcomes, problems = _per_store(settings, _open_or_move_aside(settings), configs, "rebuilt", rebuild)
+    for outcome in outcomes:
         click.echo(_rebuilt_line(outcome))
         for text in outcome.twice + [f"{v}: its marker's key cannot be read" for v in outcome.unreadable]:
             problems += 1
@@ -75,8 +66,7 @@ def rebuild_command(store_ids: tuple[str, ...], series: tuple[str, ...], today: 
         if outcome.unreadable:
             click.echo(f"    hint: run `kassasync ledger check --store {outcome.store} --from {outcome.first} --to "
                        f"{outcome.last}`; the runner still recognises the voucher by its marker")
-    rebuilt = sum(1 for outcome in outcomes if not isinstance(outcome, UserError))
-    click.echo(f"{rebuilt} of {len(configs)} store(s) rebuilt from Fortnox; next, `kassasync sync`: a day file "
+    click.echo(f"{len(outcomes)} of {len(configs)} store(s) rebuilt from Fortnox; next, `kassasync sync`: a day file "
                "whose vouchers Fortnox holds is archived, not posted again")
     if problems:
         raise click.exceptions.Exit(1)
@@ -94,39 +84,25 @@ def check_command(store_ids: tuple[str, ...], series: tuple[str, ...], today: da
         raise UserError(f"--from {first} is after --to {last}", "swap the two dates")
     settings = app_context().settings
     configs = _configs(settings, store_ids)
-    ledger = Ledger.open(settings.ledger_url, thorough=True)
-    try:
-        def work(config: StoreConfig, client: FortnoxApi) -> Awaitable[tuple[int, list[Difference]]]:
-            return check_store(config, ledger, client, first, last, series)
 
-        outcomes = _per_store(settings, ledger, configs, work)
-    finally:
-        ledger.close()
-    differences = 0
-    for config, outcome in zip(configs, outcomes, strict=True):
-        if isinstance(outcome, UserError):
-            differences += 1
-            _echo_error(f"{config.store}: not checked", outcome)
+    def check(ledger: Ledger, config: StoreConfig, client: FortnoxApi) -> Awaitable[Checked]:
+        return check_store(config, ledger, client, first, last, series)
+
+    outcomes, differences = _per_store(settings, Ledger.open(settings.ledger_url, thorough=True), configs,
+                                       "checked", check)
+    for outcome in outcomes:
+        if not outcome.differences:
+            click.echo(f"{outcome.store}: the ledger and Fortnox agree ({outcome.held} voucher(s) with kassasync's "
+                       f"marker from {first} to {last})")
             continue
-        held, found = outcome
-        if not found:
-            click.echo(f"{config.store}: the ledger and Fortnox agree ({held} voucher(s) with kassasync's marker "
-                       f"from {first} to {last})")
-            continue
-        differences += len(found)
-        click.echo(f"{config.store}: {len(found)} difference(s) from {first} to {last}")
-        for item in found:
+        differences += len(outcome.differences)
+        click.echo(f"{outcome.store}: {len(outcome.differences)} difference(s) from {first} to {last}")
+        for item in outcome.differences:
             click.echo(f"  {str(item.business_date or ''):10} {item.key or ''}: {item.message}")
             click.echo(f"      fix: {item.hint}")
     click.echo(f"{len(configs)} store(s): {differences} difference(s)")
     if differences:
         raise click.exceptions.Exit(1)
-
-
-def _echo_error(what: str, error: UserError) -> None:
-    click.echo(f"{what}: {error.message}", err=True)
-    if error.hint:
-        click.echo(f"  hint: {error.hint}", err=True)
 
 
 def _configs(settings: Settings, store_ids: Sequence[str]) -> list[StoreConfig]:
@@ -147,10 +123,11 @@ def _open_or_move_aside(settings: Settings) -> Ledger:
         return Ledger.open(settings.ledger_url, thorough=True)
 
 
-def _per_store(settings: Settings, ledger: Ledger, configs: Sequence[StoreConfig],
-               work: Callable[[StoreConfig, FortnoxApi], Awaitable[T]]) -> list[T | UserError]:
-    """`work` for each store with its Fortnox client, a few stores at a time, each under the store's lock; a
-    store's failure (credentials, Fortnox unreachable, another runner at work) is its own."""
+def _per_store(settings: Settings, ledger: Ledger, configs: Sequence[StoreConfig], done: str,
+               work: Callable[[Ledger, StoreConfig, FortnoxApi], Awaitable[T]]) -> tuple[list[T], int]:
+    """`work` for each store with its Fortnox client, a few stores at a time, each under the store's lock, then
+    the ledger closed. A store's failure (credentials, Fortnox unreachable, another runner at work) is its own:
+    it is told on stderr and counted. Returns the outcomes of the stores that worked, and how many did not."""
     from pipeline.plan.clients import shared_opener
 
     async def run() -> list[T | UserError]:
@@ -164,13 +141,25 @@ def _per_store(settings: Settings, ledger: Ledger, configs: Sequence[StoreConfig
                                              "run this again when its sync has finished")
                         try:
                             async with opener(config) as client:
-                                return await work(config, client)
+                                return await work(ledger, config, client)
                         except UserError as exc:  # typed Fortnox errors included
                             return exc
 
             return list(await asyncio.gather(*(one(c) for c in configs)))
 
-    return asyncio.run(run())
+    try:
+        outcomes = asyncio.run(run())
+    finally:
+        ledger.close()
+    worked: list[T] = []
+    for config, outcome in zip(configs, outcomes, strict=True):
+        if isinstance(outcome, UserError):
+            click.echo(f"{config.store}: not {done}: {outcome.message}", err=True)
+            if outcome.hint:
+                click.echo(f"  hint: {outcome.hint}", err=True)
+        else:
+            worked.append(outcome)
+    return worked, len(outcomes) - len(worked)
 
 
 def _rebuilt_line(outcome: Rebuilt) -> str:

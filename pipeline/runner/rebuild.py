@@ -34,6 +34,15 @@ class Rebuilt:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """One store's check: how many vouchers Fortnox holds with its marker, and every difference."""
+
+    store: str
+    held: int
+    differences: list[Difference]
+
+
+@dataclass(frozen=True)
 class Difference:
     """One way the ledger and Fortnox disagree, with the fix."""
 
@@ -64,9 +73,8 @@ async def rebuild_store(config: StoreConfig, ledger: Ledger, client: FortnoxApi,
 
 
 async def check_store(config: StoreConfig, ledger: Ledger, client: FortnoxApi, first: date, last: date,
-                      series: Iterable[str] = ()) -> tuple[int, list[Difference]]:
-    """The store's vouchers in Fortnox (by marker) and in the ledger from `first` to `last`, compared; returns
-    how many vouchers Fortnox holds and every difference."""
+                      series: Iterable[str] = ()) -> Checked:
+    """The store's vouchers in Fortnox (by marker) and in the ledger from `first` to `last`, compared."""
     codes = {config.voucher_series, *series}
     sightings = await lookup.look_up(client, await fortnox_years(client, first, last), codes, first, last)
     in_fortnox = {item.key: item for item in sightings.of_store(config.store)}
@@ -108,7 +116,7 @@ async def check_store(config: StoreConfig, ledger: Ledger, client: FortnoxApi, f
                               "kassasync's marker, but the text after it is not the key the marker stands for",
                               "someone edited its Comments in Fortnox: compare the voucher with the day file; the "
                               "runner still recognises it by the marker"))
-    return len(in_fortnox), out
+    return Checked(store, len(in_fortnox), out)
 
 
 def _twice(group: list[lookup.Seen]) -> str:

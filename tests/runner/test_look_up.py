@@ -146,20 +146,21 @@ def test_rebuild_and_check_against_the_fake(tmp_path: Path) -> None:
     key1, _ = _posted_elsewhere(world, "64", D1)
     key2, _ = _posted_elsewhere(world, "65", D2)
     config, ledger, fortnox = world.config, world.ledger, world.fortnox
-    held, differences = asyncio.run(check_store(config, ledger, fortnox, D1, TODAY))
-    assert held == 2 and [d.key for d in differences] == [key1, key2]
+    checked = asyncio.run(check_store(config, ledger, fortnox, D1, TODAY))
+    differences = checked.differences
+    assert checked.held == 2 and [d.key for d in differences] == [key1, key2]
     assert "not in the ledger" in differences[0].message
     assert differences[0].hint == "run `kassasync ledger rebuild --store deli --from 2026-11-20`"
     rebuilt = asyncio.run(rebuild_store(config, ledger, fortnox, date(2026, 2, 1), TODAY))
     assert (rebuilt.found, rebuilt.added, rebuilt.mark) == (2, [key1, key2], Mark(date(2026, 2, 1), TODAY))
-    assert asyncio.run(check_store(config, ledger, fortnox, D1, TODAY)) == (2, [])
+    assert asyncio.run(check_store(config, ledger, fortnox, D1, TODAY)).differences == []
     # the same Z-report twice in Fortnox, a number the ledger has wrong, a voucher Fortnox does not have
     fortnox.posted.append(Voucher("F", 3, 1, D2, "a second copy", markers.comments(key2)))
     ledger.update_voucher(key1, number=9)
     ledger.record_found("deli", [], None, now=NOW)
     gone = "deli/2026-11-22/0123456789abcdef/:66"
     ledger.record_found("deli", [FoundVoucher(gone, "Z", markers.marker(gone), D3, "F", 7, 1)], None, now=NOW)
-    _, differences = asyncio.run(check_store(config, ledger, fortnox, D1, TODAY))
+    differences = asyncio.run(check_store(config, ledger, fortnox, D1, TODAY)).differences
     messages = [d.message for d in differences]
     assert "the ledger says posted as F 9 (year 1), Fortnox has it as F 1 (year 1)" in messages
     assert any(m.startswith("the ledger says posted as F 7 (year 1), but Fortnox has no voucher") for m in messages)
