@@ -82,12 +82,13 @@ class LookBefore:
         """The same Z-report found in Fortnox under another file's key (the POS exported the day again, and a
         lost ledger posted the other export) is not posted again: skipped, as ingest skips it when the ledger
         knows the other export (KS312). Returns the keys skipped."""
-        posted = {(item.business_date, item.key.split("/", 3)[-1]): item for item in found}
+        posted = {(item.business_date, item.key.split("/", 3)[-1]): item for item in found
+                  if item.kind == markers.Z_REPORT}  # a correction voucher is no Z-report's twin
         skipped: set[str] = set()
         for record in records:
             twin = posted.get((record.business_date, record.ver_id))
-            if twin is None or record.ver_id.startswith("line"):  # a bare #VER cannot be told apart across files
-                continue
+            if twin is None or markers.kind_of(record.marker) != markers.Z_REPORT or record.ver_id.startswith("line"):
+                continue  # a bare #VER (line…) cannot be told apart across files
             await self.worker.finish(
                 self.ledger.update_voucher, record.key, state="skipped", error_code="KS312", error_permanent=None,
                 error_message=f"the Z-report {record.ver_id} of {record.business_date} is already in Fortnox as "
