@@ -16,6 +16,8 @@ says so (several runners then share one ledger). Tables:
 - `runs`: one row per `kassasync sync`: `started_at`, `finished_at`, `host`, `pid`, `options`,
   `state` (`running` | `finished`), the counts, and `summary` (the JSON summary).
 - `financial_years`: Fortnox financial years seen per store (cache, so a daily run needs no lookup).
+- `reconciled`: per store, the reconciled-through mark: the days for which the ledger knows what Fortnox holds
+  (pipeline/runner/ledger_fortnox.py). The SQLite file itself is checked at open (ledger_file.py).
 
 `pending` means "the POST may have happened": before posting a pending voucher again the runner looks for
 its marker in Fortnox. See `pipeline/runner/store_sync.py`.
