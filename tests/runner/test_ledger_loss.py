@@ -217,3 +217,19 @@ def test_ledger_check_lists_every_difference_and_rebuild_mends_them(tmp_path: Pa
         assert "3 voucher(s) with kassasync's marker in Fortnox from 2026-11-01 to 2026-11-28; 2 recorded anew " \
                "(1 the ledger did not know, 1 it held otherwise)" in rebuilt.output
         assert fleet.cli_result("ledger", "check", "--from", "2026-11-01", "--to", "2026-11-28").exit_code == 0
+
+
+def test_ledger_commands_say_what_is_wrong(tmp_path: Path) -> None:
+    write_fleet(tmp_path, stores=2, vouchers_per_store=1)
+    options = ["--stores", str(tmp_path / "stores"), "--inbox", str(tmp_path / "inbox"), "--state-dir",
+               str(tmp_path / "state")]
+    swapped = CliRunner().invoke(cli, [*options, "ledger", "check", "--from", "2026-11-28", "--to", "2026-11-01"])
+    assert swapped.exit_code == 1 and "--from 2026-11-28 is after --to 2026-11-01" in str(swapped.exception)
+    unknown = CliRunner().invoke(cli, [*options, "ledger", "rebuild", "--store", "nope"])
+    assert unknown.exit_code == 1 and "no store file for nope" in str(unknown.exception)
+    no_credentials = CliRunner().invoke(cli, [*options, "ledger", "rebuild", "--today", TODAY.isoformat()],
+                                        env={"FORTNOX_CLIENT_ID": "", "FORTNOX_CLIENT_SECRET": ""})
+    assert no_credentials.exit_code == 1
+    assert "cafe-000: not rebuilt: store cafe-000: no Fortnox client credentials are configured" in \
+        no_credentials.output
+    assert "0 of 2 store(s) rebuilt from Fortnox" in no_credentials.output
