@@ -96,7 +96,12 @@ async def check_store(config: StoreConfig, ledger: Ledger, client: FortnoxApi, f
     for key, record in sorted(in_ledger.items(), key=lambda kv: (kv[1].business_date, kv[0])):
         if key in in_fortnox or record.state not in ("posted", "pending"):
             continue
-        if record.state == "pending":
+        if record.series and record.series not in codes:
+            out.append(Difference(store, record.business_date, key, f"the ledger says posted as {_recorded(record)}, "
+                                  f"in a series this check did not look in ({', '.join(sorted(codes))})",
+                                  f"check again with `--series {record.series}` (the store's series was "
+                                  f"{record.series} then)"))
+        elif record.state == "pending":
             out.append(Difference(store, record.business_date, key, "pending in the ledger (its POST's outcome is "
                                   "unknown), and Fortnox has no voucher with its marker",
                                   f"nothing to do: the next `kassasync sync --store {store}` looks again and posts it"))

@@ -167,6 +167,9 @@ def test_rebuild_and_check_against_the_fake(tmp_path: Path) -> None:
     assert any("is on 2 vouchers in Fortnox: F 2 (year 1, 2026-11-21), F 3 (year 1, 2026-11-21)" in m
                for m in messages)
     assert len(differences) == 3
+    ledger.update_voucher(gone, series="K")  # posted when the store used series K
+    differences = asyncio.run(check_store(config, ledger, fortnox, D1, TODAY)).differences
+    assert any(d.hint == "check again with `--series K` (the store's series was K then)" for d in differences)
 
 
 def test_the_financial_years_are_asked_once_for_every_year_of_the_span(tmp_path: Path) -> None:
