@@ -92,10 +92,11 @@ class FortnoxRecord:
         then, when `looked_up` is given, the mark grown over that range: one transaction, so the mark never
         covers a day whose vouchers are not recorded."""
         outcome = Recorded()
+        keys = [f.key for f in found]
+        columns = (vouchers.c.key, vouchers.c.state, vouchers.c.series, vouchers.c.number, vouchers.c.year)
         with self._connect() as conn:
-            known = {row.key: row for row in conn.execute(
-                sa.select(vouchers.c.key, vouchers.c.state, vouchers.c.series, vouchers.c.number, vouchers.c.year)
-                .where(vouchers.c.key.in_([f.key for f in found])))} if found else {}
+            known = {row.key: row for start in range(0, len(keys), 500)  # a rebuild of years: within SQL's limits
+                     for row in conn.execute(sa.select(*columns).where(vouchers.c.key.in_(keys[start:start + 500])))}
             for item in found:
                 row = known.get(item.key)
                 if row is None:
