@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from pipeline.errors import UserError
 
 HEADER = b"SQLite format 3\x00"
+CHECKPOINT_WAITS = 20  # times 50 ms: how long a file that looks cut short may be a checkpoint under way
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
@@ -65,13 +67,15 @@ def check(path: Path, *, thorough: bool = False) -> None:
         header = handle.read(100)
     if len(header) < 100 or not header.startswith(HEADER):
         raise BrokenLedger(path, f"it is not an SQLite database (its {size} bytes do not start with SQLite's header)")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    # the page count in the header is valid when the two change counters agree (SQLite's own rule)
-    if header[24:28] == header[92:96] and size < page_size * pages:
-        raise BrokenLedger(path, f"it is cut short: {size} bytes, where its header counts {pages} pages of "
-                                 f"{page_size} bytes ({pages * page_size} bytes)")
+    for _ in range(CHECKPOINT_WAITS):
+        short = _cut_short(path)
+        # A checkpoint writes page 1 (the new page count) before the pages that make the file longer: while a
+        # runner checkpoints its WAL the file may look short for a moment. Cut short stays cut short.
+        if short is None or not Path(f"{path}-wal").exists():
+            break
+        time.sleep(0.05)
+    if short is not None:
+        raise BrokenLedger(path, short)
     try:
         conn = sqlite3.connect(str(path), timeout=60)
     except sqlite3.Error as exc:
@@ -88,6 +92,21 @@ def check(path: Path, *, thorough: bool = False) -> None:
         raise BrokenLedger(path, f"SQLite cannot read it: {exc}") from exc
     finally:
         conn.close()
+
+
+def _cut_short(path: Path) -> str | None:
+    """Why the file is shorter than its header says, or None."""
+    with path.open("rb") as handle:
+        header = handle.read(100)
+        size = handle.seek(0, os.SEEK_END)
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # the page count in the header is valid when the two change counters agree (SQLite's own rule)
+    if header[24:28] == header[92:96] and size < page_size * pages:
+        return (f"it is cut short: {size} bytes, where its header counts {pages} pages of {page_size} bytes "
+                f"({pages * page_size} bytes)")
+    return None
 
 
 def move_aside(path: Path, now: datetime | None = None) -> Path:

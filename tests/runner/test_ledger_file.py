@@ -60,6 +60,22 @@ def test_a_file_cut_short_is_broken(tmp_path: Path) -> None:
     assert "it is cut short:" in _broken(path).message
 
 
+def test_a_file_that_looks_short_while_its_wal_is_checkpointed_is_waited_for(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "ledger.sqlite3"
+    _filled(path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])  # page 1 written, the pages after it not yet
+    Path(f"{path}-wal").write_bytes(b"")
+    finishing = threading.Timer(0.15, lambda: path.write_bytes(whole))
+    finishing.start()
+    try:
+        check(path)
+    finally:
+        finishing.join()
+
+
 def test_garbage_is_broken(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     path.write_bytes(os.urandom(5000))
