@@ -25,6 +25,11 @@ def marker(key: str, kind: str = markers.Z_REPORT) -> str:
     return markers.marker(key, kind)
 
 
+def comments(key: str, kind: str = markers.Z_REPORT) -> str:
+    """The voucher's whole Comments: its marker and key (pipeline/runner/markers.py)."""
+    return markers.comments(key, kind)
+
+
 def file_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
@@ -74,7 +79,7 @@ def draft_from_payload(payload: str, key: str, kind: str = markers.Z_REPORT) -> 
     rows = tuple(VoucherRowDraft(**{**row, "debit": Decimal(row["debit"]), "credit": Decimal(row["credit"])})
                  for row in data.pop("rows"))
     data["transaction_date"] = date.fromisoformat(data["transaction_date"])
-    return VoucherDraft(rows=rows, comments=markers.comments(key, kind), **data)
+    return VoucherDraft(rows=rows, comments=comments(key, kind), **data)
 
 
 def group_by_item(vouchers: list[SieVoucher], per: str) -> list[tuple[str, date, list[SieVoucher]]]:
