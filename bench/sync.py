@@ -1,10 +1,13 @@
 """Benchmark of `kassasync sync`: N stores, one day each, against a sandbox (its own process) with latency.
 
-Prints the wall time of a cold run (empty ledger) and of the next day's run, the floor
-(stores x requests per store x latency / concurrency), their ratio (target <= 2), and Fortnox API
-requests per store-day as the sandbox counted them (target <= 2 cold, <= 1.2 the next day). The cold run
-fetches one access token per store (client credentials; not an API request, so not in the count); the
-next day's run starts without the tokens held in memory, as a new process would, and finds them in the
+Three runs: a cold one (empty ledger), the next day's, and one after the ledger was lost (the file deleted,
+both days' files put back in the inbox, and a third day's files beside them). For each it prints the wall
+time, the floor (stores x requests per store x latency / concurrency), their ratio (target <= 2), and the
+Fortnox API requests per store-day as the sandbox counted them, also by kind (financial years, voucher
+lists, voucher reads, posts). Targets: cold <= 3 (the years, the look-up a new ledger owes every store, the
+POST); next day <= 1.2; after the loss at most one list per store per 30 days of range, plus the posts.
+The cold run fetches one access token per store (client credentials; not an API request, so not in the
+count); the later runs start without the tokens held in memory, as a new process would, and find them in the
 encrypted token store (KASSASYNC_SECRET_KEY is set, as in any deployment), valid until shortly before expiry.
 
 The runner shares the stores out over worker processes as `kassasync sync` does by default (one per CPU,
@@ -12,7 +15,7 @@ at most 4, see pipeline/runner/processes.py); `--workers 1` measures one process
 process's and its finished worker processes' together; the sandbox's is its own.
 
     .venv/bin/python bench/sync.py [--stores 500] [--latency-ms 50] [--concurrency 16] [--workers N]
-                                   [--expire-tokens]
+                                   [--expire-tokens] [--list-without-comments]
 """
 from __future__ import annotations
 
@@ -52,7 +55,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_sandbox(root: Path, latency_ms: float) -> tuple[subprocess.Popen[bytes], SandboxHandle]:
+def start_sandbox(root: Path, latency_ms: float,
+                  without_comments: bool = False) -> tuple[subprocess.Popen[bytes], SandboxHandle]:
     configs, _ = load_stores(root / "stores")
     seed = root / "seed.yaml"
     seed.write_text(dump_seed(seed_from_stores(list(configs.values()), today=TODAY)), encoding="utf-8")
@@ -60,7 +64,8 @@ def start_sandbox(root: Path, latency_ms: float) -> tuple[subprocess.Popen[bytes
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "--state-dir", str(root / "sandbox-state"), "sandbox", "serve",
          "--port", str(port), "--data", str(root / "sandbox"), "--seed", str(seed),
-         "--latency-ms", str(latency_ms)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "--latency-ms", str(latency_ms), *(["--list-without-comments"] if without_comments else [])],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     handle = SandboxHandle(base_url=f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 60
     while True:
@@ -73,8 +78,10 @@ def start_sandbox(root: Path, latency_ms: float) -> tuple[subprocess.Popen[bytes
             time.sleep(0.2)
 
 
-def api_requests(handle: SandboxHandle) -> int:
-    return sum(int(v) for v in handle.admin("GET", "/requests")["requests"].values())
+def api_requests(handle: SandboxHandle) -> tuple[int, dict[str, int]]:
+    """The /3 requests the sandbox counted since its counts were reset: in all, and by handler."""
+    counted = handle.admin("GET", "/requests")
+    return sum(int(v) for v in counted["requests"].values()), {k: int(v) for k, v in counted["operations"].items()}
 
 
 def process_cpu_ms(pid: int) -> int | None:
@@ -104,7 +111,7 @@ def _children_cpu() -> float:
 
 
 def timed_run(root: Path, handle: SandboxHandle, concurrency: int, sandbox_pid: int,
-              workers: int | None = None) -> tuple[float, int, dict[str, int]]:
+              workers: int | None = None) -> tuple[float, tuple[int, dict[str, int]], dict[str, int]]:
     env = {**os.environ, **handle.env(), "KASSASYNC_SECRET_KEY": BENCH_SECRET_KEY}
     settings = Settings.from_env(stores_dir=root / "stores", inbox_dir=root / "inbox", state_dir=root / "state",
                                  env=env)
@@ -125,16 +132,25 @@ def timed_run(root: Path, handle: SandboxHandle, concurrency: int, sandbox_pid: 
     return elapsed, api_requests(handle), totals
 
 
-def report(label: str, stores: int, elapsed: float, requests: int, totals: dict[str, int], latency_ms: float,
-           concurrency: int, target: float) -> None:
+KINDS = (("years", ("list_financial_years",)), ("lists", ("list_vouchers", "sublist_vouchers")),
+         ("reads", ("get_voucher",)), ("posts", ("create_voucher",)))
+
+
+def report(label: str, stores: int, elapsed: float, counted: tuple[int, dict[str, int]], totals: dict[str, int],
+           latency_ms: float, concurrency: int, target: str, days: int = 1) -> None:
+    requests, operations = counted
     per_store = requests / stores
     floor = stores * per_store * latency_ms / 1000 / concurrency
-    print(f"{label}: {totals['posted']} posted, {totals['failed']} failed")
+    print(f"{label}: {totals['posted']} posted ({totals['found']} of them found in Fortnox), {totals['failed']} failed")
     print(f"  wall time            {elapsed:8.2f} s")
     print(f"  floor                {floor:8.2f} s   ({stores} stores x {per_store:.2f} requests x "
           f"{latency_ms:g} ms / {concurrency})")
     print(f"  ratio                {elapsed / floor if floor else float('nan'):8.2f}     (target <= 2)")
-    print(f"  requests/store-day   {per_store:8.2f}     (target <= {target:g})")
+    print(f"  requests/store-day   {requests / (stores * days):8.2f}     ({stores} stores x {days} day(s); {target})")
+    kinds = {name: sum(operations.get(op, 0) for op in ops) for name, ops in KINDS}
+    other = requests - sum(kinds.values())
+    print("  per store            " + ", ".join(f"{kinds[name] / stores:.2f} {name}" for name, _ in KINDS)
+          + (f", {other / stores:.2f} other" if other else ""))
     print(f"  token calls          {totals['token_calls']:8d}     (access tokens fetched; not API requests)")
     print(f"  runner CPU           {totals['cpu_ms'] / 1000:8.2f} s   ({totals['cpu_ms'] / stores:.1f} ms per store, "
           f"{totals['workers']} worker process(es); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
@@ -151,22 +167,33 @@ def main() -> None:
                         help="worker processes (default: as `kassasync sync` chooses: one per CPU, up to 4)")
     parser.add_argument("--expire-tokens", action="store_true",
                         help="the next day's run finds no cached access token (as 24 h later: they live 1 h)")
+    parser.add_argument("--list-without-comments", action="store_true",
+                        help="the sandbox's voucher lists leave out Comments: look-ups read each voucher")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="kassasync-bench-") as tmp:
         root = Path(tmp)
         write_fleet(root, args.stores, 1, per_file=1, first_day=FIRST_DAY)
-        process, handle = start_sandbox(root, args.latency_ms)
+        process, handle = start_sandbox(root, args.latency_ms, args.list_without_comments)
         try:
             print(f"bench/sync.py: {args.stores} stores, one day each, sandbox latency {args.latency_ms:g} ms, "
-                  f"concurrency {args.concurrency}")
-            elapsed, requests, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
-            report("cold run (empty ledger)", args.stores, elapsed, requests, totals, args.latency_ms,
-                   args.concurrency, 2)
-            write_next_day(root, args.stores)
+                  f"concurrency {args.concurrency}"
+                  + (", voucher lists without Comments" if args.list_without_comments else ""))
+            elapsed, counted, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
+            report("cold run (empty ledger)", args.stores, elapsed, counted, totals, args.latency_ms,
+                   args.concurrency, "target <= 3: the years, one look-up, the POST")
+            write_next_day(root, args.stores, 1, "day2")
             forget_tokens(root / "state" / "tokens" if args.expire_tokens else None)
-            elapsed, requests, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
-            report("next day's run" + (" (cached access tokens expired)" if args.expire_tokens else ""), args.stores, elapsed, requests, totals, args.latency_ms, args.concurrency, 1.2)
+            elapsed, counted, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
+            report("next day's run" + (" (cached access tokens expired)" if args.expire_tokens else ""), args.stores,
+                   elapsed, counted, totals, args.latency_ms, args.concurrency, "target <= 1.2")
+            lose_ledger(root)
+            write_next_day(root, args.stores, 2, "day3")
+            forget_tokens(None)
+            elapsed, counted, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
+            report("after ledger loss (2 days put back, 1 new)", args.stores, elapsed, counted, totals,
+                   args.latency_ms, args.concurrency, "target: <= 1 list per store per 30 days, plus the posts",
+                   days=3)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -183,14 +210,23 @@ def forget_tokens(expired_in: Path | None) -> None:
         cached.unlink()
 
 
-def write_next_day(root: Path, stores: int) -> None:
-    """Day 2's files: the fleet written for the next day (same stores, a new Z-report each)."""
-    scratch = root / "next"
-    write_fleet(scratch, stores, 1, per_file=1, first_day=FIRST_DAY + timedelta(days=1), seed=99)
+def write_next_day(root: Path, stores: int, later: int, prefix: str) -> None:
+    """A later day's files: the fleet written for FIRST_DAY + `later` (same stores, a new Z-report each)."""
+    scratch = root / prefix
+    write_fleet(scratch, stores, 1, per_file=1, first_day=FIRST_DAY + timedelta(days=later), seed=99 + later)
     for folder in (scratch / "inbox").iterdir():
         target = root / "inbox" / folder.name
         for path in folder.iterdir():
-            (target / f"day2-{path.name}").write_bytes(path.read_bytes())
+            (target / f"{prefix}-{path.name}").write_bytes(path.read_bytes())
+
+
+def lose_ledger(root: Path) -> None:
+    """The ledger file deleted (with its WAL), and every archived day file put back in its store's inbox."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{root / 'state' / 'ledger.sqlite3'}{suffix}").unlink(missing_ok=True)
+    archive = root / "inbox" / "archive"
+    for path in sorted(archive.rglob("*.se")):
+        path.rename(root / "inbox" / path.relative_to(archive).parts[0] / path.name)
 
 
 if __name__ == "__main__":

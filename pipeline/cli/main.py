@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "sandbox": ("sandbox",), "connect": ("connect",), "tokens": ("tokens",), "plan": ("plan",),
     "apply": ("apply",), "doctor": ("doctor",), "sync": ("sync",), "status": ("status",), "report": ("report",),
     "demo": ("demo",),
-    "disconnect": ("disconnect",),
+    "disconnect": ("disconnect",), "ledger": ("ledger",),
 }
 
 log = logging.getLogger("kassasync.cli")

@@ -33,6 +33,8 @@ def _fault_options(func: Any) -> Any:
                      help="Share of /3 requests answered with an HTML error page."),
         click.option("--drop-after-commit-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
                      help="Share of voucher posts that are saved and then lose the connection."),
+        click.option("--list-without-comments", is_flag=True,
+                     help="Voucher lists leave out Comments, as Fortnox's older documentation shows them."),
         click.option("--token-outage", is_flag=True, help="The token endpoint answers 503 (an outage)."),
         click.option("--token-error-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
                      help="Share of token requests answered 503."),

@@ -78,7 +78,7 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
     given `opener` (tests' fake clients) keeps the run in this process."""
     if settings.ledger_url.startswith("sqlite"):
         settings.state_dir.mkdir(parents=True, exist_ok=True)
-    ledger = Ledger.open(settings.ledger_url)
+    ledger = Ledger.open(settings.ledger_url, thorough=True)  # a broken ledger stops the run (BrokenLedger)
     progress = _Progress(len(configs), show_progress)
     count = 1 if opener is not None else worker_count(workers, len(configs), concurrency)
     # What exists now (modules, store files) lives for the whole run: the cycle collector need not walk it

@@ -106,7 +106,8 @@ def voucher(obj: Json) -> Voucher:
         year=_int(obj.get("Year")),
         transaction_date=transaction_date,
         description=str(obj.get("Description") or ""),
-        comments=_opt_str(obj.get("Comments")),
+        # absent (None) is not empty (""): list items may leave Comments out, and the marker look-up must know
+        comments=None if "Comments" not in obj else str(obj.get("Comments") or ""),
         cost_center=_opt_str(obj.get("CostCenter")),
         rows=tuple(voucher_row(r) for r in obj.get("VoucherRows") or ()),
     )

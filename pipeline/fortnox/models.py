@@ -96,7 +96,8 @@ class VoucherRow:
 
 @dataclass(frozen=True)
 class Voucher:
-    """A voucher as Fortnox holds it. List responses carry no rows (`rows` is then empty)."""
+    """A voucher as Fortnox holds it. List responses carry no rows (`rows` is then empty); `comments` is None
+    when the response left the field out (list items in Fortnox's older documentation), "" when it was empty."""
 
     voucher_series: str
     voucher_number: int

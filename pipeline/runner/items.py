@@ -11,9 +11,8 @@ from typing import Any
 from pipeline.config.model import StoreConfig
 from pipeline.fortnox.models import VoucherDraft, VoucherRowDraft
 from pipeline.mapping import MappingResult, map_day, map_voucher
+from pipeline.runner import markers
 from pipeline.sie.model import SieTransaction, SieVoucher
-
-MARKER_PREFIX = "KS-"
 
 
 def idempotency_key(store: str, business_date: date, file_digest: str, ver_id: str) -> str:
@@ -21,13 +20,14 @@ def idempotency_key(store: str, business_date: date, file_digest: str, ver_id: s
     return f"{store}/{business_date.isoformat()}/{file_digest[:16]}/{ver_id}"
 
 
-def marker(key: str) -> str:
-    """What the voucher carries in Comments so it can be found in Fortnox after an uncertain outcome."""
-    return MARKER_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:20]
+def marker(key: str, kind: str = markers.Z_REPORT) -> str:
+    """What the voucher carries in Comments so it can be found in Fortnox (pipeline/runner/markers.py)."""
+    return markers.marker(key, kind)
 
 
-def comments(key: str) -> str:
-    return f"{marker(key)} kassasync {key}"[:1000]
+def comments(key: str, kind: str = markers.Z_REPORT) -> str:
+    """The voucher's whole Comments: its marker and key (pipeline/runner/markers.py)."""
+    return markers.comments(key, kind)
 
 
 def file_digest(content: bytes) -> str:
@@ -73,12 +73,13 @@ def payload_digest(payload: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def draft_from_payload(payload: str, key: str) -> VoucherDraft:
+def draft_from_payload(payload: str, key: str, kind: str = markers.Z_REPORT) -> VoucherDraft:
+    """The voucher to post, with the current version of its marker in Comments."""
     data: dict[str, Any] = json.loads(payload)
     rows = tuple(VoucherRowDraft(**{**row, "debit": Decimal(row["debit"]), "credit": Decimal(row["credit"])})
                  for row in data.pop("rows"))
     data["transaction_date"] = date.fromisoformat(data["transaction_date"])
-    return VoucherDraft(rows=rows, comments=comments(key), **data)
+    return VoucherDraft(rows=rows, comments=comments(key, kind), **data)
 
 
 def group_by_item(vouchers: list[SieVoucher], per: str) -> list[tuple[str, date, list[SieVoucher]]]:

@@ -16,6 +16,8 @@ says so (several runners then share one ledger). Tables:
 - `runs`: one row per `kassasync sync`: `started_at`, `finished_at`, `host`, `pid`, `options`,
   `state` (`running` | `finished`), the counts, and `summary` (the JSON summary).
 - `financial_years`: Fortnox financial years seen per store (cache, so a daily run needs no lookup).
+- `reconciled`: per store, the reconciled-through mark: the days for which the ledger knows what Fortnox holds
+  (pipeline/runner/ledger_fortnox.py). The SQLite file itself is checked at open (ledger_file.py).
 
 `pending` means "the POST may have happened": before posting a pending voucher again the runner looks for
 its marker in Fortnox. See `pipeline/runner/store_sync.py`.
@@ -36,10 +38,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from pipeline.runner import statements as sql
+from pipeline.runner.ledger_file import check_or_create
+from pipeline.runner.ledger_fortnox import FortnoxRecord, FoundVoucher, Mark
 from pipeline.runner.tables import STATES, files, financial_years, metadata, runs, vouchers
 
-__all__ = ["STATES", "DayStatus", "FileRecord", "Ledger", "Unposted", "VoucherRecord", "WaitingFile", "day_state", "files", "financial_years",
-           "metadata", "now", "runs", "vouchers"]
+__all__ = ["STATES", "DayStatus", "FileRecord", "FoundVoucher", "Ledger", "Mark", "Unposted", "VoucherRecord",
+           "WaitingFile", "day_state", "files", "financial_years", "metadata", "now", "runs", "vouchers"]
 
 
 def now() -> datetime:
@@ -148,8 +152,9 @@ def day_state(states: Iterable[str]) -> str:
     return "posted" if "posted" in found else "skipped"
 
 
-class Ledger:
-    """All reads and writes of the ledger; every write is its own committed transaction."""
+class Ledger(FortnoxRecord):
+    """All reads and writes of the ledger; every write is its own committed transaction (the marks and the
+    vouchers found in Fortnox: pipeline/runner/ledger_fortnox.py)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -200,14 +205,13 @@ class Ledger:
             self._local.depth -= 1
 
     @classmethod
-    def open(cls, url: str) -> Ledger:
-        is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"future": True}
-        if is_sqlite:
-            kwargs["connect_args"] = {"timeout": 60}
-        engine = sa.create_engine(url, **kwargs)
-        if is_sqlite:
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
+    def open(cls, url: str, *, thorough: bool = False) -> Ledger:
+        """The ledger at `url`, its tables created when missing. A SQLite file that is there but broken (empty,
+        cut short, not SQLite, damaged) raises BrokenLedger: it is never taken for a new ledger. `thorough`:
+        SQLite also checks every page (`sync` and `ledger` do; it reads the whole file)."""
+        if url.startswith("sqlite"):
+            check_or_create(url, _create_file, thorough=thorough)
+        engine = _engine(url)
         _create_tables(engine)
         return cls(engine)
 
@@ -277,6 +281,8 @@ class Ledger:
                              .values(state="skipped", error_code=old.error_code, error_message=old.error_message,
                                      error_hint=old.error_hint, error_permanent=None, updated_at=stamp))
             inserted = self._insert_vouchers(conn, records, run_id, stamp)
+            # rows rebuilt from Fortnox know only the first 16 digits of their file's digest (from the key)
+            conn.execute(sql.ADOPT_REBUILT, {"b_store": store, "b_prefix": digest[:16], "v_digest": digest})
             upsert = sql.upsert_file(self.engine.dialect.name)
             if upsert is None:
                 conn.execute(files.delete().where(files.c.store == store, files.c.digest == digest))
@@ -529,6 +535,26 @@ def _day(store: str, day: date, counted: list[int], problem: Any, references: Se
         error_hint=problem.error_hint if problem else None,
         error_permanent=problem.error_permanent if problem else None,
         fortnox=tuple(references))
+
+
+def _engine(url: str) -> Engine:
+    is_sqlite = url.startswith("sqlite")
+    kwargs: dict[str, Any] = {"future": True}
+    if is_sqlite:
+        kwargs["connect_args"] = {"timeout": 60}
+    engine = sa.create_engine(url, **kwargs)
+    if is_sqlite:
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _create_file(url: str) -> None:
+    """A new SQLite ledger at `url`, with its tables (see ledger_file.check_or_create)."""
+    engine = _engine(url)
+    try:
+        _create_tables(engine)
+    finally:
+        engine.dispose()
 
 
 def _create_tables(engine: Engine, attempts: int = 5) -> None:

@@ -92,6 +92,9 @@ def unposted(from_date: bool, to_date: bool) -> sa.Select[Any]:
     return query.order_by(c.business_date, c.created_at, c.key)
 
 
+ADOPT_REBUILT = vouchers.update().where(vouchers.c.store == sa.bindparam("b_store"),
+                                        vouchers.c.file_digest == sa.bindparam("b_prefix")).values(
+    file_digest=sa.bindparam("v_digest"))
 SET_FILE_STATE = files.update().where(files.c.store == sa.bindparam("b_store"),
                                       files.c.digest == sa.bindparam("b_digest")).values(
     state=sa.bindparam("v_state"), path=sa.bindparam("v_path"), note=sa.bindparam("v_note"),

@@ -23,14 +23,15 @@ from typing import Any
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.fortnox import errors as fe
-from pipeline.fortnox.models import FinancialYear, Voucher
+from pipeline.fortnox.models import FinancialYear
 from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.mapping.findings import REPLACED
-from pipeline.runner import items
+from pipeline.runner import items, markers
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ingest import IngestResult, Waiting, apply_mapping, ingest
-from pipeline.runner.ledger import Ledger, Unposted, VoucherRecord
+from pipeline.runner.ledger import Ledger, Unposted, VoucherRecord, now
 from pipeline.runner.locks import store_lock
+from pipeline.runner.look_before import LookBefore
 from pipeline.runner.worker import LedgerWorker
 
 log = logging.getLogger("kassasync.runner")
@@ -159,13 +160,14 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
         await worker.run(_dry_run, config, ledger, options, ingested.records, result)
         return False
     posted: list[tuple[str, str, int, int]] = []
+    poster: _Poster | None = None
     if work:
         if not_opened is not None:
             raise not_opened
         if client is None:
             client = await stack.enter_async_context(open_client(config))
         await slot.take()
-        poster = _Poster(config, ledger, client, worker, result, progress)
+        poster = _Poster(config, ledger, client, worker, result, progress, options.today)
         posted = poster.posted
         try:
             await poster.run(work, options.reconcile_rounds)
@@ -174,7 +176,8 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
                 await worker.finish(ledger.mark_posted_many, posted)
             raise
     slot.release()  # done with Fortnox: the next store may start
-    await worker.finish(_archive_and_count, config, inbox, ledger, options, result, posted)
+    await worker.finish(_archive_and_count, config, inbox, ledger, options, result, posted,
+                        poster.newest if poster else None)
     return True
 
 
@@ -259,19 +262,22 @@ def _mapped_again(record: VoucherRecord, config: StoreConfig, options: SyncOptio
     return apply_mapping(record, mapped)
 
 
-class _Poster:
-    """Posts one store's vouchers through one client, with the financial year cached in the ledger."""
+class _Poster(LookBefore):
+    """Posts one store's vouchers through one client, with the financial year cached in the ledger; looks in
+    Fortnox first where the ledger cannot tell (look_before.py)."""
 
     def __init__(self, config: StoreConfig, ledger: Ledger, client: FortnoxApi, worker: LedgerWorker,
-                 result: StoreResult, progress: Progress | None) -> None:
+                 result: StoreResult, progress: Progress | None, today: date) -> None:
         self.config, self.ledger, self.client, self.worker = config, ledger, client, worker
-        self.result, self.progress = result, progress
+        self.result, self.progress, self.today = result, progress, today
         self.years: list[FinancialYear] | None = None
         # (key, series, number, year) of vouchers Fortnox holds, recorded in the store's last trip to the ledger:
         # until then they stay `pending`, so a crash in between costs a look-up, never a second voucher
         self.posted: list[tuple[str, str, int, int]] = []
+        self.newest: date | None = None
 
     async def run(self, work: list[VoucherRecord], rounds: int) -> None:
+        work = await self.look_up_uncovered(work)  # days the ledger's mark does not cover: before any POST
         pending = [r for r in work if r.state == "pending"]
         to_post = [r for r in work if r.state == "planned"]
         if pending:  # a crash or an uncertain outcome before: look before posting again
@@ -341,7 +347,7 @@ class _Poster:
                          "create the financial year (räkenskapsår) in Fortnox, with the voucher series set to "
                          f"manual, then run `kassasync sync --retry-failed --store {self.config.store}`")
             return "failed"
-        draft = items.draft_from_payload(record.payload, record.key)
+        draft = items.draft_from_payload(record.payload, record.key, markers.kind_of(record.marker))
         try:
             voucher = await self.client.create_voucher(year.id, draft)
         except fe.TransientError as exc:  # timeouts, dropped connections, 5xx, 429: maybe posted
@@ -353,52 +359,16 @@ class _Poster:
             await self._failed(record, _code(exc), exc.message, exc.hint)
             return "stop" if isinstance(exc, STORE_WIDE) else "failed"
         self.posted.append((record.key, voucher.voucher_series, voucher.voucher_number, voucher.year))
-        self.result.posted += 1
-        if self.progress:
-            self.progress(self.config.store, "posted")
+        self._counted(record, found=False)
         return "posted"
 
-    async def reconcile(self, records: list[VoucherRecord]) -> list[VoucherRecord]:
-        """Marks the ones Fortnox already holds (by marker) posted; returns the ones it does not hold."""
-        groups: dict[tuple[int, str], list[VoucherRecord]] = {}
-        for record in records:
-            year = await self.year_for(record.business_date)
-            series = json.loads(record.payload or "{}").get("voucher_series", self.config.voucher_series)
-            if year is None:  # no year, so the POST cannot have succeeded
-                groups.setdefault((-1, series), []).append(record)
-            else:
-                groups.setdefault((year.id, series), []).append(record)
-        missing: list[VoucherRecord] = []
-        for (year_id, series), group in groups.items():
-            if year_id < 0:
-                missing += group
-                continue
-            listed = await self.client.vouchers(year_id, series=series, from_date=min(r.business_date for r in group),
-                                                to_date=max(r.business_date for r in group))
-            held: dict[str, Voucher] = {}
-            for listed_voucher in listed:
-                text = f"{listed_voucher.comments or ''} {listed_voucher.description or ''}"
-                for record in group:
-                    if record.marker not in text:
-                        continue
-                    if record.key in held:  # should never happen; if it does, a person must reverse one
-                        log.error("%s: voucher %s is in Fortnox twice (%s %s and %s %s, year %s); reverse one",
-                                  self.config.store, record.key, held[record.key].voucher_series,
-                                  held[record.key].voucher_number, listed_voucher.voucher_series,
-                                  listed_voucher.voucher_number, year_id)
-                        continue
-                    held[record.key] = listed_voucher
-            for record in group:
-                found = held.get(record.key)
-                if found is None:
-                    missing.append(record)
-                    continue
-                self.posted.append((record.key, found.voucher_series, found.voucher_number, found.year))
-                self.result.posted += 1
-                self.result.found += 1
-                if self.progress:
-                    self.progress(self.config.store, "posted")
-        return missing
+    def _counted(self, record: VoucherRecord, found: bool) -> None:
+        """A voucher Fortnox holds now: posted by this run, or `found` there by its marker."""
+        self.result.posted += 1
+        self.result.found += found
+        self.newest = max(self.newest or record.business_date, record.business_date)
+        if self.progress:
+            self.progress(self.config.store, "posted")
 
     async def _failed(self, record: VoucherRecord, code: str, message: str, hint: str | None) -> None:
         await self.worker.finish(self.ledger.mark_failed, record.key, code=code, message=message, hint=hint,
@@ -439,10 +409,12 @@ def _archive_done(config: StoreConfig, inbox: Inbox, ledger: Ledger, today: date
 
 
 def _archive_and_count(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,
-                       result: StoreResult, posted: list[tuple[str, str, int, int]]) -> None:
-    """The vouchers posted this run recorded, the store's finished files to the archive, then its counts (one
-    trip to the ledger thread)."""
+                       result: StoreResult, posted: list[tuple[str, str, int, int]], newest: date | None = None) -> None:
+    """The vouchers posted this run recorded (and the store's mark moved on over their days), the store's
+    finished files to the archive, then its counts (one trip to the ledger thread)."""
     ledger.mark_posted_many(posted)
+    if newest is not None:
+        ledger.advance_mark(config.store, newest, now=now())
     result.files_archived += _archive_done(config, inbox, ledger, options.today)
     _count(result, ledger, config.store, options)
 

@@ -75,6 +75,7 @@ async def sync_share(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: I
     started = asyncio.Semaphore(2 * max(1, concurrency))
     worker = LedgerWorker(ledger, run_id)
     worker.years = ledger.all_cached_years()
+    worker.marks = ledger.marks()
 
     async def one(config: StoreConfig) -> StoreResult:
         slot = Slot(gate)

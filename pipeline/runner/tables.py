@@ -69,3 +69,13 @@ financial_years = sa.Table(
     sa.Column("from_date", sa.Date, nullable=False),
     sa.Column("to_date", sa.Date, nullable=False),
 )
+
+# Per store, the business days for which the ledger knows every voucher Fortnox holds with kassasync's marker
+# (pipeline/runner/ledger_fortnox.py says how the mark is set and advanced).
+reconciled = sa.Table(
+    "reconciled", metadata,
+    sa.Column("store", sa.String(64), primary_key=True),
+    sa.Column("from_date", sa.Date, nullable=False),
+    sa.Column("through_date", sa.Date, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from pipeline.runner.ledger import Ledger
+from pipeline.runner.ledger import Ledger, Mark
 
 log = logging.getLogger("kassasync.runner")
 T = TypeVar("T")
@@ -38,6 +38,7 @@ class LedgerWorker:
         self._pending = _GroupCommit[str](self, lambda keys: ledger.mark_pending(keys, run_id))
         self._years = _GroupCommit[tuple[str, int, date, date]](self, ledger.cache_years)
         self.years: dict[str, list[tuple[int, date, date]]] | None = None  # preloaded FY cache of every store
+        self.marks: dict[str, Mark] | None = None  # preloaded reconciled-through marks of every store
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """fn(*args, **kwargs) in a ledger thread: a store's first work (after the work of stores under way)."""

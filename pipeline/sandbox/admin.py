@@ -134,15 +134,17 @@ async def posted(request: Request) -> Response:
 
 async def request_counts(request: Request) -> Response:
     state = sandbox_state(request)
-    return json_response({"requests": {str(k): v for k, v in sorted(state.requests.items())}})
+    return json_response({"requests": {str(k): v for k, v in sorted(state.requests.items())},
+                          "operations": dict(sorted(state.operations.items()))})
 
 
 async def reset_counts(request: Request) -> Response:
     state = sandbox_state(request)
     with state.lock:
         state.requests.clear()
+        state.operations.clear()
     state.limiter.reset()
-    return json_response({"requests": {}})
+    return json_response({"requests": {}, "operations": {}})
 
 
 async def revoke_consent(request: Request) -> Response:

@@ -101,7 +101,7 @@ def endpoint(scope: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
             if claims is None:
                 return unauthorized()
             tenant_id, client_id = int(claims["tenantId"]), str(claims["clientId"])
-            state.count_request(tenant_id)
+            state.count_request(tenant_id, handler.__name__)
             faults = state.faults
             if not state.limiter.allow((client_id, tenant_id), state.clock.now(), faults.rate_limit,
                                        faults.rate_window_s):

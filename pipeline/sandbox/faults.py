@@ -19,6 +19,7 @@ class Faults:
     drop_after_commit_rate: float = 0.0  # voucher POSTs that commit, then lose the connection
     token_outage: bool = False  # /oauth-v1/token answers 503 with an HTML page
     token_error_rate: float = 0.0  # share of token requests answered like an outage
+    list_without_comments: bool = False  # voucher list items leave out Comments (as older Fortnox docs show them)
     rate_limit: int = 25  # requests per window per client and tenant; 0 switches the limit off
     rate_window_s: float = 5.0
 

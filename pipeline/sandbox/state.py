@@ -31,6 +31,7 @@ class SandboxState:
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     requests: Counter[int] = field(default_factory=Counter)
+    operations: Counter[str] = field(default_factory=Counter)  # the same requests by handler (list_vouchers, ...)
     dropped: set[tuple[int, int, str, int]] = field(default_factory=set)  # (tenant, year, series, number)
     signing_key: bytes = b""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -59,9 +60,10 @@ class SandboxState:
     def consents_changed(self) -> None:
         self._consents.clear()
 
-    def count_request(self, tenant_id: int) -> None:
+    def count_request(self, tenant_id: int, operation: str = "") -> None:
         with self.lock:
             self.requests[tenant_id] += 1
+            self.operations[operation] += 1
 
     def settings(self) -> dict[str, Any]:
         return {"faults": self.faults.as_dict(), "clock_offset_s": self.clock.offset,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ class FakeFortnox:
     tenant_id: str | None = "1"
     authentications: int = 0  # warm-ups: the runner gets the token while it reads the day files
     year_lookup_error: Exception | None = None
+    list_without_comments: bool = False  # list items leave Comments out (Fortnox's older documentation)
+    lists: int = 0  # voucher list requests
+    reads: list[tuple[str, int]] = field(default_factory=list)  # (series, number) of each voucher read (GET)
 
     async def authenticate(self, *, offline: bool = False) -> bool:
         if offline:
@@ -40,6 +44,12 @@ class FakeFortnox:
         if self.year_lookup_error is not None:
             raise self.year_lookup_error
         return next((y for y in self.years if y.covers(day)), None)
+
+    async def financial_years(self, on: date | None = None) -> list[FinancialYear]:
+        self.requests += 1
+        if self.year_lookup_error is not None:
+            raise self.year_lookup_error
+        return [y for y in self.years if on is None or y.covers(on)]
 
     async def create_voucher(self, year_id: int, voucher: VoucherDraft) -> Voucher:
         self.requests += 1
@@ -61,9 +71,17 @@ class FakeFortnox:
     async def vouchers(self, year_id: int, *, series: str | None = None, from_date: date | None = None,
                        to_date: date | None = None) -> list[Voucher]:
         self.requests += 1
-        return [v for v in self.posted if v.year == year_id and (series is None or v.voucher_series == series)
-                and (from_date is None or v.transaction_date >= from_date)
-                and (to_date is None or v.transaction_date <= to_date)]
+        self.lists += 1
+        listed = [v for v in self.posted if v.year == year_id and (series is None or v.voucher_series == series)
+                  and (from_date is None or v.transaction_date >= from_date)
+                  and (to_date is None or v.transaction_date <= to_date)]
+        return [dataclasses.replace(v, comments=None, rows=()) if self.list_without_comments else
+                dataclasses.replace(v, rows=()) for v in listed]
+
+    async def voucher(self, year_id: int, series: str, number: int) -> Voucher:
+        self.requests += 1
+        self.reads.append((series, number))
+        return next(v for v in self.posted if (v.year, v.voucher_series, v.voucher_number) == (year_id, series, number))
 
     def opener(self):  # noqa: ANN201 - the ClientOpener shape
         @contextlib.asynccontextmanager

@@ -1,6 +1,6 @@
-"""Exactly once under faults: lost answers, 503s and runner processes killed with SIGKILL at random moments,
-and two runner processes started on the same stores at once. The sandbox must end up holding exactly one
-voucher per Z-report, with the right rows."""
+"""Exactly once under faults: lost answers, 503s, runner processes killed with SIGKILL at random moments, the
+ledger deleted between two runs (its posted files put back), and two runner processes started on the same
+stores at once. The sandbox must end up holding exactly one voucher per Z-report, with the right rows."""
 from __future__ import annotations
 
 import json
@@ -51,7 +51,7 @@ def _assert_exactly_once(sandbox: SandboxHandle, expected: Expected) -> int:
         assert descriptions == sorted(want), f"tenant {tenant}: missing or doubled vouchers"
         for voucher in got:
             assert _rows(voucher) == want[voucher["description"]], voucher["description"]
-            assert voucher["comments"].startswith("KS-")
+            assert voucher["comments"].startswith("KS2-Z-")
         total += len(got)
     return total
 
@@ -70,6 +70,18 @@ def _finish(root: Path, sandbox: SandboxHandle, runs: int = 8) -> dict[str, Any]
     return summary
 
 
+def _lose_ledger_and_put_files_back(root: Path) -> int:
+    """The ledger file deleted (with its WAL), every archived day file back in its store's inbox."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{root / 'state' / 'ledger.sqlite3'}{suffix}").unlink(missing_ok=True)
+    archive = root / "inbox" / "archive"
+    moved = 0
+    for path in sorted(archive.rglob("*.se")):
+        path.rename(root / "inbox" / path.relative_to(archive).parts[0] / path.name)
+        moved += 1
+    return moved
+
+
 @pytest.mark.slow
 def test_every_z_report_posted_exactly_once_despite_faults_and_kills(tmp_path: Path) -> None:
     expected = write_fleet(tmp_path, stores=30, vouchers_per_store=10, per_file=2)
@@ -81,6 +93,10 @@ def test_every_z_report_posted_exactly_once_despite_faults_and_kills(tmp_path: P
             # other run shares the stores out over two worker processes, which die with the runner
             process = subprocess.Popen(_command(tmp_path, workers=1 + run % 2), env=_env(tmp_path, sandbox),
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if run == 2:  # this one runs to its end; then the ledger is lost, and the files it archived come back
+                process.wait(timeout=300)
+                assert _lose_ledger_and_put_files_back(tmp_path) > 0
+                continue
             try:
                 process.wait(timeout=rng.uniform(0.8, 2.5))
             except subprocess.TimeoutExpired:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -35,8 +35,12 @@ class World:
         (folder / name).write_bytes(content)
         return folder / name
 
+    def cover_from(self, first: date) -> None:
+        """A reconciled-through mark from `first` on, as after an earlier look-up found nothing."""
+        self.ledger.record_found(self.config.store, [], (first, TODAY), now=datetime(2026, 11, 28))
+
     def sync(self, **options: object):  # noqa: ANN201
-        opts = SyncOptions(today=TODAY, **options)  # type: ignore[arg-type]
+        opts = SyncOptions(**{"today": TODAY, **options})  # type: ignore[arg-type]
         return asyncio.run(sync_store(self.config, ledger=self.ledger, inbox=self.inbox,
                                       open_client=self.fortnox.opener(), options=opts, run_id=None,
                                       state_dir=self.state))
@@ -47,10 +51,11 @@ def test_posts_each_z_report_once_and_archives_the_file(tmp_path: Path) -> None:
     world.drop("z.se", day_file([("64", D1, may_rows()), ("65", D2, may_rows(2))]))
     result = world.sync()
     assert (result.state, result.posted, result.failed) == ("ok", 2, 0)
-    assert world.fortnox.requests == 3  # one financial-year lookup, two POSTs
+    assert world.fortnox.requests == 4  # the financial years, one look-up (a new ledger), two POSTs
+    assert world.fortnox.lists == 1 and world.fortnox.posts == 2
     assert [v.transaction_date for v in world.fortnox.posted] == [D1, D2]
     first = world.fortnox.posted[0]
-    assert first.comments.startswith("KS-") and first.description == "Dagskassa 2026-05-04 Deli AB Z 64"
+    assert first.comments.startswith("KS2-Z-") and first.description == "Dagskassa 2026-05-04 Deli AB Z 64"
     assert {r.account for r in first.rows} == {1932, 2631, 3210, 2611, 3340}
     assert (world.inbox.root / "archive" / "deli" / "2026" / "z.se").exists()
     assert not (world.inbox.root / "deli" / "z.se").exists()
@@ -322,6 +327,7 @@ def test_pending_is_written_while_the_year_is_asked_and_undone_if_asking_fails(t
     from pipeline.fortnox import errors as fe
 
     world = World(tmp_path)
+    world.cover_from(D1)  # the day needs no look-up first: the year is asked right before the POST
     world.drop("a.se", day_file([("64", D1, may_rows())]))
     world.fortnox.year_lookup_error = fe.NetworkError("store deli: cannot reach Fortnox (ConnectError)",
                                                       "check the network")

@@ -86,7 +86,27 @@ def test_request_counts_per_tenant_and_reset(app: Any) -> None:
         return counted, (await client.get("/_sandbox/requests")).json()
 
     counted, after = run(app, scenario)
-    assert counted == {"requests": {DEMO: 3}} and after == {"requests": {}}
+    assert counted == {"requests": {DEMO: 3}, "operations": {"company_information": 3}}
+    assert after == {"requests": {}, "operations": {}}
+
+
+def test_list_without_comments_leaves_the_key_out_of_list_items_only(app: Any) -> None:
+    async def scenario(client: Any) -> Any:
+        headers = await token(client)
+        body = voucher(Comments="KS2-Z-0123456789abcdef0123 kassasync s/2026-11-27/ab/x")
+        await client.post("/3/vouchers", headers=headers, json=body)
+        before = (await client.get("/3/vouchers/sublist/F", headers=headers)).json()["Vouchers"]
+        toggled = (await client.post("/_sandbox/faults", json={"list_without_comments": True})).json()
+        after = (await client.get("/3/vouchers/sublist/F", headers=headers)).json()["Vouchers"]
+        every = (await client.get("/3/vouchers", headers=headers)).json()["Vouchers"]
+        one = (await client.get(f"/3/vouchers/F/{after[0]['VoucherNumber']}", headers=headers)).json()["Voucher"]
+        return before, toggled, after, every, one
+
+    before, toggled, after, every, one = run(app, scenario)
+    assert before[0]["Comments"].startswith("KS2-Z-")
+    assert toggled["faults"]["list_without_comments"] is True
+    assert "Comments" not in after[0] and "Comments" not in every[0]
+    assert one["Comments"].startswith("KS2-Z-")
 
 
 def test_admin_rejects_unknown_faults_and_bad_rates(app: Any) -> None:

@@ -1,0 +1,114 @@
+"""The ledger file: a missing one is a new ledger, made whole before it gets its name; an empty, cut-short,
+foreign or damaged one stops with the file's name and the fix, and is never taken for a new ledger."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.runner.ledger import Ledger, VoucherRecord
+from pipeline.runner.ledger_file import BrokenLedger, check, move_aside
+
+
+def _url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _filled(path: Path, rows: int = 400) -> None:
+    """A ledger of several pages, closed (so its WAL is checkpointed into the file)."""
+    ledger = Ledger.open(_url(path))
+    ledger.add_vouchers([VoucherRecord(key=f"s/2026-05-01/{n:016x}/:1", store="s", business_date=date(2026, 5, 1),
+                                       file_digest="d" * 64, ver_id=":1", marker="KS2-Z-x", source="[]" * 200,
+                                       state="planned") for n in range(rows)], None)
+    ledger.close()
+
+
+def _broken(path: Path) -> BrokenLedger:
+    with pytest.raises(BrokenLedger) as caught:
+        Ledger.open(_url(path), thorough=True)
+    assert caught.value.path == path
+    assert str(path) in caught.value.message and "`kassasync ledger rebuild`" in (caught.value.hint or "")
+    return caught.value
+
+
+def test_a_missing_file_is_a_new_ledger_created_whole(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger.open(_url(path))
+    assert ledger.counts() == {"planned": 0, "pending": 0, "posted": 0, "failed": 0, "skipped": 0}
+    ledger.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("ledger.sqlite3")) == []
+    check(path, thorough=True)  # what it created passes its own check
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_an_empty_file_is_broken_not_new(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.write_bytes(b"")
+    assert "it is empty (0 bytes)" in _broken(path).message
+    assert path.read_bytes() == b""  # untouched
+
+
+def test_a_file_cut_short_is_broken(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    _filled(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert "it is cut short:" in _broken(path).message
+
+
+def test_a_file_that_looks_short_while_its_wal_is_checkpointed_is_waited_for(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "ledger.sqlite3"
+    _filled(path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])  # page 1 written, the pages after it not yet
+    Path(f"{path}-wal").write_bytes(b"")
+    done = tmp_path / "whole"
+    done.write_bytes(whole)
+    finishing = threading.Timer(0.15, lambda: os.replace(done, path))  # the rest of the pages, all at once
+    finishing.start()
+    try:
+        check(path)
+    finally:
+        finishing.join()
+
+
+def test_garbage_is_broken(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.write_bytes(os.urandom(5000))
+    assert "it is not an SQLite database" in _broken(path).message
+
+
+def test_another_sqlite_database_is_not_a_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (text)")
+    assert "without the ledger's tables" in _broken(path).message
+
+
+def test_damage_inside_is_found_by_the_thorough_check(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    _filled(path)
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for offset in range(2 * page, len(data) - page, page):  # every page but the schema's: b-tree headers broken
+        data[offset:offset + 12] = b"\xff" * 12
+    path.write_bytes(bytes(data))
+    Ledger.open(_url(path)).close()  # the quick check at open does not read every page
+    message = _broken(path).message
+    assert "SQLite finds it damaged" in message or "SQLite cannot read it" in message
+
+
+def test_move_aside_keeps_the_file_and_its_side_files(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.write_bytes(b"junk")
+    Path(f"{path}-wal").write_bytes(b"wal")
+    kept = move_aside(path, datetime(2026, 11, 28, 3, 0, tzinfo=UTC))
+    assert kept.name == "ledger.sqlite3.broken-20261128T030000Z"
+    assert kept.read_bytes() == b"junk" and Path(f"{kept}-wal").read_bytes() == b"wal"
+    assert not path.exists() and not Path(f"{path}-wal").exists()
