@@ -47,6 +47,9 @@ class StoreConfig:
     voucher_per: str = "z-report"  # "z-report" | "day"
     voucher_description: str = "Dagskassa {{ date }} {{ store.name }}"
     rules_disable: frozenset[str] = frozenset()
+    require_orgnr: bool = False  # pos.require_orgnr: a day file without #ORGNR is quarantined, not posted
+    corrections: str = "hold"  # "hold" | "post": what a re-export after posting becomes
+    settle_seconds: int | None = None  # inbox.settle_seconds; None: the runner's default
     path: Path | None = None  # the store file it came from
 
     def fortnox_account(self, pos_account: int) -> int:
