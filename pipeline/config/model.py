@@ -11,6 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 
 
+def norm_org_number(text: str | None) -> str:
+    """`556677-8899`, `5566778899` and `16556677-8899` are the same organisation number (the digits, without the
+    `16` century prefix Skatteverket adds to make twelve)."""
+    digits = "".join(ch for ch in (text or "") if ch.isdigit())
+    return digits[-10:] if len(digits) == 12 else digits
+
+
 @dataclass(frozen=True)
 class ArticleGroupRow:
     """One effective-dated row of an article group: revenue and VAT accounts (POS numbers) and the rate."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pipeline.config.model import StoreConfig
+from pipeline.config.model import StoreConfig, norm_org_number
 from pipeline.fortnox.models import FinancialYear
 from pipeline.plan import model as m
 from pipeline.plan.model import Change, ChangeKind, Finding, StorePlan, year_label
@@ -19,12 +19,6 @@ DEFAULT_SERIES_DESCRIPTION = "Kassa"
 def norm_text(text: str | None) -> str:
     """Descriptions compare without surrounding or doubled whitespace, so such differences never show as drift."""
     return " ".join((text or "").split())
-
-
-def norm_org_number(text: str | None) -> str:
-    """`556677-8899`, `5566778899` and `16556677-8899` are the same organisation number."""
-    digits = "".join(ch for ch in (text or "") if ch.isdigit())
-    return digits[-10:] if len(digits) == 12 else digits
 
 
 def next_year_dates(current: FinancialYear) -> tuple[date, date]:

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from runner_fakes import SETTLED, age_file
 
 from pipeline.cli.main import cli
 
@@ -19,6 +20,8 @@ def _invoke(tmp_path: Path, *args: str):  # noqa: ANN202
 
 def test_sync_dry_run_shows_what_would_be_posted_and_the_failing_day(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "demo" / "inbox", tmp_path / "inbox")
+    for path in (tmp_path / "inbox").glob("*/*"):
+        age_file(path, SETTLED)  # written by the tills last night
     result = _invoke(tmp_path, "sync", "--all", "--dry-run", "--today", "2026-11-28")
     assert result.exit_code == 1, result.output
     assert "hamnens-delikatesser 2026-11-25: KS304" in result.output
