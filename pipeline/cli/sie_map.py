@@ -25,7 +25,6 @@ def map_command(store_id: str, files: tuple[Path, ...], as_json: bool, today: da
     error finding.
     """
     from pipeline.config import get_store
-
     from pipeline.runner.dayfile import org_owners
 
     stores_dir = app_context().settings.stores_dir

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import click
@@ -63,14 +63,23 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
     if from_date and to_date and from_date > to_date:
         raise UserError(f"--from {from_date} is after --to {to_date}", "swap the two dates")
     configs, broken, owner = _select(settings, store_ids)
-    options = SyncOptions(today=today_from(today), from_date=from_date, to_date=to_date, dry_run=dry_run,
-                          retry_failed=retry_failed, settle_seconds=settings.settle_seconds, org_owner=owner)
+    options = sync_options(settings, today=today_from(today), from_date=from_date, to_date=to_date, owner=owner,
+                           dry_run=dry_run, retry_failed=retry_failed)
     summary = run_sync(settings, configs, options, concurrency=concurrency, workers=workers,
                        show_progress=not (as_json or dry_run or context.quiet))
     summary.stores = sorted(summary.stores + broken, key=lambda s: s.store)
     click.echo(render_json(summary) if as_json else render_text(summary), nl=False)
     if not summary.ok:
         raise click.exceptions.Exit(1)
+
+
+def sync_options(settings: Settings, *, today: date, from_date: date | None, to_date: date | None,
+                 owner: OrgOwner | None, dry_run: bool = False, retry_failed: bool = False) -> SyncOptions:
+    """A run's options from the command line and the global settings (`--settle-seconds`); `owner` None: the
+    store files in --stores are read when a stray file needs its owner named."""
+    return SyncOptions(today=today, from_date=from_date, to_date=to_date, dry_run=dry_run, retry_failed=retry_failed,
+                       settle_seconds=settings.settle_seconds,
+                       org_owner=owner or org_owners(None, settings.stores_dir))
 
 
 def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOptions, *, concurrency: int,

@@ -27,6 +27,14 @@ DEFAULT_SETTLE_SECONDS = 120
 CLOCK_PROBE = ".kassasync-clock"  # touched in the inbox root to read the file system's own clock
 
 
+def settle_seconds(command_line: int | None, store_file: int | None) -> int:
+    """How long a store's day files must be unchanged: `--settle-seconds`, else the store file's
+    inbox.settle_seconds, else 120 s."""
+    if command_line is not None:
+        return command_line
+    return DEFAULT_SETTLE_SECONDS if store_file is None else store_file
+
+
 def name_key(name: str) -> str:
     """A file name as compared: NFC, so `Å` composed and decomposed are the same name."""
     return unicodedata.normalize("NFC", name)

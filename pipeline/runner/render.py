@@ -64,6 +64,22 @@ def _problem(store: str, item: dict[str, object], kind: str = "") -> list[str]:
     return lines
 
 
+def _notes(s: StoreResult) -> list[str]:
+    """This run's warnings; the same warning about several files (e.g. KS315 for each day file) said once."""
+    lines: list[str] = []
+    grouped: dict[tuple[object, ...], list[dict[str, object]]] = {}
+    for note in s.notes:
+        grouped.setdefault((note["code"], note["message"], note["hint"], note.get("business_date")), []).append(note)
+    for notes in grouped.values():
+        if len(notes) == 1:
+            lines += _problem(s.store, notes[0], " (warning)")
+            continue
+        first = notes[0]
+        lines += ["", f"{s.store}: {first['code']} {first['message']} (warning)",
+                  f"  in: {', '.join(str(n['file']) for n in notes)}", f"  fix: {first['hint']}"]
+    return lines
+
+
 def _details(summary: RunSummary, dry: bool) -> list[str]:
     lines: list[str] = []
     for s in summary.stores:
@@ -73,8 +89,7 @@ def _details(summary: RunSummary, dry: bool) -> list[str]:
             lines += _problem(s.store, failure, "" if failure["permanent"] else " (retried on the next run)")
         for held in s.attention:
             lines += _problem(s.store, held, " (needs a decision)")
-        for note in s.notes:
-            lines += _problem(s.store, note, " (warning)")
+        lines += _notes(s)
         for waiting in s.waiting:
             lines += ["", f"{s.store}: {waiting['file']} {waiting['reason']}"]
         if dry:

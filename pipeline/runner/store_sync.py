@@ -30,7 +30,7 @@ from pipeline.runner import items
 from pipeline.runner.corrections import is_correction
 from pipeline.runner.dayfile import OrgOwner
 from pipeline.runner.decisions import release_automatically
-from pipeline.runner.inbox import DEFAULT_SETTLE_SECONDS, Inbox, Scan
+from pipeline.runner.inbox import Inbox, Scan, settle_seconds
 from pipeline.runner.ingest import IngestResult, Waiting, ingest
 from pipeline.runner.ledger import Ledger, Unposted, VoucherRecord, problem_line
 from pipeline.runner.locks import store_lock
@@ -58,9 +58,7 @@ class SyncOptions:
 
     def settle_for(self, config: StoreConfig) -> int:
         """How long the store's day files must be unchanged before they are read."""
-        if self.settle_seconds is not None:
-            return self.settle_seconds
-        return DEFAULT_SETTLE_SECONDS if config.settle_seconds is None else config.settle_seconds
+        return settle_seconds(self.settle_seconds, config.settle_seconds)
 
 
 @dataclass
