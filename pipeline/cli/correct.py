@@ -93,7 +93,7 @@ def _view(config: StoreConfig, day: date, held: list[Proposal], ledger: Ledger, 
             "findings": [{"rule": f.rule, "message": f.message} for f in proposal.findings],
         })
     return {"store": config.store, "name": config.name, "tenant_id": config.tenant_id, "date": day.isoformat(),
-            "items": items, "postable": any(not p.blocker for p in held)}
+            "corrections": items, "postable": any(not p.blocker for p in held)}
 
 
 def _nothing_held_hint(ledger: Ledger, config: StoreConfig, day: date) -> str:
