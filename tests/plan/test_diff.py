@@ -138,3 +138,23 @@ def test_year_without_next_when_a_gap_follows() -> None:
     fake = FakeFortnox.in_order(years=[Y2026, FinancialYear(5, date(2028, 1, 1), date(2028, 12, 31))])
     plan = plan_for(fake)
     assert kinds(plan) == [("create_financial_year", "2027", None)]  # 2028 exists, but 2027 would fail
+
+
+def test_a_start_date_before_the_first_financial_year_is_a_warning() -> None:
+    """Before, only sync said so, one failed day after the other ("no financial year")."""
+    early = store(start_date=date(2025, 11, 1))
+    plan = plan_for(FakeFortnox.in_order(), early)
+    (warning,) = plan.warnings
+    assert warning.rule == "KS424" and "2025-11-01" in warning.message and "2025-12-31" in warning.message
+    assert "2026-01-01" in warning.fix and plan.status == "clean"  # a warning: nothing to apply, nothing blocked
+    assert plan_for(FakeFortnox.in_order()).warnings == ()
+
+
+def test_doctor_warns_about_the_start_date_in_its_year_step() -> None:
+    from pipeline.plan.doctor import KS452_YEAR, checklist
+
+    fake = FakeFortnox.in_order()
+    early = store(start_date=date(2025, 11, 1))
+    snap = asyncio.run(take_snapshot(fake, TODAY, with_cost_centers=True))
+    step = next(s for s in checklist(early, diff_store(early, snap), snap) if s.rule == KS452_YEAR)
+    assert (step.passed, step.mark) == (True, "warn") and "cannot be posted" in step.detail and step.fix

@@ -40,3 +40,22 @@ def test_unreadable_day_file_fails_with_a_fix(config, tmp_path: Path) -> None:  
 def test_no_day_file_is_not_checked(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     step = day_file_step(tmp_path, config, TODAY)
     assert step.passed is None and "no day file" in step.detail
+
+
+def test_a_day_file_of_another_store_fails_naming_that_store(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Before, doctor said ok: the file mapped cleanly, whoever's it was."""
+    (tmp_path / STORE).mkdir()
+    theirs = (ROOT / "demo" / "inbox" / STORE / "Z415_20261126.se").read_bytes().replace(
+        b"#ORGNR 5568124373", b"#ORGNR 559104-2683")  # sjobodens-krog's org number
+    (tmp_path / STORE / "Z415_20261126.se").write_bytes(theirs)
+    step = day_file_step(tmp_path, config, TODAY, ROOT / "stores")
+    assert step.passed is False and "KS314" in step.detail and ":7:" in step.detail
+    assert "store sjobodens-krog" in step.fix
+
+
+def test_a_day_file_without_orgnr_passes_with_a_warning(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / STORE).mkdir()
+    content = (ROOT / "demo" / "inbox" / STORE / "Z415_20261126.se").read_bytes().replace(b"#ORGNR 5568124373\r\n", b"")
+    (tmp_path / STORE / "Z415_20261126.se").write_bytes(content)
+    step = day_file_step(tmp_path, config, TODAY)
+    assert step.passed is True and "KS315" in step.detail

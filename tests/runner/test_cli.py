@@ -48,3 +48,17 @@ def test_sie_map_prints_vouchers_and_findings(tmp_path: Path) -> None:
     assert bad.exit_code == 1
     voucher = json.loads(bad.output)["files"][0]["vouchers"][0]
     assert voucher["outcome"] == "error" and voucher["findings"][0]["rule"] == "KS304"
+
+
+def test_sie_map_refuses_a_file_of_another_company(tmp_path: Path) -> None:
+    """Before, `sie map` said "would post" for another store's file (another #ORGNR)."""
+    theirs = tmp_path / "Z413_20261124.se"
+    theirs.write_bytes((ROOT / "demo" / "inbox" / "hamnens-delikatesser" / "Z413_20261124.se").read_bytes().replace(
+        b"#ORGNR 5568124373", b"#ORGNR 5591042683"))
+    result = _invoke(tmp_path, "sie", "map", "--store", "hamnens-delikatesser", str(theirs), "--today", "2026-11-28")
+    assert result.exit_code == 1 and "would post" not in result.output
+    assert "is not store hamnens-delikatesser's own" in result.output and "KS314" in result.output
+    assert "store sjobodens-krog" in result.output  # whose it is
+    as_json = json.loads(_invoke(tmp_path, "sie", "map", "--store", "hamnens-delikatesser", str(theirs), "--json",
+                                 "--today", "2026-11-28").output)
+    assert as_json["files"][0]["code"] == "KS314" and as_json["files"][0]["findings"][0]["line"] == 7
