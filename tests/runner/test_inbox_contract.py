@@ -236,3 +236,16 @@ def test_settle_time_comes_from_the_store_file(tmp_path: Path) -> None:
     world.drop("Z64.se", day_file([("64", D1, may_rows())], orgnr=OWN_ORG), age=11)
     assert world.sync().posted == 1
     assert dataclasses.replace(world.config).settle_seconds == 10
+
+
+# 5. Every count of a run is this run's -----------------------------------------------------------------
+
+def test_skipped_counts_this_run_only(tmp_path: Path) -> None:
+    """Before, a run that read nothing still said "1 skipped" for a file skipped weeks ago."""
+    world = World(tmp_path)
+    content = day_file([("64", D1, may_rows())], orgnr=OWN_ORG)
+    world.drop("Z64.se", content)
+    world.drop("Z64_copy.se", content.replace(b"#GEN 20261128", b"#GEN 20261129"))  # the same day exported twice
+    first = world.sync()
+    assert (first.posted, first.skipped) == (1, 1)
+    assert world.sync().skipped == 0
