@@ -115,16 +115,15 @@ def ingest(config: StoreConfig, inbox: Inbox, ledger: Ledger, scan: Scan, *, tod
         day = read_day_file(content, path.name)
         where = inbox.relative(path)
         if day.vouchers is None:
-            first = day.why.splitlines()[0]
-            line = re.match(r"[^:]*:(\d+):", first)
-            quarantine.file(path, digest, Finding("KS311", f"{where} cannot be read: {first}",
-                                                  "export the day again from the POS", int(line[1]) if line else 0),
+            first = re.match(r"[^:]*:(\d+):(?:\d+:)? *(?:error )?(.*)", day.why.splitlines()[0])
+            reason = first[2] if first else day.why.splitlines()[0]
+            quarantine.file(path, digest, Finding("KS311", f"the day file cannot be read: {reason}",
+                                                  "export the day again from the POS", int(first[1]) if first else 0),
                             day.why)
             continue
         finding = belongs(config, day, owner=owner, inbox_of=lambda store: str(inbox.store_dir(store)))
         if finding is not None and finding.is_error:
-            quarantine.file(path, digest, finding, f"{where}:{finding.line}: {finding.rule} {finding.message}"
-                            if finding.line else f"{where}: {finding.rule} {finding.message}")
+            quarantine.file(path, digest, finding)
             continue
         if finding is not None:
             result.warnings.append(Problem(finding.rule, where, finding.line, finding.message, finding.hint))
@@ -229,34 +228,34 @@ class _Quarantine:
                  dry_run: bool) -> None:
         self.config, self.inbox, self.ledger, self.result, self.dry_run = config, inbox, ledger, result, dry_run
 
-    def file(self, path: Path, digest: str, finding: Finding, detail: str) -> None:
+    def file(self, path: Path, digest: str, finding: Finding, detail: str = "") -> None:
         self._move(path, digest, finding, detail)
 
     def unreadable(self, path: Path, exc: OSError) -> None:
         where = self.inbox.relative(path)
         why = unreadable(exc)
-        finding = Finding("KS311", f"{where} cannot be opened: {why}",
+        finding = Finding("KS311", f"the day file cannot be opened: {why}",
                           "give the runner read access to the file (e.g. `chmod a+r`), or export the day again", 0)
-        self._move(path, _pseudo_digest("unreadable", path), finding, f"{where}: {why}")
+        self._move(path, _pseudo_digest("unreadable", path), finding)
 
     def link(self, escaped: Escaped) -> None:
         where = self.inbox.relative(escaped.path)
-        finding = Finding("KS316", f"{where} is a symlink to {escaped.target}, outside the store's inbox "
+        finding = Finding("KS316", f"the day file is a symlink to {escaped.target}, outside the store's inbox "
                           f"{self.inbox.store_dir(self.config.store)}/: it is not followed",
                           "copy the day file itself into the store's inbox folder (a link could lead to another "
                           "store's or another company's file)", 0)
-        self._move(escaped.path, _pseudo_digest("symlink:" + escaped.target, escaped.path), finding,
-                   f"{where}: symlink to {escaped.target}")
+        self._move(escaped.path, _pseudo_digest("symlink:" + escaped.target, escaped.path), finding)
 
-    def _move(self, path: Path, digest: str, finding: Finding, detail: str) -> None:
+    def _move(self, path: Path, digest: str, finding: Finding, detail: str = "") -> None:
+        """`detail`: more than the finding says (the SIE reader's diagnostics), for the note."""
         where = self.inbox.relative(path)
         self.result.quarantined += 1
         self.result.problems.append(Problem(finding.rule, where, finding.line, finding.message, finding.hint))
         if self.dry_run:
             return
         store = self.config.store
-        note = (f"{where} (store {store}) was not posted: {finding.rule} {finding.message}\n\n{detail}\n\n"
-                f"Fix: {finding.hint}.\n\nTo release the file after the fix, move it (not this note) back into "
+        said = finding.to_diagnostic(where).render().splitlines()[0] + (f"\n\n{detail}" if detail else "")
+        note = (f"{where} (store {store}) was not posted: it is in quarantine.\n\n{said}\n\nFix: {finding.hint}.\n\nTo release the file after the fix, move it (not this note) back into "
                 f"{self.inbox.store_dir(store)}/; the next sync reads it again. This note may then be deleted.")
         target = self.inbox.quarantine(store, path, note, digest)
         self.ledger.record_file(store, digest, str(target), name_key(path.name), "quarantined", note=finding.message)

@@ -249,3 +249,44 @@ def test_skipped_counts_this_run_only(tmp_path: Path) -> None:
     first = world.sync()
     assert (first.posted, first.skipped) == (1, 1)
     assert world.sync().skipped == 0
+
+
+def test_a_quarantined_file_moved_back_after_the_fix_is_read_again(tmp_path: Path) -> None:
+    """The release the quarantine note describes: fix the cause, move the file (not the note) back."""
+    world = World(tmp_path, require_orgnr=True)
+    world.drop("Z64.se", day_file([("64", D1, may_rows())]))
+    assert world.sync().files_quarantined == 1
+    world.config = dataclasses.replace(world.config, require_orgnr=False)  # the store file is changed
+    moved = world.inbox.root / "quarantine" / "deli" / "Z64.se"
+    assert "To release the file" in moved.with_name("Z64.se.why.txt").read_text(encoding="utf-8")
+    os.replace(moved, world.inbox.store_dir("deli") / "Z64.se")
+    result = world.sync()
+    assert (result.posted, result.files_quarantined) == (1, 0)
+    assert [f.state for f in world.ledger.store_files("deli")] == ["archived"]
+
+
+def test_settling_is_judged_by_the_clock_given(tmp_path: Path) -> None:
+    from pipeline.runner.inbox import Inbox
+
+    folder = tmp_path / "inbox" / "deli"
+    folder.mkdir(parents=True)
+    (folder / "Z64.se").write_bytes(b"#FLAGGA 0\n")
+    os.utime(folder / "Z64.se", (1_000_000.0, 1_000_000.0))
+    assert [s.name for s in Inbox(tmp_path / "inbox", clock=lambda: 1_000_120.0).scan("deli", 120).ready] == ["Z64.se"]
+    young = Inbox(tmp_path / "inbox", clock=lambda: 1_000_119.0).scan("deli", 120)
+    assert young.ready == [] and "last changed 119 s ago" in young.unsettled[0].reason
+    ahead = Inbox(tmp_path / "inbox", clock=lambda: 999_000.0).scan("deli", 120)
+    assert "in the future" in ahead.unsettled[0].reason  # a writer whose clock is ahead: waits, says why
+    assert Inbox(tmp_path / "inbox", clock=lambda: 999_000.0).scan("deli", 0).ready  # 0: read at once
+
+
+def test_without_a_clock_the_inbox_file_system_says_what_time_it_is(tmp_path: Path) -> None:
+    """The probe the settle check reads "now" from: a file the inbox's own file system stamps (on a network
+    share, the server's clock, the same clock that stamps the till's file)."""
+    from pipeline.runner.inbox import CLOCK_PROBE, Inbox
+
+    (tmp_path / "inbox").mkdir()
+    inbox = Inbox(tmp_path / "inbox")
+    now = inbox.now()
+    assert now == (tmp_path / "inbox" / CLOCK_PROBE).stat().st_mtime
+    assert inbox.store_dirs() == [] and inbox.day_files("deli") == []  # the probe is no store and no day file
