@@ -3,8 +3,10 @@ posts it (exactly once, through the runner), `--dismiss --reason` records that n
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import click
@@ -106,33 +108,33 @@ def _nothing_held_hint(ledger: Ledger, config: StoreConfig, day: date) -> str:
     return f"`kassasync status --store {config.store}` lists the days that need attention"
 
 
-def _release(ledger: Ledger, config: StoreConfig, held: list[Proposal], state_dir: Any) -> None:
+def _release(ledger: Ledger, config: StoreConfig, held: list[Proposal], state_dir: Path) -> None:
     blocked = [p for p in held if p.blocker]
     if blocked:
         raise UserError(f"the correction for Z-report {blocked[0].held.ver_id.lstrip(':')} cannot be posted: "
                         f"{blocked[0].blocker}", "fix what the blocker says and run the command again; nothing was "
                         "posted")
-    with store_lock(ledger, state_dir, config.store) as mine:
-        if not mine:
-            raise UserError(f"another runner is working store {config.store} right now",
-                            "run the command again in a moment; nothing was decided")
-        by = decided_by()
-        for proposal in held:
-            if release(ledger, proposal, by=by) is None:
-                raise UserError(f"the re-export {proposal.held.key} was decided by someone else meanwhile",
-                                f"`kassasync status --store {config.store}` shows where it stands")
+    _decide(ledger, config, held, state_dir, lambda proposal, by: release(ledger, proposal, by=by) is not None)
 
 
-def _dismiss(ledger: Ledger, config: StoreConfig, held: list[Proposal], reason: str, state_dir: Any) -> None:
-    with store_lock(ledger, state_dir, config.store) as mine:
-        if not mine:
-            raise UserError(f"another runner is working store {config.store} right now",
-                            "run the command again in a moment; nothing was decided")
-        by = decided_by()
-        for proposal in held:
-            dismiss(ledger, proposal, reason=reason, by=by)
+def _dismiss(ledger: Ledger, config: StoreConfig, held: list[Proposal], reason: str, state_dir: Path) -> None:
+    _decide(ledger, config, held, state_dir, lambda proposal, by: dismiss(ledger, proposal, reason=reason, by=by))
     click.echo(f"dismissed: nothing is posted for {len(held)} re-export(s) of {config.store} on "
                f"{held[0].held.business_date}; the reason is kept in the ledger")
+
+
+def _decide(ledger: Ledger, config: StoreConfig, held: list[Proposal], state_dir: Path,
+            decide: Callable[[Proposal, str], bool]) -> None:
+    """Each held re-export decided under the store's lock (no sync works the store meanwhile)."""
+    with store_lock(ledger, state_dir, config.store) as mine:
+        if not mine:
+            raise UserError(f"another runner is working store {config.store} right now",
+                            "run the command again in a moment; nothing was decided")
+        by = decided_by()
+        for proposal in held:
+            if not decide(proposal, by):
+                raise UserError(f"the re-export {proposal.held.key} was decided by someone else meanwhile",
+                                f"`kassasync status --store {config.store}` shows where it stands")
 
 
 def _post(config: StoreConfig, day: date, today: date) -> None:

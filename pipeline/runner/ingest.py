@@ -232,14 +232,12 @@ class _Quarantine:
         self._move(path, digest, finding, detail)
 
     def unreadable(self, path: Path, exc: OSError) -> None:
-        where = self.inbox.relative(path)
         why = unreadable(exc)
         finding = Finding("KS311", f"the day file cannot be opened: {why}",
                           "give the runner read access to the file (e.g. `chmod a+r`), or export the day again", 0)
         self._move(path, _pseudo_digest("unreadable", path), finding)
 
     def link(self, escaped: Escaped) -> None:
-        where = self.inbox.relative(escaped.path)
         finding = Finding("KS316", f"the day file is a symlink to {escaped.target}, outside the store's inbox "
                           f"{self.inbox.store_dir(self.config.store)}/: it is not followed",
                           "copy the day file itself into the store's inbox folder (a link could lead to another "
