@@ -63,20 +63,31 @@ def first_unposted_days(settings: Settings, configs: Sequence[StoreConfig]) -> d
 
 
 def day_file_step(inbox_dir: Path, config: StoreConfig, today: date,  # type: ignore[no-untyped-def]
-                  stores_dir: Path | None = None):
-    """Doctor's last step: the newest day file in the store's inbox belongs to the store (#ORGNR) and reads
-    and maps without errors (the same reading and checks as `sie map` and `sync`)."""
+                  stores_dir: Path | None = None, settle: int | None = None):
+    """Doctor's last step: the newest settled day file in the store's inbox belongs to the store (#ORGNR) and
+    reads and maps without errors (the same reading and checks as `sie map` and `sync`). `settle`: the
+    command line's --settle-seconds, if given."""
+    import time
+
     from pipeline.plan.doctor import KS458_DAY_FILE, Step
     from pipeline.runner.dayfile import org_owners
-    from pipeline.runner.inbox import Inbox
+    from pipeline.runner.inbox import Inbox, name_key, settle_seconds
     from pipeline.runner.preview import preview_file
 
     title = "the latest day file in the store's inbox belongs to the store and maps cleanly"
-    files = Inbox(inbox_dir).day_files(config.store)
-    if not files:
+    scan = Inbox(inbox_dir, clock=time.time).scan(config.store, settle_seconds(settle, config.settle_seconds))
+    candidates = sorted([*(s.path for s in scan.ready), *(e.path for e in scan.escaped)], key=lambda p: name_key(p.name))
+    if not candidates:
+        if scan.unsettled:
+            young = scan.unsettled[-1]
+            return Step(KS458_DAY_FILE, title, None, f"{young.path.name} is {young.reason}",
+                        "Run doctor again once the till has finished writing the file.")
         return Step(KS458_DAY_FILE, title, None, f"no day file in {inbox_dir / config.store} yet",
                     "Export a day (Z-report) from the POS into that folder and run doctor again.")
-    latest = files[-1]
+    latest = candidates[-1]
+    if any(e.path == latest for e in scan.escaped):
+        return Step(KS458_DAY_FILE, title, False, f"{latest}: KS316 a symlink out of the store's inbox: sync never "
+                    "follows it", "Copy the day file itself into the store's inbox folder.")
     report = preview_file(config, latest, today, owner=org_owners(None, stores_dir))
     if report["rejected"]:
         if report["code"] == "KS311":
