@@ -208,6 +208,17 @@ def _record(config: StoreConfig, ledger: Ledger, item: _New, earlier: list[Vouch
         superseded = [earlier_versions[item.digest].digest] if item.digest in earlier_versions else []
         result.inserted.update(ledger.add_file(config.store, item.digest, str(item.path), item.path.name, records,
                                                run_id, replaced=replaced, superseded=superseded))
+        # a content seen before whose rows a later version replaced (the till rewrote the file back): its rows
+        # stand again, or the day would end up skipped with nothing posted
+        known = {o.key: o for o in others}
+        for record in records:
+            old = known.get(record.key)
+            if old is not None and old.state == "skipped" and old.error_code == "KS313" and record.state != "skipped":
+                ledger.update_voucher(record.key, state=record.state, payload=record.payload,
+                                      payload_digest=record.payload_digest, findings=record.findings,
+                                      error_code=record.error_code, error_message=record.error_message,
+                                      error_hint=record.error_hint, error_permanent=record.error_permanent)
+                result.inserted.add(record.key)
 
 
 def _superseded(record: VoucherRecord, name: str) -> VoucherRecord:

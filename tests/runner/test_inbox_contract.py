@@ -290,3 +290,18 @@ def test_without_a_clock_the_inbox_file_system_says_what_time_it_is(tmp_path: Pa
     now = inbox.now()
     assert now == (tmp_path / "inbox" / CLOCK_PROBE).stat().st_mtime
     assert inbox.store_dirs() == [] and inbox.day_files("deli") == []  # the probe is no store and no day file
+
+
+def test_a_file_rewritten_back_to_an_earlier_content_is_posted(tmp_path: Path) -> None:
+    """A, then B in its place (A's voucher skipped), then A again: A's voucher stands again and is posted."""
+    world = World(tmp_path)
+    first = day_file([("64", D1, may_rows())], orgnr=OWN_ORG)
+    world.drop("Z64.se", first)
+    assert world.sync(to_date=date(2026, 5, 1)).posted == 0  # read, waits (outside the dates)
+    world.drop("Z64.se", day_file([("64", D1, may_rows(2))], orgnr=OWN_ORG))
+    assert world.sync(to_date=date(2026, 5, 1)).posted == 0
+    world.drop("Z64.se", first)
+    result = world.sync()
+    assert result.posted == 1 and len(world.fortnox.posted) == 1
+    assert sum(r.debit for r in world.fortnox.posted[0].rows if r.account == 1932) == Decimal("1410.00")
+    assert [d.state for d in world.ledger.store_days("deli")] == ["posted"]
