@@ -212,8 +212,9 @@ def _record(config: StoreConfig, ledger: Ledger, item: _New, earlier: list[Vouch
         # stand again, or the day would end up skipped with nothing posted
         known = {o.key: o for o in others}
         for record in records:
-            old = known.get(record.key)
-            if old is not None and old.state == "skipped" and old.error_code == "KS313" and record.state != "skipped":
+            before = known.get(record.key)
+            if (before is not None and before.state == "skipped" and before.error_code == "KS313"
+                    and record.state != "skipped"):
                 ledger.update_voucher(record.key, state=record.state, payload=record.payload,
                                       payload_digest=record.payload_digest, findings=record.findings,
                                       error_code=record.error_code, error_message=record.error_message,
