@@ -23,6 +23,7 @@ import argparse
 import logging
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -217,7 +218,7 @@ def write_next_day(root: Path, stores: int, later: int, prefix: str) -> None:
     for folder in (scratch / "inbox").iterdir():
         target = root / "inbox" / folder.name
         for path in folder.iterdir():
-            (target / f"{prefix}-{path.name}").write_bytes(path.read_bytes())
+            shutil.copy2(path, target / f"{prefix}-{path.name}")  # with its time: written an hour ago, settled
 
 
 def lose_ledger(root: Path) -> None:

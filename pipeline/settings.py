@@ -20,6 +20,7 @@ class Settings:
     client_secret: str | None
     secret_key: str | None
     database_url: str | None
+    settle_seconds: int | None = None  # `--settle-seconds`: wins over each store file's inbox.settle_seconds
 
     @classmethod
     def from_env(
@@ -28,6 +29,7 @@ class Settings:
         inbox_dir: Path | None = None,
         state_dir: Path | None = None,
         env: dict[str, str] | None = None,
+        settle_seconds: int | None = None,
     ) -> Settings:
         env = dict(os.environ) if env is None else env
         return cls(
@@ -40,6 +42,7 @@ class Settings:
             client_secret=env.get("FORTNOX_CLIENT_SECRET") or None,
             secret_key=env.get("KASSASYNC_SECRET_KEY") or None,
             database_url=env.get("KASSASYNC_DATABASE_URL") or None,
+            settle_seconds=settle_seconds,
         )
 
     @property

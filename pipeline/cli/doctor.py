@@ -45,7 +45,8 @@ def doctor_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: in
     reports = []
     for item in plan_selected(store_ids, all_stores, day, concurrency):
         steps = checklist(item.config, item.plan, item.snapshot)
-        steps.append(day_file_step(settings.inbox_dir, item.config, day))
+        steps.append(day_file_step(settings.inbox_dir, item.config, day, settings.stores_dir,
+                                    settings.settle_seconds))
         reports.append(DoctorReport(item.config.store, item.config.name, item.config.tenant_id, steps))
     if fmt == "json":
         doc = {"format": 1, "stores": [{"store": r.store, "passed": r.passed, "failed": r.failed,

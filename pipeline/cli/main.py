@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "sandbox": ("sandbox",), "connect": ("connect",), "tokens": ("tokens",), "plan": ("plan",),
     "apply": ("apply",), "doctor": ("doctor",), "sync": ("sync",), "status": ("status",), "report": ("report",),
     "demo": ("demo",),
-    "disconnect": ("disconnect",), "ledger": ("ledger",),
+    "disconnect": ("disconnect",), "ledger": ("ledger",), "correct": ("correct",),
 }
 
 log = logging.getLogger("kassasync.cli")
@@ -53,14 +53,18 @@ class LazyGroup(click.Group):
               help="Root of the per-store inboxes of SIE day files (default ./inbox).")
 @click.option("--state-dir", type=click.Path(path_type=Path), default=None,
               help="State directory: ledger, tokens, logs (default $KASSASYNC_HOME or ./.kassasync).")
+@click.option("--settle-seconds", type=click.IntRange(0, 86400), default=None, metavar="N",
+              help="Read a day file only once it has been unchanged this long (default: each store file's "
+                   "inbox.settle_seconds, else 120); 0 reads every file at once.")
 @click.option("-v", "--verbose", count=True, help="More output (repeat for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.version_option(package_name="kassasync")
 @click.pass_context
 def cli(ctx: click.Context, stores_dir: Path | None, inbox_dir: Path | None, state_dir: Path | None,
-        verbose: int, quiet: bool) -> None:
+        settle_seconds: int | None, verbose: int, quiet: bool) -> None:
     """kassasync: store bookkeeping set-up as code, from the POS's SIE files to Fortnox."""
-    settings = Settings.from_env(stores_dir=stores_dir, inbox_dir=inbox_dir, state_dir=state_dir)
+    settings = Settings.from_env(stores_dir=stores_dir, inbox_dir=inbox_dir, state_dir=state_dir,
+                                 settle_seconds=settle_seconds)
     verbosity = -1 if quiet else verbose
     log_path = logs.configure(verbosity, settings.state_dir)
     ctx.obj = _RUNNING["app"] = AppContext(settings=settings, verbosity=verbosity, log_path=log_path)

@@ -21,13 +21,17 @@ from pipeline.runner.preview import preview_file
 def map_command(store_id: str, files: tuple[Path, ...], as_json: bool, today: datetime | None) -> None:
     """Show the Fortnox vouchers FILE(s) would become for a store, and every finding (posts nothing).
 
-    Exit 1 when a file cannot be read or a voucher has an error finding.
+    Exit 1 when a file cannot be read, belongs to another company (#ORGNR, KS314) or a voucher has an
+    error finding.
     """
     from pipeline.config import get_store
+    from pipeline.runner.dayfile import org_owners
 
-    config = get_store(app_context().settings.stores_dir, store_id)
+    stores_dir = app_context().settings.stores_dir
+    config = get_store(stores_dir, store_id)
     day = today_from(today)
-    reports = [preview_file(config, path, day) for path in files]
+    owner = org_owners(None, stores_dir)
+    reports = [preview_file(config, path, day, owner=owner) for path in files]
     failed = any(r["rejected"] or any(v["errors"] for v in r["vouchers"]) for r in reports)
     if as_json:
         click.echo(json.dumps({"format": 1, "store": config.store, "ok": not failed, "files": reports},
@@ -40,8 +44,10 @@ def map_command(store_id: str, files: tuple[Path, ...], as_json: bool, today: da
 
 def _text(config: StoreConfig, report: dict[str, Any]) -> str:
     if report["rejected"]:
-        return f"{report['path']}: cannot be read; sync would quarantine it\n{report['reason']}\n"
+        what = "cannot be read" if report["code"] == "KS311" else f"is not store {config.store}'s own"
+        return f"{report['path']}: {what}; sync would quarantine it, never post it\n{report['reason']}\n"
     lines = [f"{report['path']}: {len(report['vouchers'])} voucher(s) for store {config.store}"]
+    lines += ["  " + f["rendered"].replace("\n", "\n  ") for f in report["findings"]]
     for item in report["vouchers"]:
         voucher = item["voucher"]
         head = f"  {item['business_date']} #VER {item['ver_id'].lstrip(':')}: "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import click
@@ -12,10 +12,11 @@ import click
 from pipeline.cli.context import app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
+from pipeline.runner.dayfile import OrgOwner, org_owners
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ledger import Ledger
 from pipeline.runner.processes import run_share, sync_in_processes, worker_count
-from pipeline.runner.render import render_json, render_text
+from pipeline.runner.render import one_line, render_json, render_text
 from pipeline.runner.store_sync import ClientOpener, StoreResult, SyncOptions
 from pipeline.runner.sync_all import DEFAULT_CONCURRENCY, RunSummary, begin_run, end_run
 from pipeline.settings import Settings
@@ -32,7 +33,8 @@ DATE = click.DateTime(["%Y-%m-%d"])
 @click.option("--to", "to_day", type=DATE, default=None, help="Last business date to post.")
 @click.option("--dry-run", is_flag=True, help="Read and map, show what would be posted; change nothing.")
 @click.option("--retry-failed", is_flag=True,
-              help="Re-map failed days with the current store files and post them again.")
+              help="Re-map failed days with the current store files and post them again. With --date (or "
+                   "--from), also a day before start_date the ledger skipped (KS306).")
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON summary instead of the table.")
 @click.option("--concurrency", type=click.IntRange(1, 512), default=DEFAULT_CONCURRENCY, show_default=True,
               help="Stores talking to Fortnox at the same time (one store's vouchers stay in date order).")
@@ -45,8 +47,9 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
                  workers: int | None, today: datetime | None) -> None:
     """Post every store's new Z-reports to Fortnox, each exactly once.
 
-    Reads <inbox>/<store>/*.se|*.si, maps them with the store file, posts them in date order and
-    moves posted files to <inbox>/archive/<store>/<yyyy>/. Exit 1 when anything failed.
+    Reads <inbox>/<store>/*.se|*.si once they have settled, maps them with the store file, posts them in
+    date order and moves posted files to <inbox>/archive/<store>/<yyyy>/. Exit 1 when anything failed or
+    needs attention (a re-export after posting: see `kassasync correct`).
     """
     context = app_context()
     settings = context.settings
@@ -59,15 +62,24 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
     to_date = last.date() if last else None
     if from_date and to_date and from_date > to_date:
         raise UserError(f"--from {from_date} is after --to {to_date}", "swap the two dates")
-    options = SyncOptions(today=today_from(today), from_date=from_date, to_date=to_date,
-                          dry_run=dry_run, retry_failed=retry_failed)
-    configs, broken = _select(settings, store_ids)
+    configs, broken, owner = _select(settings, store_ids)
+    options = sync_options(settings, today=today_from(today), from_date=from_date, to_date=to_date, owner=owner,
+                           dry_run=dry_run, retry_failed=retry_failed)
     summary = run_sync(settings, configs, options, concurrency=concurrency, workers=workers,
                        show_progress=not (as_json or dry_run or context.quiet))
     summary.stores = sorted(summary.stores + broken, key=lambda s: s.store)
     click.echo(render_json(summary) if as_json else render_text(summary), nl=False)
     if not summary.ok:
         raise click.exceptions.Exit(1)
+
+
+def sync_options(settings: Settings, *, today: date, from_date: date | None, to_date: date | None,
+                 owner: OrgOwner | None, dry_run: bool = False, retry_failed: bool = False) -> SyncOptions:
+    """A run's options from the command line and the global settings (`--settle-seconds`); `owner` None: the
+    store files in --stores are read when a stray file needs its owner named."""
+    return SyncOptions(today=today, from_date=from_date, to_date=to_date, dry_run=dry_run, retry_failed=retry_failed,
+                       settle_seconds=settings.settle_seconds,
+                       org_owner=owner or org_owners(None, settings.stores_dir))
 
 
 def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOptions, *, concurrency: int,
@@ -105,12 +117,14 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
         ledger.close()
 
 
-def _select(settings: Settings, store_ids: tuple[str, ...]) -> tuple[list[StoreConfig], list[StoreResult]]:
-    """The chosen stores; with all stores, a broken store file is reported for that store, the rest run."""
+def _select(settings: Settings, store_ids: tuple[str, ...]) -> tuple[list[StoreConfig], list[StoreResult], OrgOwner]:
+    """The chosen stores, and whose an org number is (a stray file's quarantine note names its store); with all
+    stores, a broken store file is reported for that store, the rest run."""
     from pipeline.config import get_store, load_stores
 
     if store_ids:
-        return [get_store(settings.stores_dir, s) for s in dict.fromkeys(store_ids)], []
+        return ([get_store(settings.stores_dir, s) for s in dict.fromkeys(store_ids)], [],
+                org_owners(None, settings.stores_dir))
     configs, diagnostics = load_stores(settings.stores_dir)
     broken: dict[str, StoreResult] = {}
     for diag in diagnostics:
@@ -127,7 +141,7 @@ def _select(settings: Settings, store_ids: tuple[str, ...]) -> tuple[list[StoreC
     for orphan in sorted(set(inbox.store_dirs()) - set(configs) - set(broken)):
         log.warning("inbox folder %s has no store file %s/%s.yaml: its files wait", inbox.store_dir(orphan),
                     settings.stores_dir, orphan)
-    return [configs[s] for s in sorted(configs)], list(broken.values())
+    return [configs[s] for s in sorted(configs)], list(broken.values()), org_owners(configs)
 
 
 class _Progress:
@@ -138,23 +152,19 @@ class _Progress:
         self.tty = enabled and sys.stderr.isatty()
         self.bar: Any = None
         self.posted = 0
-        self.per_store: dict[str, dict[str, int]] = {}
         if self.tty:
             self.bar = click.progressbar(length=total, label="syncing stores", file=sys.stderr,
                                          item_show_func=lambda _: f"{self.posted} posted")
             self.bar.__enter__()
 
-    def __call__(self, store: str, event: str) -> None:
-        counts = self.per_store.setdefault(store, {"posted": 0, "failed": 0})
-        if event in counts:
-            counts[event] += 1
-            self.posted += event == "posted"
+    def __call__(self, store: str, event: str, result: StoreResult | None = None) -> None:
+        self.posted += event == "posted"
         if event != "done" or not self.enabled:
             return
         if self.bar is not None:
             self.bar.update(1)
-        else:
-            click.echo(f"sync: {store}: {counts['posted']} posted, {counts['failed']} failed", err=True)
+        elif result is not None:  # the store's line, with the counts its row in the table shows
+            click.echo(f"sync: {one_line(result)}", err=True)
 
     def close(self) -> None:
         if self.bar is not None:

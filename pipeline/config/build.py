@@ -33,6 +33,7 @@ def _build(doc: YDict, path: Path | None, bad: list[tuple[tuple[Any, ...], str]]
     pos = doc.get("pos") or {}
     voucher = doc.get("voucher") or {}
     rules = doc.get("rules") or {}
+    inbox = doc.get("inbox") or {}
     groups = {
         name: _rows(value, ("article_groups", name), bad)
         for name, value in (doc.get("article_groups") or {}).items()
@@ -56,6 +57,9 @@ def _build(doc: YDict, path: Path | None, bad: list[tuple[tuple[Any, ...], str]]
         voucher_per=voucher.get("per", "z-report"),
         voucher_description=voucher.get("description", DEFAULT_DESCRIPTION),
         rules_disable=frozenset(rules.get("disable") or ()),
+        require_orgnr=bool(pos.get("require_orgnr", False)),
+        corrections=doc.get("corrections", "hold"),
+        settle_seconds=int(inbox["settle_seconds"]) if inbox.get("settle_seconds") is not None else None,
         path=path,
     )
 

@@ -11,6 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 
 
+def norm_org_number(text: str | None) -> str:
+    """`556677-8899`, `5566778899` and `16556677-8899` are the same organisation number (the digits, without the
+    `16` century prefix Skatteverket adds to make twelve)."""
+    digits = "".join(ch for ch in (text or "") if ch.isdigit())
+    return digits[-10:] if len(digits) == 12 else digits
+
+
 @dataclass(frozen=True)
 class ArticleGroupRow:
     """One effective-dated row of an article group: revenue and VAT accounts (POS numbers) and the rate."""
@@ -47,6 +54,9 @@ class StoreConfig:
     voucher_per: str = "z-report"  # "z-report" | "day"
     voucher_description: str = "Dagskassa {{ date }} {{ store.name }}"
     rules_disable: frozenset[str] = frozenset()
+    require_orgnr: bool = False  # pos.require_orgnr: a day file without #ORGNR is quarantined, not posted
+    corrections: str = "hold"  # "hold" | "post": what a re-export after posting becomes
+    settle_seconds: int | None = None  # inbox.settle_seconds; None: the runner's default
     path: Path | None = None  # the store file it came from
 
     def fortnox_account(self, pos_account: int) -> int:

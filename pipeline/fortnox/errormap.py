@@ -276,9 +276,13 @@ def token_error(status: int, body: ErrorBody, store: str | None, grant: str) -> 
     desc = f" ({body.message})" if body.message else ""
     if status == 400 and body.oauth_error == "invalid_grant":
         if grant == "client_credentials":
-            return fe.ReconsentRequired(f"{who}: Fortnox refused the service-account token{desc}: the consent "
-                                        "was revoked or never given", f"the token was revoked: {connect} "
-                                        "--service-account with a system administrator", http_status=status)
+            # no consent for this TenantId: a wrong fortnox.tenant_id looks exactly like a revoked consent
+            return fe.ReconsentRequired(
+                f"{who}: Fortnox refused the service-account token{desc}: the consent was revoked or never given "
+                "for this TenantId", "check fortnox.tenant_id in the store file (the TenantId of the store's own "
+                "Fortnox company); if it is right, a system administrator of that company must approve the "
+                f"integration again: run `kassasync connect --store {store or 'ID'} --service-account`",
+                http_status=status)
         return fe.ReconsentRequired(f"{who}: the refresh token is dead (expired after 45 idle days, used twice, "
                                     f"or the consent was revoked){desc}", f"the token was revoked: {connect}",
                                     http_status=status, fortnox_message=body.message)

@@ -18,8 +18,14 @@ RULES: dict[str, tuple[Severity, str]] = {
     "KS309": (Severity.WARNING, "nothing to post (fewer than two non-zero rows): skipped"),
     "KS310": (Severity.ERROR, "an account that is not a four-digit number (1000-9999) after account_map"),
     "KS311": (Severity.ERROR, "the day file cannot be read: moved to quarantine"),
-    "KS312": (Severity.WARNING, "the Z-report is already posted with other amounts: the new file is not posted"),
+    "KS312": (Severity.WARNING, "the Z-report is already posted with other amounts (a re-export): held until "
+                                "`kassasync correct` posts the difference or dismisses it"),
     "KS313": (Severity.WARNING, "replaced by a newer export of the same Z-report before it was posted"),
+    # Whether a day file belongs to its store (the runner checks these before anything is mapped).
+    "KS314": (Severity.ERROR, "the day file's #ORGNR is another company's: moved to quarantine, never posted"),
+    "KS315": (Severity.WARNING, "the day file has no #ORGNR line: posted, as some tills leave it out"),
+    "KS316": (Severity.ERROR, "a symlink in the store's inbox leads out of it: moved to quarantine, not followed"),
+    "KS317": (Severity.ERROR, "the day file has no #ORGNR line and the store requires one (pos.require_orgnr)"),
 }
 # Findings that end a voucher as `skipped`, never to be posted: before start_date, nothing to post, or
 # another file's voucher stands for this Z-report (REPLACED; `--retry-failed` leaves those alone).

@@ -72,8 +72,8 @@ def _map(vouchers: list[SieVoucher], config: StoreConfig, business_date: date, *
 def _date_findings(config: StoreConfig, day: date, today: date, line: int) -> list[Finding]:
     if day < config.start_date:
         return [Finding("KS306", f"business date {day} is before start_date {config.start_date} of store "
-                        f"{config.store}: not posted", "nothing to do: days before start_date are booked "
-                        "another way; move start_date in the store file if this day should be posted", line)]
+                        f"{config.store}: not posted", "nothing to do if the day is booked another way; to post "
+                        f"it after all: `kassasync sync --retry-failed --store {config.store} --date {day}`", line)]
     if day > today:
         return [Finding("KS307", f"business date {day} is in the future (today is {today})",
                         "check the POS's date and clock; the file is posted once the date is today or earlier "

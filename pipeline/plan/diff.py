@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pipeline.config.model import StoreConfig
+from pipeline.config.model import StoreConfig, norm_org_number
 from pipeline.fortnox import text
 from pipeline.fortnox.models import MANDATORY, FinancialYear
 from pipeline.plan import model as m
@@ -25,12 +25,6 @@ def norm_text(value: str | None) -> str:
 def same_text(wanted: str, live: str) -> bool:
     """Whether Fortnox holds `wanted`: the client sends it with refused characters replaced (fortnox.text)."""
     return norm_text(text.clean(wanted)) == norm_text(text.clean(live))
-
-
-def norm_org_number(text: str | None) -> str:
-    """`556677-8899`, `5566778899` and `16556677-8899` are the same organisation number."""
-    digits = "".join(ch for ch in (text or "") if ch.isdigit())
-    return digits[-10:] if len(digits) == 12 else digits
 
 
 def next_year_dates(current: FinancialYear) -> tuple[date, date]:
@@ -175,6 +169,24 @@ def _cost_center_required(config: StoreConfig, snap: LiveSnapshot) -> list[Findi
     )]
 
 
+def _start_date_warning(config: StoreConfig, snap: LiveSnapshot) -> list[Finding]:
+    """start_date before Fortnox's first financial year: those days can never be posted (sync would fail them
+    one by one with "no financial year"); said once here, before any sync."""
+    if not snap.financial_years:
+        return []
+    first = min(snap.financial_years, key=lambda y: y.from_date)
+    if config.start_date >= first.from_date:
+        return []
+    return [Finding(
+        m.KS424_START_BEFORE_FIRST_YEAR,
+        f"start_date {config.start_date} in {_file(config)} is before Fortnox's first financial year "
+        f"({year_label(first)}, from {first.from_date}): days from {config.start_date} to "
+        f"{first.from_date - timedelta(days=1)} cannot be posted",
+        f"Set start_date in {_file(config)} to {first.from_date} or later; or, if those days must be booked, "
+        f"create the earlier financial year in Fortnox (Inställningar → Räkenskapsår) first.",
+    )]
+
+
 def diff_store(config: StoreConfig, snap: LiveSnapshot, *, unposted_from: date | None = None) -> StorePlan:
     """The plan for one store. `unposted_from` is the first business day not yet posted (default start_date)."""
     blockers = _identity_blockers(config, snap)
@@ -200,7 +212,7 @@ def diff_store(config: StoreConfig, snap: LiveSnapshot, *, unposted_from: date |
             f"the next financial year does not exist, so vouchers from {start} would fail; Fortnox copies the "
             f"chart and series settings from {year_label(snap.current.year)} into it",
             from_date=start, to_date=end))
-    warnings = _description_warnings(config, snap) + warnings
+    warnings = _start_date_warning(config, snap) + _description_warnings(config, snap) + warnings
     return StorePlan(
         store=config.store, name=config.name, tenant_id=config.tenant_id,
         path=str(config.path) if config.path else None, changes=tuple(changes), warnings=tuple(warnings),

@@ -34,9 +34,12 @@ class Step:
     passed: bool | None
     detail: str = ""
     fix: str = ""
+    warned: bool = False  # passed, with something to look at (`fix` says what)
 
     @property
     def mark(self) -> str:
+        if self.passed and self.warned:
+            return "warn"
         return {True: "ok", False: "FAIL", None: "skip"}[self.passed]
 
     def to_json(self) -> dict[str, object]:
@@ -91,7 +94,11 @@ def _year_step(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot) -> Step
     if step.passed and snap.current is not None:
         following = (f"next year {year_label(snap.next.year)} exists too" if snap.next else
                      "the next year is not created yet: `plan` shows it, `apply --force` creates it")
-        return Step(step.rule, step.title, True, f"{year_label(snap.current.year)}; {following}")
+        detail = f"{year_label(snap.current.year)}; {following}"
+        early = [w for w in plan.warnings if w.rule == m.KS424_START_BEFORE_FIRST_YEAR]
+        if early:
+            return Step(step.rule, step.title, True, f"{detail}; but {early[0].message}", early[0].fix, warned=True)
+        return Step(step.rule, step.title, True, detail)
     return step
 
 

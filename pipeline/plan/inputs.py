@@ -62,28 +62,44 @@ def first_unposted_days(settings: Settings, configs: Sequence[StoreConfig]) -> d
     return found
 
 
-def day_file_step(inbox_dir: Path, config: StoreConfig, today: date):  # type: ignore[no-untyped-def]
-    """Doctor's last step: the newest day file in the store's inbox reads and maps without errors."""
-    from pipeline.plan.doctor import KS458_DAY_FILE, Step
-    from pipeline.runner import items
-    from pipeline.runner.inbox import Inbox
-    from pipeline.runner.ingest import read_day_file
+def day_file_step(inbox_dir: Path, config: StoreConfig, today: date,  # type: ignore[no-untyped-def]
+                  stores_dir: Path | None = None, settle: int | None = None):
+    """Doctor's last step: the newest settled day file in the store's inbox belongs to the store (#ORGNR) and
+    reads and maps without errors (the same reading and checks as `sie map` and `sync`). `settle`: the
+    command line's --settle-seconds, if given."""
+    import time
 
-    title = "the latest day file in the store's inbox maps cleanly"
-    files = Inbox(inbox_dir).day_files(config.store)
-    if not files:
+    from pipeline.plan.doctor import KS458_DAY_FILE, Step
+    from pipeline.runner.dayfile import org_owners
+    from pipeline.runner.inbox import Inbox, name_key, settle_seconds
+    from pipeline.runner.preview import preview_file
+
+    title = "the latest day file in the store's inbox belongs to the store and maps cleanly"
+    scan = Inbox(inbox_dir, clock=time.time).scan(config.store, settle_seconds(settle, config.settle_seconds))
+    candidates = sorted([*(s.path for s in scan.ready), *(e.path for e in scan.escaped)], key=lambda p: name_key(p.name))
+    if not candidates:
+        if scan.unsettled:
+            young = scan.unsettled[-1]
+            return Step(KS458_DAY_FILE, title, None, f"{young.path.name} is {young.reason}",
+                        "Run doctor again once the till has finished writing the file.")
         return Step(KS458_DAY_FILE, title, None, f"no day file in {inbox_dir / config.store} yet",
                     "Export a day (Z-report) from the POS into that folder and run doctor again.")
-    latest = files[-1]
-    vouchers, why = read_day_file(latest.read_bytes(), latest.name)
-    if vouchers is None:
-        return Step(KS458_DAY_FILE, title, False, f"{latest}: {why}",
-                    "Export the day again from the POS (Arkiv → Exportera SIE); the file above cannot be read.")
-    errors = []
-    for _ver, day, group in items.group_by_item(vouchers, config.voucher_per):
-        errors += items.map_source(group, config, day, today=today).errors
+    latest = candidates[-1]
+    if any(e.path == latest for e in scan.escaped):
+        return Step(KS458_DAY_FILE, title, False, f"{latest}: KS316 a symlink out of the store's inbox: sync never "
+                    "follows it", "Copy the day file itself into the store's inbox folder.")
+    report = preview_file(config, latest, today, owner=org_owners(None, stores_dir))
+    if report["rejected"]:
+        if report["code"] == "KS311":
+            return Step(KS458_DAY_FILE, title, False, f"{latest}: {report['reason']}",
+                        "Export the day again from the POS (Arkiv → Exportera SIE); the file above cannot be read.")
+        finding = report["findings"][0]
+        return Step(KS458_DAY_FILE, title, False, finding["rendered"].splitlines()[0], finding["hint"])
+    errors = [f for v in report["vouchers"] for f in v["findings"] if f["severity"] == "error"]
     if errors:
-        detail = "; ".join(f"{latest}:{f.line}: {f.rule} {f.message}" for f in errors[:3])
+        detail = "; ".join(f"{latest}:{f['line']}: {f['rule']} {f['message']}" for f in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        return Step(KS458_DAY_FILE, title, False, detail + more, errors[0].hint)
-    return Step(KS458_DAY_FILE, title, True, f"{latest.name}: {len(vouchers)} voucher(s)")
+        return Step(KS458_DAY_FILE, title, False, detail + more, errors[0]["hint"])
+    warned = "; ".join(f"{f['rule']} {f['message']}" for f in report["findings"])
+    return Step(KS458_DAY_FILE, title, True, f"{latest.name}: {len(report['vouchers'])} voucher(s)"
+                + (f"; warning {warned}" if warned else ""))

@@ -9,6 +9,10 @@ Decisions (documented in docs/report.md):
 - A quarantined file whose name holds a date (`Z412_20261123.se`, `2026-11-23.si`) makes that day "failed"
   with the quarantine note as the reason; a quarantined file without a date in its name is listed apart.
 - `planned` vouchers (read, not posted yet) and `pending` ones (outcome being checked) both show as waiting.
+- A re-export after posting (`held`, KS312) makes its day "re-export held": it needs a decision
+  (`kassasync correct`), so the store needs attention.
+- A day before start_date that a day file arrived for is "before start" (never posted unless a person asks,
+  KS306), never missing; it does not count as the store's first delivered day either.
 - A file still in the inbox (not read by a sync yet) whose name holds a date makes that day waiting, not
   missing: the file did arrive. The ledger's view of a day wins over the file's name.
 """
@@ -19,7 +23,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from pipeline.report.model import (
+    BEFORE_START,
     FAILED,
+    HELD,
     MISSING,
     NOT_STARTED,
     NOT_YET_DUE,
@@ -29,6 +35,7 @@ from pipeline.report.model import (
     DayCell,
     DayRange,
     PlanRecord,
+    SettlingFile,
     StatusModel,
     StoreInfo,
     StoreStatus,
@@ -37,7 +44,9 @@ from pipeline.report.model import (
 from pipeline.runner.ledger import DayStatus, FileRecord
 
 DEFAULT_WINDOW = 14
-_LEDGER_STATES = {"posted": POSTED, "failed": FAILED, "pending": PENDING, "planned": PENDING, "skipped": SKIPPED}
+_LEDGER_STATES = {"posted": POSTED, "failed": FAILED, "held": HELD, "pending": PENDING, "planned": PENDING,
+                  "skipped": SKIPPED}
+Where = Mapping[tuple[str, date], tuple[str, int]]  # (store, business date) -> (day file, line) of its problem
 _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
@@ -67,19 +76,29 @@ def window_days(today: date, days: int) -> tuple[date, ...]:
     return tuple(today - timedelta(days=n) for n in range(days - 1, -1, -1))
 
 
-def cell_from_ledger(day: DayStatus) -> DayCell:
+def cell_from_ledger(day: DayStatus, where: tuple[str, int] | None = None,
+                     start_date: date | None = None) -> DayCell:
     state = _LEDGER_STATES.get(day.state, PENDING)
-    message = day.error_message
+    message, fix = day.error_message, day.error_hint
     if state == PENDING and not message:
         message = "read, not posted yet: the next sync posts it"
+    if state == SKIPPED and start_date is not None and day.business_date < start_date:
+        state = BEFORE_START
+        message = (f"a day file arrived for {day.business_date}, before start_date {start_date}: not posted (KS306)")
+        fix = (f"nothing to do if the day is booked another way; to post it after all: `kassasync sync "
+               f"--retry-failed --store {day.store} --date {day.business_date}`")
+    file, line = where or (None, 0)
     return DayCell(day=day.business_date, state=state, vouchers=day.vouchers, posted=day.posted,
-                   failed=day.failed, code=day.error_code, message=message, fix=day.error_hint,
-                   permanent=day.error_permanent, fortnox=day.fortnox)
+                   failed=day.failed, code=day.error_code, message=message, fix=fix,
+                   permanent=day.error_permanent, fortnox=day.fortnox, file=file, line=line)
 
 
-def unread_cell(store: str, day: date, name: str) -> DayCell:
+def unread_cell(store: str, day: date, name: str, settling: str | None = None) -> DayCell:
+    if settling:
+        return DayCell(day=day, state=PENDING, message=f"day file {name} is in the inbox, {settling}",
+                       fix="nothing to do: a sync reads it once it has settled", file=f"{store}/{name}")
     return DayCell(day=day, state=PENDING, message=f"day file {name} is in the inbox, not read yet",
-                   fix=f"the next sync reads it; `kassasync sync --store {store}` reads it now")
+                   fix=f"the next sync reads it; `kassasync sync --store {store}` reads it now", file=f"{store}/{name}")
 
 
 def missing_cell(store: str, day: date) -> DayCell:
@@ -97,17 +116,20 @@ def cell_from_quarantine(store: str, day: date, record: FileRecord) -> DayCell:
 
 
 def quarantine_fix(store: str, path: str) -> str:
-    return (f"read the note {path}.why.txt, export the day again from the POS and put the new file in the "
-            f"inbox folder {store}/; the next sync reads it")
+    return (f"read the note {path}.why.txt: it says what is wrong and what to do (often: export the day again "
+            f"from the POS); to release the file after the fix, move it back into the inbox folder {store}/, "
+            "and the next sync reads it again")
 
 
 def build_status(stores: Sequence[StoreInfo], days: Sequence[DayStatus], files: Sequence[FileRecord],
                  today: date, *, window: int = DEFAULT_WINDOW, plan: PlanRecord | None = None,
                  generated_at: datetime | None = None,
-                 inbox: Mapping[str, Sequence[str]] | None = None) -> StatusModel:
+                 inbox: Mapping[str, Sequence[str]] | None = None, where: Where | None = None,
+                 settling: Mapping[str, Sequence[SettlingFile]] | None = None) -> StatusModel:
     """The whole status: one StoreStatus per store (in the order given), the grid's window ending today.
 
-    `inbox` maps a store id to the names of the day files waiting in its inbox folder.
+    `inbox` maps a store id to the names of the day files waiting in its inbox folder; `where` names the day
+    file and line of each failed or held day; `settling` lists per store the files not settled yet.
     """
     by_store: dict[str, list[DayStatus]] = {}
     for day in days:
@@ -118,16 +140,19 @@ def build_status(stores: Sequence[StoreInfo], days: Sequence[DayStatus], files: 
     shown = window_days(today, window)
     result = tuple(
         store_status(info, by_store.get(info.store, []), files_by_store.get(info.store, []), today, shown,
-                     plan, (inbox or {}).get(info.store, ()))
+                     plan, (inbox or {}).get(info.store, ()), where or {}, (settling or {}).get(info.store, ()))
         for info in stores)
     return StatusModel(today=today, window=shown, stores=result, plan=plan, generated_at=generated_at)
 
 
 def store_status(info: StoreInfo, days: Sequence[DayStatus], files: Sequence[FileRecord], today: date,
                  shown: Sequence[date], plan: PlanRecord | None = None,
-                 inbox_names: Sequence[str] = ()) -> StoreStatus:
+                 inbox_names: Sequence[str] = (), where: Where | None = None,
+                 settling: Sequence[SettlingFile] = ()) -> StoreStatus:
     """One store: its cells in the window, and every failed, waiting and missing day of its history."""
-    cells = {d.business_date: cell_from_ledger(d) for d in days}
+    located = where or {}
+    cells = {d.business_date: cell_from_ledger(d, located.get((info.store, d.business_date)), info.start_date)
+             for d in days}
     undated: list[UndatedFile] = []
     for record in files:
         if record.state != "quarantined":
@@ -137,11 +162,13 @@ def store_status(info: StoreInfo, days: Sequence[DayStatus], files: Sequence[Fil
             undated.append(UndatedFile(record.name, record.path, record.note))
         elif day not in cells:
             cells[day] = cell_from_quarantine(info.store, day, record)
+    young = {f.name: f.reason for f in settling}
     for name in inbox_names:
         day = date_in_name(name)
         if day is not None and day not in cells:
-            cells[day] = unread_cell(info.store, day, name)
-    first_file_day = min(cells) if cells else None
+            cells[day] = unread_cell(info.store, day, name, young.get(name))
+    delivered = [d for d in cells if info.start_date is None or d >= info.start_date]
+    first_file_day = min(delivered) if delivered else None
     start = info.start_date or first_file_day
     yesterday = today - timedelta(days=1)
     missing_from = _missing_from(start, first_file_day)
@@ -159,6 +186,9 @@ def store_status(info: StoreInfo, days: Sequence[DayStatus], files: Sequence[Fil
         first_file_day=first_file_day,
         cells=tuple(_cell(info.store, day, cells, missing_from, today) for day in shown),
         failed=tuple(c for c in by_age if c.state == FAILED),
+        held=tuple(c for c in by_age if c.state == HELD),
+        before_start=tuple(c for c in by_age if c.state == BEFORE_START),
+        settling=tuple(settling),
         pending=tuple(c for c in by_age if c.state == PENDING),
         missing=tuple(reversed(to_ranges(missing))),
         not_started=not_started,

@@ -6,16 +6,18 @@ status shows, so a fleet of hundreds of stores with a year of history stays quic
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from pipeline.config import load_stores
+from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.report.build import DEFAULT_WINDOW, build_status
-from pipeline.report.model import StatusModel, StoreInfo
+from pipeline.report.model import SettlingFile, StatusModel, StoreInfo
 from pipeline.report.plan_record import load_plan
-from pipeline.runner.inbox import Inbox
+from pipeline.runner.inbox import Inbox, settle_seconds
 from pipeline.runner.ledger import Ledger
 from pipeline.settings import Settings
 
@@ -28,7 +30,8 @@ def store_infos(settings: Settings, ledger: Ledger, store_ids: Sequence[str]) ->
     if errors:
         log.warning("%d problem(s) in the store files; stores with errors show without their start_date "
                     "(run `kassasync validate`)", len(errors))
-    infos = {c.store: StoreInfo(c.store, c.name, c.start_date) for c in configs.values()}
+    infos = {c.store: StoreInfo(c.store, c.name, c.start_date, settle_seconds=_settle(settings, c))
+             for c in configs.values()}
     for store in ledger.stores():
         infos.setdefault(store, StoreInfo(store, store, None, configured=False))
     if not store_ids:
@@ -57,10 +60,23 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
         only = store_ids[0] if len(store_ids) == 1 else None
         days = ledger.store_days(only, references_from=today - timedelta(days=window))
         files = ledger.store_files(only, state="quarantined")
+        problems = ledger.problem_files(only)
     finally:
         ledger.close()
     plan = load_plan(settings.state_dir, plan_path)
-    inbox = Inbox(settings.inbox_dir)
+    inbox = Inbox(settings.inbox_dir, clock=time.time)  # status writes nothing, not even the inbox's clock probe
     waiting = {info.store: [p.name for p in inbox.day_files(info.store)] for info in infos}
+    settling = {info.store: [SettlingFile(u.path.name, u.reason)
+                             for u in inbox.scan(info.store, info.settle_seconds).unsettled]
+                for info in infos if waiting[info.store]}
+    where: dict[tuple[str, date], tuple[str, int]] = {}
+    for state in ("failed", "held"):  # a day shows its failure before a held re-export (Ledger.store_days)
+        for problem in problems:
+            if problem.state == state and problem.path is not None:
+                where.setdefault((problem.store, problem.business_date), (inbox.relative(problem.path), problem.line))
     return build_status(infos, days, files, today, window=window, plan=plan, generated_at=generated_at,
-                        inbox=waiting)
+                        inbox=waiting, where=where, settling=settling)
+
+
+def _settle(settings: Settings, config: StoreConfig) -> int:
+    return settle_seconds(settings.settle_seconds, config.settle_seconds)

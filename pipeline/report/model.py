@@ -12,29 +12,34 @@ from datetime import date, datetime
 JSON_FORMAT = 1
 
 # Day states, in the order the legend shows them.
-POSTED, FAILED, PENDING, MISSING, SKIPPED, NOT_YET_DUE, NOT_STARTED = (
-    "posted", "failed", "pending", "missing", "skipped", "not_yet_due", "not_started")
-DAY_STATES = (POSTED, FAILED, PENDING, MISSING, SKIPPED, NOT_YET_DUE, NOT_STARTED)
+POSTED, FAILED, HELD, PENDING, MISSING, SKIPPED, BEFORE_START, NOT_YET_DUE, NOT_STARTED = (
+    "posted", "failed", "held", "pending", "missing", "skipped", "before_start", "not_yet_due", "not_started")
+DAY_STATES = (POSTED, FAILED, HELD, PENDING, MISSING, SKIPPED, BEFORE_START, NOT_YET_DUE, NOT_STARTED)
 
 # What each state means to a person; the text and HTML renderers both use these words (never colour alone).
 STATE_LABELS = {
     POSTED: "posted",
     FAILED: "failed",
+    HELD: "re-export held",
     PENDING: "waiting",
     MISSING: "missing",
     SKIPPED: "skipped",
+    BEFORE_START: "before start",
     NOT_YET_DUE: "not yet due",
     NOT_STARTED: "not started",
 }
 STATE_SYMBOLS = {
-    POSTED: "✓", FAILED: "✗", PENDING: "…", MISSING: "?", SKIPPED: "–", NOT_YET_DUE: "·", NOT_STARTED: " ",
+    POSTED: "✓", FAILED: "✗", HELD: "!", PENDING: "…", MISSING: "?", SKIPPED: "–", BEFORE_START: "«",
+    NOT_YET_DUE: "·", NOT_STARTED: " ",
 }
 STATE_MEANINGS = {
     POSTED: "every voucher of the day is in Fortnox",
     FAILED: "a voucher was not posted, or the day file could not be read; see the fix",
+    HELD: "the POS exported the day again after it was posted, with other amounts: decide with `kassasync correct`",
     PENDING: "read but not posted yet, or a post whose outcome is being checked; the next sync settles it",
     MISSING: "no day file arrived for this business day",
-    SKIPPED: "nothing to post (already posted from another file, or before start_date)",
+    SKIPPED: "nothing to post (already posted from another file, or nothing in it)",
+    BEFORE_START: "a day file arrived for a day before start_date: not posted (KS306 says how, if it should be)",
     NOT_YET_DUE: "today or later: the POS has not closed the day yet",
     NOT_STARTED: "before the store's start_date, or before its first day file arrived",
 }
@@ -48,6 +53,7 @@ class StoreInfo:
     name: str
     start_date: date | None
     configured: bool = True  # False: in the ledger, but no store file says so any more
+    settle_seconds: int = 120  # how long its day files must be unchanged before a sync reads them
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,15 @@ class DayCell:
     fix: str | None = None
     permanent: bool | None = None
     fortnox: tuple[str, ...] = ()
+    file: str | None = None  # the day file of the problem, as found under the inbox
+    line: int = 0  # its line (0: the file as a whole)
+
+    @property
+    def where(self) -> str | None:
+        """`file, line N`, or the file alone, or None."""
+        if not self.file:
+            return None
+        return f"{self.file}, line {self.line}" if self.line else self.file
 
     @property
     def label(self) -> str:
@@ -77,7 +92,7 @@ class DayCell:
         return {
             "date": self.day.isoformat(), "state": self.state, "vouchers": self.vouchers, "posted": self.posted,
             "failed": self.failed, "code": self.code, "message": self.message, "fix": self.fix,
-            "permanent": self.permanent, "fortnox": list(self.fortnox),
+            "permanent": self.permanent, "fortnox": list(self.fortnox), "file": self.file, "line": self.line,
         }
 
 
@@ -157,6 +172,17 @@ class UndatedFile:
 
 
 @dataclass(frozen=True)
+class SettlingFile:
+    """A day file in the inbox that the next sync leaves alone: not settled yet (the till may still write it)."""
+
+    name: str
+    reason: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class StoreStatus:
     info: StoreInfo
     last_posted_day: date | None
@@ -170,6 +196,9 @@ class StoreStatus:
     drift: StoreDrift | None = None
     posted_days: int = 0
     inbox_files: int = 0  # day files waiting in the inbox folder (not read by a sync yet, or not all posted)
+    held: tuple[DayCell, ...] = ()  # re-exports after posting waiting for `kassasync correct`, newest first
+    before_start: tuple[DayCell, ...] = ()  # days before start_date a day file arrived for, newest first
+    settling: tuple[SettlingFile, ...] = ()  # day files the next sync leaves alone until they have settled
 
     @property
     def store(self) -> str:
@@ -181,7 +210,8 @@ class StoreStatus:
 
     @property
     def needs_attention(self) -> bool:
-        return bool(self.failed or self.missing or self.undated or (self.drift and self.drift.status != "clean"))
+        return bool(self.failed or self.held or self.missing or self.undated
+                    or (self.drift and self.drift.status != "clean"))
 
 
 @dataclass(frozen=True)
@@ -197,6 +227,7 @@ class StatusModel:
             "stores": len(self.stores),
             "attention": sum(1 for s in self.stores if s.needs_attention),
             "failed_days": sum(len(s.failed) for s in self.stores),
+            "held_days": sum(len(s.held) for s in self.stores),
             "missing_days": sum(s.missing_days for s in self.stores),
             "pending_days": sum(len(s.pending) for s in self.stores),
             "drifting_stores": sum(1 for s in self.stores if s.drift and s.drift.status != "clean"),

@@ -4,13 +4,13 @@ SQLite in the state directory by default (`Settings.ledger_url`), PostgreSQL whe
 says so (several runners then share one ledger). Tables:
 
 - `files`: one row per (store, content digest): `path` where it was last seen, `name`, `state`
-  (`read` | `quarantined` | `archived`), `note` (why it was quarantined or archived), `voucher_count`,
+  (`read` | `quarantined` | `archived` | `superseded`: the till rewrote it in place), `note` (why it was quarantined or archived), `voucher_count`,
   `first_seen_at`, `updated_at`.
 - `vouchers`: one row per voucher to post, keyed by its idempotency key
   (`store/business date/file digest/#VER id`). `marker` (put in the voucher's Comments), `source` (the
   SIE rows as JSON, so `--retry-failed` re-maps without re-reading the file), `payload` and
   `payload_digest` (the Fortnox voucher as JSON), `state` (`planned` | `pending` | `posted` | `failed` |
-  `skipped`), Fortnox `series`, `number`, `year`, `attempts`, the last error (`error_code` such as
+  `skipped` | `held`: a re-export after posting, waiting for a decision), Fortnox `series`, `number`, `year`, `attempts`, the last error (`error_code` such as
   KS304 or 2000550, `error_message`, `error_hint` = the fix, `error_permanent`), `findings` (JSON
   warnings), `business_date`, `run_id`, `created_at`, `updated_at`, `posted_at`.
 - `runs`: one row per `kassasync sync`: `started_at`, `finished_at`, `host`, `pid`, `options`,
@@ -18,6 +18,9 @@ says so (several runners then share one ledger). Tables:
 - `financial_years`: Fortnox financial years seen per store (cache, so a daily run needs no lookup).
 - `reconciled`: per store, the reconciled-through mark: the days for which the ledger knows what Fortnox holds
   (pipeline/runner/ledger_fortnox.py). The SQLite file itself is checked at open (ledger_file.py).
+- `corrections`: decisions on re-exports after posting (voucher state `held`, KS312): post the difference as
+  a correction voucher (a `vouchers` row of its own, see runner/corrections.py) or dismiss it, with the
+  reason, who decided and when.
 
 `pending` means "the POST may have happened": before posting a pending voucher again the runner looks for
 its marker in Fortnox. See `pipeline/runner/store_sync.py`.
@@ -40,10 +43,11 @@ from sqlalchemy.engine import Engine
 from pipeline.runner import statements as sql
 from pipeline.runner.ledger_file import check_or_create
 from pipeline.runner.ledger_fortnox import FortnoxRecord, FoundVoucher, Mark
-from pipeline.runner.tables import STATES, files, financial_years, metadata, runs, vouchers
+from pipeline.runner.tables import STATES, corrections, files, financial_years, metadata, runs, vouchers
 
-__all__ = ["STATES", "DayStatus", "FileRecord", "FoundVoucher", "Ledger", "Mark", "Unposted", "VoucherRecord",
-           "WaitingFile", "day_state", "files", "financial_years", "metadata", "now", "runs", "vouchers"]
+__all__ = ["STATES", "DayStatus", "FileRecord", "FoundVoucher", "Ledger", "Mark", "ProblemFile", "Unposted",
+           "VoucherRecord", "WaitingFile", "day_state", "files", "financial_years", "metadata", "now",
+           "problem_line", "runs", "vouchers"]
 
 
 def now() -> datetime:
@@ -119,10 +123,11 @@ class DayStatus:
 
     store: str
     business_date: date
-    state: str  # posted | failed | pending | planned | skipped
+    state: str  # posted | failed | held | pending | planned | skipped
     vouchers: int
     posted: int
     failed: int
+    held: int = 0  # re-exports after posting waiting for a decision (KS312, `kassasync correct`)
     error_code: str | None = None
     error_message: str | None = None
     error_hint: str | None = None
@@ -133,9 +138,34 @@ class DayStatus:
 _VOUCHER_FIELDS = [f for f in VoucherRecord.__dataclass_fields__]
 _POSTED_COLUMNS = tuple(sorted(("state", "series", "number", "year", "posted_at", "updated_at", "error_code",
                                 "error_message", "error_hint", "error_permanent")))
-_COUNTED_STATES = ("posted", "failed", "pending", "planned")  # any other state (skipped) counts only in the total
+_COUNTED_STATES = ("posted", "failed", "pending", "planned", "held")  # skipped counts only in the total
 _STATE_COUNTS = [sa.func.sum(sa.case((vouchers.c.state == state, 1), else_=0)).label(state)
                  for state in _COUNTED_STATES]
+
+
+_PROBLEM_RANK = {"failed": 0, "held": 1, "pending": 2}
+
+
+@dataclass(frozen=True)
+class ProblemFile:
+    """A failed or held voucher's day file (`path` where the ledger last saw it) and line in it."""
+
+    key: str
+    store: str
+    business_date: date
+    state: str
+    path: str | None
+    line: int
+
+
+def problem_line(code: str | None, findings: str | None, source: str) -> int:
+    """The line a voucher's problem points at: its finding's line when a mapping finding stopped it, else the
+    line of its (first) #VER."""
+    for finding in json.loads(findings or "[]"):
+        if finding.get("rule") == code and finding.get("line"):
+            return int(finding["line"])
+    vouchers_in = json.loads(source or "[]")
+    return int(vouchers_in[0].get("line") or 0) if vouchers_in else 0
 
 
 def _voucher(row: sa.Row[Any]) -> VoucherRecord:
@@ -144,9 +174,10 @@ def _voucher(row: sa.Row[Any]) -> VoucherRecord:
 
 
 def day_state(states: Iterable[str]) -> str:
-    """A day's state from its vouchers' states: any failure wins, then work in flight, then done."""
+    """A day's state from its vouchers' states: any failure wins, then a re-export held for a decision, then
+    work in flight, then done."""
     found = set(states)
-    for state in ("failed", "pending", "planned"):
+    for state in ("failed", "held", "pending", "planned"):
         if state in found:
             return state
     return "posted" if "posted" in found else "skipped"
@@ -266,20 +297,26 @@ class Ledger(FortnoxRecord):
                 conn.execute(files.insert().values(store=store, digest=digest, first_seen_at=stamp, **values))
 
     def add_file(self, store: str, digest: str, path: str, name: str, records: Sequence[VoucherRecord],
-                 run_id: int | None, replaced: Sequence[VoucherRecord] = ()) -> list[str]:
+                 run_id: int | None, replaced: Sequence[VoucherRecord] = (), superseded: Sequence[str] = ()) -> list[str]:
         """A file read and its vouchers, in one transaction (vouchers already known by key are kept as they are).
 
         `replaced`: earlier, never posted vouchers this file replaces, stored as skipped in the same
-        transaction (only while they are still planned or failed). Returns the keys of the vouchers inserted."""
+        transaction (only while they are still planned, failed or held). `superseded`: digests of this file's
+        earlier versions (the till rewrote it in place): their file rows become `superseded`, so the archive
+        never moves the new content under the old record. Returns the keys of the vouchers inserted."""
         stamp = now()
         row = dict(store=store, digest=digest, path=path, name=name, state="read", note=None,
                    voucher_count=len(records), first_seen_at=stamp, updated_at=stamp)
         with self._connect() as conn:
             for old in replaced:
                 conn.execute(vouchers.update().where(vouchers.c.key == old.key,
-                                                     vouchers.c.state.in_(("planned", "failed")))
+                                                     vouchers.c.state.in_(("planned", "failed", "held")))
                              .values(state="skipped", error_code=old.error_code, error_message=old.error_message,
                                      error_hint=old.error_hint, error_permanent=None, updated_at=stamp))
+            for earlier in superseded:
+                conn.execute(files.update().where(files.c.store == store, files.c.digest == earlier).values(
+                    state="superseded", note=f"the file changed in place; its new content is {digest[:12]}",
+                    updated_at=stamp))
             inserted = self._insert_vouchers(conn, records, run_id, stamp)
             # rows rebuilt from Fortnox know only the first 16 digits of their file's digest (from the key)
             conn.execute(sql.ADOPT_REBUILT, {"b_store": store, "b_prefix": digest[:16], "v_digest": digest})
@@ -330,6 +367,48 @@ class Ledger(FortnoxRecord):
             return 0
         with self._connect() as conn:
             return len(self._insert_vouchers(conn, records, run_id, now()))
+
+    def decide_correction(self, held: VoucherRecord, correction: VoucherRecord | None, *, decision: str,
+                          reason: str | None, by: str) -> bool:
+        """A held re-export decided (`held`: its row as it ends, skipped), with its correction voucher to post
+        (`planned`) and the decision row, in one transaction; False when it was no longer held (decided by
+        another process meanwhile)."""
+        stamp = now()
+        with self._connect() as conn:
+            done = conn.execute(vouchers.update().where(vouchers.c.key == held.key, vouchers.c.state == "held").values(
+                state=held.state, error_code=held.error_code, error_message=held.error_message,
+                error_hint=held.error_hint, error_permanent=held.error_permanent, updated_at=stamp))
+            if done.rowcount != 1:
+                return False
+            if correction is not None:
+                self._insert_vouchers(conn, [correction], None, stamp)
+            conn.execute(corrections.insert().values(
+                key=held.key, store=held.store, business_date=held.business_date, decision=decision,
+                correction_key=correction.key if correction else None, reason=reason, decided_by=by,
+                decided_at=stamp))
+        return True
+
+    def correction_decisions(self, store: str) -> list[dict[str, Any]]:
+        """The store's decisions on re-exports, newest first."""
+        with self._connect(begin=False) as conn:
+            rows = conn.execute(corrections.select().where(corrections.c.store == store)
+                                .order_by(corrections.c.decided_at.desc()))
+            return [dict(r._mapping) for r in rows]
+
+    def problem_files(self, store: str | None = None, keys: Iterable[str] | None = None) -> list[ProblemFile]:
+        """Where each failed or held voucher comes from (its day file and line), by store and keys (optional)."""
+        v = vouchers.c
+        query = (sa.select(v.key, v.store, v.business_date, v.state, v.error_code, v.findings, v.source, files.c.path)
+                 .select_from(vouchers.outerjoin(files, sa.and_(files.c.store == v.store,
+                                                                files.c.digest == v.file_digest)))
+                 .where(v.state.in_(("failed", "held"))).order_by(v.store, v.business_date, v.key))
+        if store:
+            query = query.where(v.store == store)
+        if keys is not None:
+            query = query.where(v.key.in_(list(keys)))
+        with self._connect(begin=False) as conn:
+            return [ProblemFile(row.key, row.store, row.business_date, row.state, row.path,
+                                problem_line(row.error_code, row.findings, row.source)) for row in conn.execute(query)]
 
     def _insert_vouchers(self, conn: sa.Connection, records: Sequence[VoucherRecord], run_id: int | None,
                          stamp: datetime) -> list[str]:
@@ -478,7 +557,8 @@ class Ledger(FortnoxRecord):
                   .group_by(v.store, v.business_date).order_by(v.store, v.business_date))
         details = (sa.select(v.store, v.business_date, v.state, v.error_code, v.error_message, v.error_hint,
                              v.error_permanent)
-                   .where(sa.or_(v.state == "failed", sa.and_(v.state == "pending", v.error_message.is_not(None))))
+                   .where(sa.or_(v.state.in_(("failed", "held")),
+                                 sa.and_(v.state == "pending", v.error_message.is_not(None))))
                    .order_by(v.store, v.business_date, v.key))
         posted = (sa.select(v.store, v.business_date, v.series, v.number, v.year)
                   .where(v.state == "posted").order_by(v.store, v.business_date, v.key))
@@ -493,8 +573,9 @@ class Ledger(FortnoxRecord):
         with self._connect(begin=False) as conn:
             for row in conn.execute(details):
                 key = (row.store, row.business_date)
-                # a failure wins over an uncertain post
-                if key not in first_problem or (row.state == "failed" and first_problem[key].state != "failed"):
+                # a failure wins over a held re-export, which wins over an uncertain post
+                rank = _PROBLEM_RANK[row.state]
+                if key not in first_problem or rank < _PROBLEM_RANK[first_problem[key].state]:
                     first_problem[key] = row
             for ref in conn.execute(posted):
                 references.setdefault((ref.store, ref.business_date), []).append(
@@ -529,7 +610,7 @@ def _day(store: str, day: date, counted: list[int], problem: Any, references: Se
     found = dict(zip(_COUNTED_STATES, per_state, strict=True))
     return DayStatus(
         store=store, business_date=day, state=day_state(state for state, n in found.items() if n), vouchers=total,
-        posted=found["posted"], failed=found["failed"],
+        posted=found["posted"], failed=found["failed"], held=found["held"],
         error_code=problem.error_code if problem else None,
         error_message=problem.error_message if problem else None,
         error_hint=problem.error_hint if problem else None,

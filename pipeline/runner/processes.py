@@ -117,7 +117,7 @@ def sync_in_processes(settings: Settings, configs: Sequence[StoreConfig], option
 def _take(message: tuple[Any, ...], results: dict[int, list[StoreResult]], progress: Progress | None) -> None:
     kind, *rest = message
     if kind == "progress" and progress is not None:
-        progress(rest[0], rest[1])
+        progress(rest[0], rest[1], rest[2])
     elif kind == "done":
         results[rest[0]] = rest[1]
 
@@ -148,8 +148,8 @@ def _worker(index: int, settings: Settings, ledger: Ledger, share: list[StoreCon
     # process opens its own
     ledger.engine.dispose(close=False)
     try:
-        def progress(store: str, event: str) -> None:
-            messages.put(("progress", store, event))
+        def progress(store: str, event: str, result: StoreResult | None) -> None:
+            messages.put(("progress", store, event, result))
 
         results = run_share(settings, share, options, ledger=ledger, run_id=run_id, concurrency=concurrency,
                             progress=progress if with_progress else None)

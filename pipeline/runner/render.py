@@ -3,13 +3,30 @@ from __future__ import annotations
 
 import json
 
+from pipeline.runner.store_sync import StoreResult
 from pipeline.runner.sync_all import RunSummary
 
-COLUMNS = ("store", "posted", "found", "failed", "pending", "skipped", "files", "state")
+COLUMNS = ("store", "posted", "found", "failed", "held", "pending", "skipped", "files", "state")
 
 
 def render_json(summary: RunSummary) -> str:
     return json.dumps(summary.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def files_text(s: StoreResult) -> str:
+    files = f"{s.files_read} read"
+    for count, what in ((s.files_archived, "archived"), (s.files_quarantined, "quarantined"),
+                        (s.files_waiting, "waiting")):
+        if count:
+            files += f", {count} {what}"
+    return files
+
+
+def one_line(s: StoreResult, dry: bool = False) -> str:
+    """A store's result in one line: the same counts as its row in the table."""
+    posted = f"{s.planned} would post" if dry else f"{s.posted} posted"
+    return (f"{s.store}: {posted}, {s.failed} failed, {s.held} held, {s.pending} pending, {s.skipped} skipped; "
+            f"files {files_text(s)}; {s.state}")
 
 
 def render_text(summary: RunSummary) -> str:
@@ -19,15 +36,10 @@ def render_text(summary: RunSummary) -> str:
         header[1] = "would post"
     rows = [header]
     for s in summary.stores:
-        files = f"{s.files_read} read"
-        if s.files_archived:
-            files += f", {s.files_archived} archived"
-        if s.files_quarantined:
-            files += f", {s.files_quarantined} quarantined"
-        rows.append([s.store, str(s.planned if dry else s.posted), str(s.found), str(s.failed), str(s.pending),
-                     str(s.skipped), files, s.state])
+        rows.append([s.store, str(s.planned if dry else s.posted), str(s.found), str(s.failed), str(s.held),
+                     str(s.pending), str(s.skipped), files_text(s), s.state])
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    numeric = {1, 2, 3, 4, 5}
+    numeric = {1, 2, 3, 4, 5, 6}
     lines = ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w) for i, (cell, w) in
                        enumerate(zip(row, widths, strict=True))).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -36,9 +48,36 @@ def render_text(summary: RunSummary) -> str:
     verb = "would post" if dry else "posted"
     lines.append("")
     lines.append(f"{totals['stores']} store(s): {totals['planned'] if dry else totals['posted']} voucher(s) {verb}, "
-                 f"{totals['failed']} failed, {totals['pending']} pending, {totals['skipped']} skipped"
+                 f"{totals['failed']} failed, {totals['held']} held, {totals['pending']} pending, "
+                 f"{totals['skipped']} skipped this run"
                  + ("" if summary.ok else f"; {totals['stores_with_problems']} store(s) need attention"))
     return "\n".join(lines) + "\n"
+
+
+def _problem(store: str, item: dict[str, object], kind: str = "") -> list[str]:
+    when = f" {item['business_date']}" if item.get("business_date") else ""
+    lines = ["", f"{store}{when}: {item['code']} {item['message']}{kind}"]
+    if item.get("file"):
+        lines.append(f"  in: {item['file']}" + (f", line {item['line']}" if item.get("line") else ""))
+    if item.get("hint"):
+        lines.append(f"  fix: {item['hint']}")
+    return lines
+
+
+def _notes(s: StoreResult) -> list[str]:
+    """This run's warnings; the same warning about several files (e.g. KS315 for each day file) said once."""
+    lines: list[str] = []
+    grouped: dict[tuple[object, ...], list[dict[str, object]]] = {}
+    for note in s.notes:
+        grouped.setdefault((note["code"], note["message"], note["hint"], note.get("business_date")), []).append(note)
+    for notes in grouped.values():
+        if len(notes) == 1:
+            lines += _problem(s.store, notes[0], " (warning)")
+            continue
+        first = notes[0]
+        lines += ["", f"{s.store}: {first['code']} {first['message']} (warning)",
+                  f"  in: {', '.join(str(n['file']) for n in notes)}", f"  fix: {first['hint']}"]
+    return lines
 
 
 def _details(summary: RunSummary, dry: bool) -> list[str]:
@@ -47,11 +86,12 @@ def _details(summary: RunSummary, dry: bool) -> list[str]:
         if s.message:
             lines += ["", f"{s.store}: {s.message}"] + ([f"  fix: {s.hint}"] if s.hint else [])
         for failure in s.failures:
-            kind = "" if failure["permanent"] else " (retried on the next run)"
-            when = f" {failure['business_date']}" if failure["business_date"] else ""
-            lines += ["", f"{s.store}{when}: {failure['code']} {failure['message']}{kind}"]
-            if failure["hint"]:
-                lines.append(f"  fix: {failure['hint']}")
+            lines += _problem(s.store, failure, "" if failure["permanent"] else " (retried on the next run)")
+        for held in s.attention:
+            lines += _problem(s.store, held, " (needs a decision)")
+        lines += _notes(s)
+        for waiting in s.waiting:
+            lines += ["", f"{s.store}: {waiting['file']} {waiting['reason']}"]
         if dry:
             for item in s.would_post:
                 lines.append(f"  {s.store} {item['business_date']}: {item['description']} "

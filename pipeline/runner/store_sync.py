@@ -27,16 +27,21 @@ from pipeline.fortnox.models import FinancialYear
 from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.mapping.findings import REPLACED
 from pipeline.runner import items, markers
-from pipeline.runner.inbox import Inbox
-from pipeline.runner.ingest import IngestResult, Waiting, apply_mapping, ingest
-from pipeline.runner.ledger import Ledger, Unposted, VoucherRecord, now
+from pipeline.runner.corrections import is_correction
+from pipeline.runner.dayfile import OrgOwner
+from pipeline.runner.decisions import release_automatically
+from pipeline.runner.inbox import Inbox, Scan, settle_seconds
+from pipeline.runner.ingest import IngestResult, Waiting, ingest
+from pipeline.runner.ledger import Ledger, Unposted, VoucherRecord, now, problem_line
 from pipeline.runner.locks import store_lock
 from pipeline.runner.look_before import LookBefore
+from pipeline.runner.records import apply_mapping
 from pipeline.runner.worker import LedgerWorker
 
 log = logging.getLogger("kassasync.runner")
 ClientOpener = Callable[[StoreConfig], contextlib.AbstractAsyncContextManager[FortnoxApi]]
-Progress = Callable[[str, str], None]  # (store, event): "posted" | "failed" | "done"
+# (store, event, result): "posted" | "failed" | "done" (with the store's result, for its one-line summary)
+Progress = Callable[[str, str, "StoreResult | None"], None]
 # Errors that fail every voucher of the store alike: stop at the first instead of repeating it per day.
 STORE_WIDE = (fe.AuthError, fe.LicenceMissing, fe.ScopeMissing, fe.SeriesNotFound, fe.SeriesNotManual)
 
@@ -49,29 +54,41 @@ class SyncOptions:
     dry_run: bool = False
     retry_failed: bool = False
     reconcile_rounds: int = 3  # post / look up rounds within one run after uncertain outcomes
+    settle_seconds: int | None = None  # `--settle-seconds` (wins over the store file's inbox.settle_seconds)
+    org_owner: OrgOwner | None = None  # the store an org number belongs to (names it in KS314's note)
+
+    def settle_for(self, config: StoreConfig) -> int:
+        """How long the store's day files must be unchanged before they are read."""
+        return settle_seconds(self.settle_seconds, config.settle_seconds)
 
 
 @dataclass
 class StoreResult:
     store: str
-    state: str = "ok"  # ok | failed | error | locked | dry-run
+    state: str = "ok"  # ok | failed | attention | error | locked | dry-run
     posted: int = 0  # posted by this run (found by marker included)
     found: int = 0  # of those, found in Fortnox by marker after an uncertain outcome
     failed: int = 0  # vouchers in the date range that are failed after this run
+    held: int = 0  # re-exports after posting in the date range, waiting for a decision (`kassasync correct`)
     pending: int = 0  # outcome unknown, checked on the next run
     planned: int = 0  # not posted yet (dry run: would be posted)
-    skipped: int = 0
+    skipped: int = 0  # vouchers this run skipped (before start_date, nothing to post, another file's)
     files_read: int = 0
     files_quarantined: int = 0
     files_archived: int = 0
+    files_waiting: int = 0  # day files left for a later run: not settled yet
     message: str | None = None  # a store-level problem (lock, credentials, Fortnox unreachable)
     hint: str | None = None
-    failures: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)  # failed vouchers and quarantined files
+    attention: list[dict[str, Any]] = field(default_factory=list)  # held re-exports, each with its fix
+    notes: list[dict[str, Any]] = field(default_factory=list)  # warnings about this run's files (KS315, KS306)
+    waiting: list[dict[str, Any]] = field(default_factory=list)  # {"file", "reason"} per day file left waiting
     would_post: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.state in ("ok", "dry-run", "locked") and not self.failed and not self.files_quarantined
+        return (self.state in ("ok", "dry-run", "locked") and not self.failed and not self.files_quarantined
+                and not self.held)
 
 
 async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
@@ -100,18 +117,21 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             counted = await _sync_locked(config, ledger, inbox, open_client, options, worker, result, progress,
                                          slot or Slot(None))
         except UserError as exc:  # typed Fortnox errors included: credentials, Fortnox unreachable
-            result.state, result.message, result.hint = "error", exc.message, exc.hint
+            hint = store_wide_hint(exc, config) if isinstance(exc, STORE_WIDE) else exc.hint
+            result.state, result.message, result.hint = "error", exc.message, hint
             log.warning("%s: %s", config.store, exc.message)
         except Exception as exc:  # noqa: BLE001 - one store's bug must not stop the others
             log.exception("%s: unexpected error", config.store)
             result.state, result.message = "error", f"unexpected {type(exc).__name__}: {exc}"
             result.hint = "see the debug log in the state directory; pending vouchers are checked on the next run"
         if not (options.dry_run or counted):  # the run stopped early: count what the ledger holds now
-            await worker.finish(_count, result, ledger, config.store, options)
+            await worker.finish(_count, result, ledger, inbox, config.store, options)
         if result.state == "ok" and (result.failed or result.files_quarantined):
             result.state = "failed"
+        elif result.state == "ok" and result.held:
+            result.state = "attention"
     if progress:
-        progress(config.store, "done")
+        progress(config.store, "done", result)
     return result
 
 
@@ -132,8 +152,8 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
     client: FortnoxApi | None = None
     not_opened: Exception | None = None  # raised only if there is something to post, as without the warm-up
     warm_up: asyncio.Future[None] | None = None
-    paths = inbox.day_files(config.store)
-    if not options.dry_run and paths:
+    scan = inbox.scan(config.store, options.settle_for(config))
+    if not options.dry_run and scan.ready:
         try:
             client = await stack.enter_async_context(open_client(config))
         except Exception as exc:  # noqa: BLE001 - e.g. no credentials: reported below if there is work
@@ -143,21 +163,13 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
                 await slot.take()
                 warm_up = asyncio.ensure_future(_authenticate(client))
     try:
-        ingested, work = await worker.run(_prepare, config, inbox, ledger, options, worker.run_id, paths)
+        ingested, work = await worker.run(_prepare, config, inbox, ledger, options, worker.run_id, scan)
     finally:
         if warm_up is not None:
             await warm_up  # done before any API call, so the token is fetched once
-    result.files_read, result.files_quarantined = ingested.read, ingested.quarantined
-    for name, reason in ingested.unreadable:
-        where = "would be moved" if options.dry_run else "moved"
-        result.failures.append({
-            "business_date": None, "key": None, "code": "KS311", "permanent": True,
-            "message": f"day file {name} cannot be read ({where} to {inbox.root}/quarantine/{config.store}/): {reason}",
-            "hint": f"export the day again from the POS and put the new file in {inbox.store_dir(config.store)}/; "
-                    "the note beside the quarantined file says what is wrong"})
-    result.files_archived += ingested.archived
+    _report_files(result, inbox, ingested, options)
     if options.dry_run:
-        await worker.run(_dry_run, config, ledger, options, ingested.records, result)
+        await worker.run(_dry_run, config, ledger, inbox, options, ingested, result)
         return False
     posted: list[tuple[str, str, int, int]] = []
     poster: _Poster | None = None
@@ -205,31 +217,56 @@ class Slot:
             self._gate.release()
 
 
+def _report_files(result: StoreResult, inbox: Inbox, ingested: IngestResult, options: SyncOptions) -> None:
+    """What this run did with the store's day files: read, quarantined (each a failure), waiting to settle."""
+    result.files_read, result.files_quarantined = ingested.read, ingested.quarantined
+    result.files_archived += ingested.archived
+    result.files_waiting = len(ingested.unsettled)
+    result.skipped += ingested.skipped
+    moved = "would be moved" if options.dry_run else "moved"
+    for problem in ingested.problems:
+        failure = problem.to_json()
+        failure["message"] = f"{problem.message} ({moved} to {inbox.root}/quarantine/{result.store}/)"
+        failure["hint"] = (f"{problem.hint}; the note beside the quarantined file says more, and how to release it"
+                           if not options.dry_run else problem.hint)
+        result.failures.append(failure)
+    result.notes += [p.to_json() for p in ingested.warnings]
+    result.waiting += [{"file": inbox.relative(u.path), "reason": u.reason} for u in ingested.unsettled]
+
+
 def _prepare(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions, run_id: int | None,
-             paths: list[Path]) -> tuple[IngestResult, list[VoucherRecord]]:
-    """The store's new files (`paths`: its day files in the inbox) into the ledger, then the work to post (one
-    trip to the ledger thread)."""
+             scan: Scan) -> tuple[IngestResult, list[VoucherRecord]]:
+    """The store's new files (`scan`: its settled day files in the inbox) into the ledger, then the work to post
+    (one trip to the ledger thread)."""
     if options.dry_run:
-        return ingest(config, inbox, ledger, paths, today=options.today, run_id=run_id, dry_run=True), []
+        return ingest(config, inbox, ledger, scan, today=options.today, run_id=run_id, dry_run=True,
+                      owner=options.org_owner), []
     # what waited before this run, read before the new files go in (then the new ones need no second look)
-    waiting = Waiting(_REMAPPED + (("skipped",) if options.retry_failed else ()), options.from_date, options.to_date)
-    ingested = ingest(config, inbox, ledger, paths, today=options.today, run_id=run_id, dry_run=False,
-                      waiting=waiting)
-    fresh = [r for r in ingested.records if r.key in ingested.inserted and r.state == "planned" and waiting.holds(r)]
-    work = _remap(config, ledger, options, [r for r in ingested.waiting if r.key not in ingested.replaced]) + fresh
+    states = _REMAPPED + (("skipped",) if options.retry_failed else ()) + (
+        ("held",) if config.corrections == "post" else ())
+    waiting = Waiting(states, options.from_date, options.to_date)
+    ingested = ingest(config, inbox, ledger, scan, today=options.today, run_id=run_id, dry_run=False,
+                      waiting=waiting, owner=options.org_owner)
+    fresh = [r for r in ingested.records if r.key in ingested.inserted and waiting.holds(r)]
+    earlier = [r for r in ingested.waiting if r.key not in ingested.replaced]
+    work = _remap(config, ledger, options, [r for r in earlier if r.state != "held"], ingested)
+    work += [r for r in fresh if r.state == "planned"]
+    held = [r for r in earlier + fresh if r.state == "held"]
+    if held and config.corrections == "post":  # the store file decided: post the difference
+        work += release_automatically(ledger, config, held, today=options.today)[0]
     return ingested, sorted(work, key=lambda r: r.business_date)  # stable: older vouchers first within a day
 
 
 _REMAPPED = ("planned", "pending", "failed")
 
 
-def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions,
-           waiting: list[VoucherRecord]) -> list[VoucherRecord]:
+def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions, waiting: list[VoucherRecord],
+           ingested: IngestResult) -> list[VoucherRecord]:
     """Mapping fixes apply to every day not yet posted: planned ones always, failed ones when they may retry.
 
     `waiting`: the store's vouchers that were planned, pending or failed (skipped too with --retry-failed)
     before this run's new files. Returns the vouchers to post (planned) or to look up first (pending), in
-    date order.
+    date order. A correction voucher is posted as it was decided, never mapped again.
     """
     work: list[VoucherRecord] = []
     for record in waiting:
@@ -240,12 +277,16 @@ def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions,
             continue
         if record.state == "skipped" and record.error_code in REPLACED:
             continue  # another file's voucher stands for this Z-report: it stays skipped
+        if is_correction(record.key):
+            work.append(replace(record, state="planned"))
+            continue
         fresh = _mapped_again(record, config, options)
         if fresh != record:
             ledger.update_voucher(record.key, state=fresh.state, payload=fresh.payload,
                                   payload_digest=fresh.payload_digest, findings=fresh.findings,
                                   error_code=fresh.error_code, error_message=fresh.error_message,
                                   error_hint=fresh.error_hint, error_permanent=fresh.error_permanent)
+            ingested.skipped += fresh.state == "skipped" and record.state != "skipped"
         if fresh.state == "planned":
             work.append(fresh)
     return work
@@ -257,7 +298,13 @@ def _failed_for_good(record: VoucherRecord, options: SyncOptions) -> bool:
 
 
 def _mapped_again(record: VoucherRecord, config: StoreConfig, options: SyncOptions) -> VoucherRecord:
-    """The record mapped again from its stored SIE rows, with the store's mapping as it is now."""
+    """The record mapped again from its stored SIE rows, with the store's mapping as it is now.
+
+    A day before start_date (KS306) is posted only when a person names it: `--retry-failed` with `--date`
+    (or `--from`) on or before it."""
+    if (record.error_code == "KS306" and options.retry_failed and options.from_date is not None
+            and options.from_date <= record.business_date):
+        config = replace(config, start_date=min(config.start_date, record.business_date))
     mapped = items.map_source(items.source_vouchers(record.source), config, record.business_date, today=options.today)
     return apply_mapping(record, mapped)
 
@@ -356,8 +403,11 @@ class _Poster(LookBefore):
                                   hint=exc.hint)
             return "uncertain"
         except fe.FortnoxError as exc:
-            await self._failed(record, _code(exc), exc.message, exc.hint)
-            return "stop" if isinstance(exc, STORE_WIDE) else "failed"
+            # a store-wide error is the store's, not the day's: once it is fixed a plain sync posts the days
+            store_wide = isinstance(exc, STORE_WIDE)
+            await self._failed(record, _code(exc), exc.message, store_wide_hint(exc, self.config) if store_wide
+                               else exc.hint, permanent=not store_wide)
+            return "stop" if store_wide else "failed"
         self.posted.append((record.key, voucher.voucher_series, voucher.voucher_number, voucher.year))
         self._counted(record, found=False)
         return "posted"
@@ -368,20 +418,34 @@ class _Poster(LookBefore):
         self.result.found += found
         self.newest = max(self.newest or record.business_date, record.business_date)
         if self.progress:
-            self.progress(self.config.store, "posted")
+            self.progress(self.config.store, "posted", None)
 
-    async def _failed(self, record: VoucherRecord, code: str, message: str, hint: str | None) -> None:
+    async def _failed(self, record: VoucherRecord, code: str, message: str, hint: str | None,
+                      permanent: bool = True) -> None:
         await self.worker.finish(self.ledger.mark_failed, record.key, code=code, message=message, hint=hint,
-                              permanent=True)
+                              permanent=permanent)
         if self.progress:
-            self.progress(self.config.store, "failed")
+            self.progress(self.config.store, "failed", None)
 
     async def _fail_rest(self, rest: list[VoucherRecord], cause_key: str) -> None:
         cause = await self.worker.finish(self.ledger.voucher, cause_key)
         assert cause is not None
         for record in rest:
             if record.state == "planned":
-                await self._failed(record, cause.error_code or "", cause.error_message or "", cause.error_hint)
+                await self._failed(record, cause.error_code or "", cause.error_message or "", cause.error_hint,
+                                   permanent=bool(cause.error_permanent))
+
+
+def store_wide_hint(exc: fe.FortnoxError, config: StoreConfig) -> str:
+    """The fix of an error that stops the whole store, and what to run after it."""
+    where = config.path or f"the store file of {config.store}"
+    check = ""
+    if isinstance(exc, fe.AuthError):
+        check = (f"check fortnox.tenant_id in {where} (it must be the TenantId of {config.name}'s own Fortnox "
+                 f"company, org {config.org_number}) and that the company has approved the integration (consent); ")
+    fix = (exc.hint or "").rstrip(". ")
+    return (f"{check}{fix}; after the fix run `kassasync sync --retry-failed --store {config.store}` (a plain "
+            "`kassasync sync` retries the days this held back, too)")
 
 
 def _code(exc: fe.FortnoxError) -> str:
@@ -416,35 +480,50 @@ def _archive_and_count(config: StoreConfig, inbox: Inbox, ledger: Ledger, option
     if newest is not None:
         ledger.advance_mark(config.store, newest, now=now())
     result.files_archived += _archive_done(config, inbox, ledger, options.today)
-    _count(result, ledger, config.store, options)
+    _count(result, ledger, inbox, config.store, options)
 
 
-def _count(result: StoreResult, ledger: Ledger, store: str, options: SyncOptions) -> None:
+def _count(result: StoreResult, ledger: Ledger, inbox: Inbox, store: str, options: SyncOptions) -> None:
+    """The store's vouchers not posted (in the date range) counted, each failure and held re-export listed with
+    its day file and line. Skipped vouchers are counted where this run skipped them, not here."""
+    problems: list[Unposted] = []
     for record in ledger.unposted(store, from_date=options.from_date, to_date=options.to_date):
         if record.state == "failed":
             result.failed += 1
-            result.failures.append(_failure(record))
+            problems.append(record)
+        elif record.state == "held":
+            result.held += 1
+            problems.append(record)
         elif record.state == "pending":
             result.pending += 1
         elif record.state == "planned":
             result.planned += 1
-        elif record.state == "skipped":
-            result.skipped += 1
+    if problems:
+        where = {p.key: p for p in ledger.problem_files(store, keys=[r.key for r in problems])}
+        for record in problems:
+            found = where.get(record.key)
+            entry = _failure(record, inbox.relative(found.path) if found and found.path else None,
+                             found.line if found else 0)
+            (result.failures if record.state == "failed" else result.attention).append(entry)
 
 
-def _failure(record: VoucherRecord | Unposted) -> dict[str, Any]:
+def _failure(record: VoucherRecord | Unposted, file: str | None, line: int) -> dict[str, Any]:
     return {"business_date": record.business_date.isoformat(), "key": record.key, "code": record.error_code,
-            "message": record.error_message, "hint": record.error_hint, "permanent": bool(record.error_permanent)}
+            "file": file, "line": line, "message": record.error_message, "hint": record.error_hint,
+            "permanent": bool(record.error_permanent)}
 
 
-def _dry_run(config: StoreConfig, ledger: Ledger, options: SyncOptions, new: list[VoucherRecord],
+def _dry_run(config: StoreConfig, ledger: Ledger, inbox: Inbox, options: SyncOptions, ingested: IngestResult,
              result: StoreResult) -> None:
     """What a real run would post: new files' vouchers plus the ledger's unposted ones, re-mapped now."""
     result.state = "dry-run"
     known = ledger.store_vouchers(config.store, states=["planned", "pending", "failed"],
                                   from_date=options.from_date, to_date=options.to_date)
+    files = {f.digest: inbox.relative(f.path) for f in ledger.store_files(config.store, state="read")}
+    files.update(ingested.files)
+    new = list(ingested.records)
     for record in known:
-        if _failed_for_good(record, options):
+        if _failed_for_good(record, options) or is_correction(record.key):
             new.append(record)
             continue
         fresh = _mapped_again(record, config, options)
@@ -463,6 +542,7 @@ def _dry_run(config: StoreConfig, ledger: Ledger, options: SyncOptions, new: lis
                                       "total": str(total)})
         elif record.state == "failed":
             result.failed += 1
-            result.failures.append(_failure(record))
-        elif record.state == "skipped":
-            result.skipped += 1
+            result.failures.append(_failure(record, files.get(record.file_digest), problem_line(
+                record.error_code, record.findings, record.source)))
+        elif record.state == "held":
+            result.held += 1

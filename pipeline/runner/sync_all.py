@@ -35,8 +35,8 @@ class RunSummary:
         return all(s.ok for s in self.stores)
 
     def totals(self) -> dict[str, int]:
-        keys = ("posted", "found", "failed", "pending", "planned", "skipped", "files_read", "files_quarantined",
-                "files_archived")
+        keys = ("posted", "found", "failed", "held", "pending", "planned", "skipped", "files_read", "files_quarantined",
+                "files_archived", "files_waiting")
         totals = {k: sum(getattr(s, k) for s in self.stores) for k in keys}
         totals["stores"] = len(self.stores)
         totals["stores_with_problems"] = sum(1 for s in self.stores if not s.ok)

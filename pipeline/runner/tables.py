@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-STATES = ("planned", "pending", "posted", "failed", "skipped")
+STATES = ("planned", "pending", "posted", "failed", "skipped", "held")
 metadata = sa.MetaData()
 
 files = sa.Table(
@@ -78,4 +78,18 @@ reconciled = sa.Table(
     sa.Column("from_date", sa.Date, nullable=False),
     sa.Column("through_date", sa.Date, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# Decisions on re-exports after posting (KS312): `correct --yes` / `corrections: post` (post the difference as a
+# correction voucher, whose key is `correction_key`) or `correct --dismiss` (nothing posted, with the reason).
+corrections = sa.Table(
+    "corrections", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),  # the held re-export's voucher key
+    sa.Column("store", sa.String(64), nullable=False, index=True),
+    sa.Column("business_date", sa.Date, nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),  # post | dismiss
+    sa.Column("correction_key", sa.String(220)),  # the correction voucher (decision post)
+    sa.Column("reason", sa.Text),
+    sa.Column("decided_by", sa.String(200), nullable=False),  # user@host, or "corrections: post"
+    sa.Column("decided_at", sa.DateTime, nullable=False),
 )

@@ -91,3 +91,25 @@ def test_every_example_store_has_the_schema_line() -> None:
 def test_schema_text_is_the_file() -> None:
     assert schema_text() == SCHEMA_PATH.read_text(encoding="utf-8")
     assert Path(SCHEMA_PATH).parent.name == "schemas"
+
+
+def test_the_inbox_keys_reach_the_store_config(tmp_path: Path) -> None:
+    """DESIGN.md's `corrections:` and `inbox: settle_seconds:`, and `pos.require_orgnr`, as the runner reads them."""
+    loaded = load_one(EXAMPLE)
+    assert loaded.config is not None
+    assert (loaded.config.corrections, loaded.config.settle_seconds, loaded.config.require_orgnr) == ("hold", 120,
+                                                                                                    False)
+    strict = tmp_path / "ovningskund-centrum.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8").replace("corrections: hold", "corrections: post")
+    text = text.replace("settle_seconds: 120", "settle_seconds: 0")
+    text = text.replace("invoiced_sales_accounts: [1512]", "invoiced_sales_accounts: [1512]\n  require_orgnr: true")
+    strict.write_text(text, encoding="utf-8")
+    (tmp_path / "_profiles").mkdir()
+    for profile in (EXAMPLE.parent / "_profiles").iterdir():
+        (tmp_path / "_profiles" / profile.name).write_bytes(profile.read_bytes())
+    loaded = load_one(strict)
+    assert loaded.config is not None, loaded.diagnostics
+    assert (loaded.config.corrections, loaded.config.settle_seconds, loaded.config.require_orgnr) == ("post", 0, True)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("corrections: post", "corrections: later"), encoding="utf-8")
+    assert check_schema(load_yaml_file(bad)[0]) != []

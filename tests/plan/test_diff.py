@@ -170,3 +170,23 @@ def test_doctor_fails_the_accounts_step_on_a_cost_center_the_store_cannot_give()
     snap = asyncio.run(take_snapshot(fake, TODAY, with_cost_centers=False))
     step = next(s for s in checklist(config, diff_store(config, snap), snap) if s.rule == KS454_ACCOUNTS)
     assert step.passed is False and "3740" in step.detail and "fortnox.cost_center" in step.fix
+
+
+def test_a_start_date_before_the_first_financial_year_is_a_warning() -> None:
+    """Before, only sync said so, one failed day after the other ("no financial year")."""
+    early = store(start_date=date(2025, 11, 1))
+    plan = plan_for(FakeFortnox.in_order(), early)
+    (warning,) = plan.warnings
+    assert warning.rule == "KS424" and "2025-11-01" in warning.message and "2025-12-31" in warning.message
+    assert "2026-01-01" in warning.fix and plan.status == "clean"  # a warning: nothing to apply, nothing blocked
+    assert plan_for(FakeFortnox.in_order()).warnings == ()
+
+
+def test_doctor_warns_about_the_start_date_in_its_year_step() -> None:
+    from pipeline.plan.doctor import KS452_YEAR, checklist
+
+    fake = FakeFortnox.in_order()
+    early = store(start_date=date(2025, 11, 1))
+    snap = asyncio.run(take_snapshot(fake, TODAY, with_cost_centers=True))
+    step = next(s for s in checklist(early, diff_store(early, snap), snap) if s.rule == KS452_YEAR)
+    assert (step.passed, step.mark) == (True, "warn") and "cannot be posted" in step.detail and step.fix

@@ -117,7 +117,7 @@ def test_plan_drift_attaches_per_store_and_rejects_other_json() -> None:
 
 def test_totals_count_every_store() -> None:
     model = build_status([SHOP], [day(26, "failed"), day(27, "pending")], [], TODAY, window=3)
-    assert model.totals() == {"stores": 1, "attention": 1, "failed_days": 1, "missing_days": 0,
+    assert model.totals() == {"stores": 1, "attention": 1, "failed_days": 1, "held_days": 0, "missing_days": 0,
                               "pending_days": 1, "drifting_stores": 0}
     assert [c.state for c in model.stores[0].cells] == ["failed", "pending", "not_yet_due"]
 

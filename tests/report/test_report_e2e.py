@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,6 +25,9 @@ def synced(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     from pipeline.sandbox.testing import running_sandbox
 
     shutil.copytree(ROOT / "demo" / "inbox", tmp_path / "inbox")
+    settled = time.time() - 3600  # the tills wrote the day files last night: settled (inbox.settle_seconds)
+    for path in (tmp_path / "inbox").glob("*/*"):
+        os.utime(path, (settled, settled))
     configs, _ = load_stores(ROOT / "stores")
     seed = seed_from_stores(list(configs.values()), today=date(2026, 11, 28))
     with running_sandbox(tmp_path / "sandbox", seed) as sandbox:

@@ -64,7 +64,7 @@ def test_text_without_a_plan_says_so(tmp_path: Path) -> None:
 def test_json_is_versioned_and_complete(tmp_path: Path) -> None:
     data = json.loads(render_json(model(tmp_path)))
     assert data["format"] == 1 and data["today"] == "2026-11-28"
-    assert data["summary"] == {"stores": 3, "attention": 3, "failed_days": 2, "missing_days": 10,
+    assert data["summary"] == {"stores": 3, "attention": 3, "failed_days": 2, "held_days": 0, "missing_days": 10,
                                "pending_days": 2, "drifting_stores": 2}
     hamnen = data["stores"][0]
     assert hamnen["last_posted_day"] == "2026-11-26"

@@ -5,7 +5,9 @@ what Fortnox must end up holding per tenant: description -> the voucher's rows.
 """
 from __future__ import annotations
 
+import os
 import random
+import time
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -73,9 +75,9 @@ def _rows(rng: random.Random) -> list[tuple[int, Decimal]]:
     return rows
 
 
-def _day_file(name: str, vouchers: list[tuple[str, date, list[tuple[int, Decimal]]]]) -> bytes:
+def _day_file(name: str, org: str, vouchers: list[tuple[str, date, list[tuple[int, Decimal]]]]) -> bytes:
     lines = ["#FLAGGA 0", "#FORMAT PC8", "#SIETYP 4", '#PROGRAM "ES Kassasystem" 7', "#GEN 20261127",
-             f'#FNAMN "{name}"', ""]
+             f'#FNAMN "{name}"', f"#ORGNR {org.replace('-', '')}", ""]
     for number, day, rows in vouchers:
         stamp = day.strftime("%Y%m%d")
         lines += [f'#VER "" "{number}" {stamp} " nr. {number}" {stamp}', "{"]
@@ -86,7 +88,8 @@ def _day_file(name: str, vouchers: list[tuple[str, date, list[tuple[int, Decimal
 
 def write_fleet(root: Path, stores: int, vouchers_per_store: int, *, per_file: int = 2,
                 first_day: date = date(2026, 10, 1), tenant_base: int = 3000000, seed: int = 7) -> Expected:
-    """stores/<id>.yaml and inbox/<id>/*.se under root; returns the vouchers Fortnox must hold."""
+    """stores/<id>.yaml and inbox/<id>/*.se under root; returns the vouchers Fortnox must hold. The day files
+    carry their store's #ORGNR and were written an hour ago (settled: the runner reads them at once)."""
     rng = random.Random(seed)
     account_map = {2610: 2611, 2630: 2631}
     expected: Expected = {}
@@ -107,6 +110,9 @@ def write_fleet(root: Path, stores: int, vouchers_per_store: int, *, per_file: i
             want[f"Dagskassa {day} Café {index} AB Z {number}"] = sorted(
                 (account_map.get(a, a), f"{max(x, Decimal(0)):.2f}", f"{max(-x, Decimal(0)):.2f}") for a, x in rows)
             if len(batch) == per_file or n == vouchers_per_store - 1:
-                (inbox / f"Z{batch[0][0]}.se").write_bytes(_day_file(f"Café {index} AB", batch))
+                path = inbox / f"Z{batch[0][0]}.se"
+                path.write_bytes(_day_file(f"Café {index} AB", org_number(index + 1), batch))
+                settled = time.time() - 3600
+                os.utime(path, (settled, settled))
                 batch = []
     return expected

@@ -1,17 +1,31 @@
 """Test doubles for the runner: an in-memory Fortnox with faults, SIE day-file text, and a tiny reader fallback."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import os
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from pipeline.fortnox import errors as fe
 from pipeline.fortnox.models import FinancialYear, Voucher, VoucherDraft, VoucherRow
 from pipeline.sie.model import SieTransaction, SieVoucher
+
+TODAY = date(2026, 11, 28)
+SETTLED = 3600.0  # seconds: a file the till finished writing an hour ago has settled (inbox.settle_seconds)
+
+
+def age_file(path: Path, seconds: float) -> None:
+    """Sets the file's modification time `seconds` into the past (settle tests never sleep)."""
+    stamp = time.time() - seconds
+    os.utime(path, (stamp, stamp), follow_symlinks=False)
 
 
 @dataclass
@@ -90,10 +104,12 @@ class FakeFortnox:
         return open_client
 
 
-def day_file(vouchers: list[tuple[str, date, list[tuple[str, str]]]]) -> bytes:
-    """A 4I day file in the ES Kassasystem shape: empty series, quoted number, dated #TRANS rows."""
+def day_file(vouchers: list[tuple[str, date, list[tuple[str, str]]]], *, orgnr: str | None = None,
+             company: str = "Test AB") -> bytes:
+    """A 4I day file in the ES Kassasystem shape: empty series, quoted number, dated #TRANS rows; `orgnr`
+    adds the #ORGNR line (the company the till belongs to)."""
     lines = ["#FLAGGA 0", "#FORMAT PC8", "#SIETYP 4", '#PROGRAM "ES Kassasystem" 7', "#GEN 20261128",
-             '#FNAMN "Test AB"', ""]
+             f'#FNAMN "{company}"', *([f"#ORGNR {orgnr}"] if orgnr else []), ""]
     for number, day, rows in vouchers:
         stamp = day.strftime("%Y%m%d")
         lines += [f'#VER "" "{number}" {stamp} " nr. {number}" {stamp}', "{"]
@@ -140,3 +156,39 @@ def may_rows(scale: int = 1) -> list[tuple[str, str]]:
     food, beer = Decimal(1000) * scale, Decimal(280) * scale
     return [("1932", str(food * Decimal("1.06") + beer * Decimal("1.25"))), ("2630", str(-food * Decimal("0.06"))),
             ("3210", str(-food)), ("2610", str(-beer * Decimal("0.25"))), ("3340", str(-beer))]
+
+
+class World:
+    """One store (`store_config()`), its inbox and ledger in a temporary directory, and an in-memory Fortnox."""
+
+    def __init__(self, tmp_path: Path, **config: Any) -> None:
+        from pipeline.runner.inbox import Inbox
+        from pipeline.runner.ledger import Ledger
+
+        self.tmp = tmp_path
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        self.inbox = Inbox(tmp_path / "inbox")
+        self.state = tmp_path / "state"
+        self.ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+        self.fortnox = FakeFortnox()
+        self.config = store_config(**config)
+
+    def drop(self, name: str, content: bytes, *, age: float = SETTLED) -> Path:
+        """The day file as the till leaves it: written `age` seconds ago (default: long settled)."""
+        folder = self.inbox.store_dir(self.config.store)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+        age_file(folder / name, age)
+        return folder / name
+
+    def cover_from(self, first: date) -> None:
+        """A reconciled-through mark from `first` on, as after an earlier look-up found nothing."""
+        self.ledger.record_found(self.config.store, [], (first, TODAY), now=datetime(2026, 11, 28))
+
+    def sync(self, **options: object):  # noqa: ANN201
+        from pipeline.runner.store_sync import SyncOptions, sync_store
+
+        opts = SyncOptions(**{"today": TODAY, **options})  # type: ignore[arg-type]
+        return asyncio.run(sync_store(self.config, ledger=self.ledger, inbox=self.inbox,
+                                      open_client=self.fortnox.opener(), options=opts, run_id=None,
+                                      state_dir=self.state))

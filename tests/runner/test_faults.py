@@ -126,3 +126,71 @@ def test_two_runners_at_once_post_each_voucher_once(tmp_path: Path) -> None:
         assert sum(s["totals"]["posted"] for s in summaries) == 48
         _finish(tmp_path, sandbox)
         assert _assert_exactly_once(sandbox, expected) == 48
+
+
+def _re_export(root: Path, store: str) -> None:
+    """The POS exports the first day file again with every amount doubled (a re-export after posting)."""
+    import re
+    from decimal import Decimal
+
+    from runner_fakes import SETTLED, age_file
+
+    first = root / "inbox" / "archive" / store / "2026" / "Z100.se"
+    doubled = re.sub(rb"(#TRANS \d+ \{\} )(-?\d+\.\d\d)",
+                     lambda m: m[1] + f"{Decimal(m[2].decode()) * 2:.2f}".encode(), first.read_bytes())
+    again = root / "inbox" / store / "Z100_igen.se"
+    again.write_bytes(doubled)
+    age_file(again, SETTLED)
+
+
+def _killed_at_random(command: list[str], env: dict[str, str], rng: random.Random, longest: float = 1.5) -> int | None:
+    """The command run, and killed with SIGKILL at a random moment (None) unless it finishes first."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return process.wait(timeout=rng.uniform(0.3, longest))
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return None
+
+
+@pytest.mark.slow
+def test_correction_vouchers_posted_exactly_once_despite_faults_and_kills(tmp_path: Path) -> None:
+    """Re-exports after posting, corrected by `correct --yes` (stores that hold) and by `sync` itself (stores
+    with `corrections: post`), under lost answers, 503s and SIGKILL: one correction voucher per Z-report."""
+    expected = write_fleet(tmp_path, stores=4, vouchers_per_store=4, per_file=2, tenant_base=3300000)
+    posting = [f"cafe-{i:03d}" for i in range(0, 4, 2)]
+    holding = [f"cafe-{i:03d}" for i in range(1, 4, 2)]
+    for store in posting:
+        with open(tmp_path / "stores" / f"{store}.yaml", "a", encoding="utf-8") as handle:
+            handle.write("corrections: post\n")
+    with running_sandbox(tmp_path / "sandbox", seed=_seed(tmp_path), drop_after_commit_rate=0.2, error_rate=0.05,
+                         rate_limit=0, fault_seed=5) as sandbox:
+        env = _env(tmp_path, sandbox)
+        assert _finish(tmp_path, sandbox)["ok"]
+        for store in posting + holding:
+            _re_export(tmp_path, store)
+            tenant = str(3300000 + int(store.split("-")[1]))
+            for description, rows in list(expected[tenant].items()):
+                if " Z 100" in description or " Z 101" in description:  # the two Z-reports of the re-export
+                    expected[tenant]["Rättelse: " + description] = rows  # doubled minus what Fortnox holds
+        rng = random.Random(7)
+        kills = killed_corrects = 0
+        for _ in range(3):  # sync holds the re-exports of the holding stores, posts the others' corrections
+            kills += _killed_at_random(_command(tmp_path, workers=2), env, rng) is None
+        summary = _finish(tmp_path, sandbox)
+        assert summary["totals"]["held"] == 2 * len(holding), summary["totals"]
+        base = [sys.executable, "-m", "pipeline", "--stores", str(tmp_path / "stores"), "--inbox",
+                str(tmp_path / "inbox"), "-q", "correct", "--yes", "--today", TODAY]
+        for store in holding:
+            for day in ("2026-10-01", "2026-10-02"):
+                for _attempt in range(10):  # killed at random; run again until it ends by itself (0: posted; 1:
+                    # decided by an earlier attempt that was killed, or a post left pending by a fault)
+                    code = _killed_at_random([*base, "--store", store, "--date", day], env, rng, longest=6.0)
+                    killed_corrects += code is None
+                    if code is not None:
+                        break
+        summary = _finish(tmp_path, sandbox)  # what a killed `correct` released, the next sync posts
+        assert summary["ok"] and summary["totals"]["held"] == 0, summary["totals"]
+        assert kills >= 1 and killed_corrects >= 1  # the kills really happened, to sync and to correct
+        assert _assert_exactly_once(sandbox, expected) == 4 * 4 + 4 * 2

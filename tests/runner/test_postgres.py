@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from runner_fakes import FakeFortnox, day_file, may_rows, store_config
+from runner_fakes import SETTLED, FakeFortnox, age_file, day_file, may_rows, store_config
 
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.ledger import Ledger, VoucherRecord
@@ -81,6 +81,7 @@ def test_ledger_and_sync_on_postgres(postgres_url: str, tmp_path: Path) -> None:
         inbox = Inbox(tmp_path / "inbox")
         inbox.store_dir(config.store).mkdir(parents=True)
         (inbox.store_dir(config.store) / "z.se").write_bytes(day_file([("64", date(2026, 5, 4), may_rows())]))
+        age_file(inbox.store_dir(config.store) / "z.se", SETTLED)
         fortnox = FakeFortnox(drop_after_commit={1})
         options = SyncOptions(today=date(2026, 11, 28))
         result = asyncio.run(sync_store(config, ledger=ledger, inbox=inbox, open_client=fortnox.opener(),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
-from runner_fakes import FakeFortnox, day_file, may_rows, store_config
+from runner_fakes import SETTLED, TODAY, FakeFortnox, World, age_file, day_file, may_rows, store_config
 
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.items import file_digest
@@ -16,34 +16,7 @@ from pipeline.runner.ledger import Ledger
 from pipeline.runner.locks import store_lock
 from pipeline.runner.store_sync import SyncOptions, sync_store
 
-TODAY = date(2026, 11, 28)
 D1, D2, D3 = date(2026, 5, 4), date(2026, 5, 5), date(2026, 5, 6)
-
-
-class World:
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp = tmp_path
-        self.inbox = Inbox(tmp_path / "inbox")
-        self.state = tmp_path / "state"
-        self.ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
-        self.fortnox = FakeFortnox()
-        self.config = store_config()
-
-    def drop(self, name: str, content: bytes) -> Path:
-        folder = self.inbox.store_dir(self.config.store)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(content)
-        return folder / name
-
-    def cover_from(self, first: date) -> None:
-        """A reconciled-through mark from `first` on, as after an earlier look-up found nothing."""
-        self.ledger.record_found(self.config.store, [], (first, TODAY), now=datetime(2026, 11, 28))
-
-    def sync(self, **options: object):  # noqa: ANN201
-        opts = SyncOptions(**{"today": TODAY, **options})  # type: ignore[arg-type]
-        return asyncio.run(sync_store(self.config, ledger=self.ledger, inbox=self.inbox,
-                                      open_client=self.fortnox.opener(), options=opts, run_id=None,
-                                      state_dir=self.state))
 
 
 def test_posts_each_z_report_once_and_archives_the_file(tmp_path: Path) -> None:
@@ -239,17 +212,22 @@ def test_a_corrected_export_replaces_the_failed_one_and_is_posted_once(tmp_path:
     assert world.sync(retry_failed=True).posted == 0 and len(world.fortnox.posted) == 1
 
 
-def test_other_amounts_for_a_posted_z_report_are_not_posted_again(tmp_path: Path) -> None:
+def test_other_amounts_for_a_posted_z_report_are_held_for_a_decision(tmp_path: Path) -> None:
     world = World(tmp_path)
     world.drop("z64.se", day_file([("64", D1, may_rows())]))
     assert world.sync().posted == 1
     world.drop("z64_again.se", day_file([("64", D1, may_rows(2))]))  # same Z-report, other amounts
     result = world.sync()
-    assert (result.posted, result.failed, result.skipped) == (0, 0, 1)
+    assert (result.posted, result.failed, result.held, result.skipped) == (0, 0, 1, 0)
+    assert (result.state, result.ok) == ("attention", False)  # before: skipped without a word, exit 0
     assert len(world.fortnox.posted) == 1
-    skipped = [r for r in world.ledger.store_vouchers("deli") if r.state == "skipped"]
-    assert [r.error_code for r in skipped] == ["KS312"] and "correction voucher" in (skipped[0].error_hint or "")
-    assert world.sync(retry_failed=True).posted == 0 and len(world.fortnox.posted) == 1
+    held = [r for r in world.ledger.store_vouchers("deli") if r.state == "held"]
+    assert [r.error_code for r in held] == ["KS312"]
+    assert "kassasync correct --store deli --date 2026-05-04" in (held[0].error_hint or "")
+    (item,) = result.attention
+    assert item["file"] == "deli/z64_again.se" and item["line"] == 8
+    again = world.sync(retry_failed=True)
+    assert again.posted == 0 and again.held == 1 and len(world.fortnox.posted) == 1
 
 
 def test_two_exports_of_a_day_and_a_copy_in_one_run_post_the_newest_once(tmp_path: Path) -> None:
@@ -370,6 +348,7 @@ def test_at_most_concurrency_stores_talk_to_fortnox_and_finishing_up_frees_the_p
         folder = inbox.store_dir(config.store)
         folder.mkdir(parents=True)
         (folder / "z.se").write_bytes(day_file([("64", D1, may_rows())]))
+        age_file(folder / "z.se", SETTLED)
     ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
     results = asyncio.run(sync_share(configs, ledger=ledger, inbox=inbox, open_client=opener,
                                      options=SyncOptions(today=TODAY), state_dir=tmp_path / "state", run_id=None,

@@ -66,7 +66,9 @@ def test_a_run_over_two_workers_posts_every_store_once_with_one_summary(tmp_path
         finally:
             ledger.close()
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("sync: ")]
-    assert sorted(lines) == sorted(f"sync: {c.store}: 2 posted, 0 failed" for c in configs)  # progress, from both
+    # progress, from both workers: each store's line has the counts of its row in the table
+    assert sorted(lines) == sorted(f"sync: {c.store}: 2 posted, 0 failed, 0 held, 0 pending, 0 skipped; files 1 read, "
+                                   "1 archived; ok" for c in configs)
 
 
 def test_a_worker_that_dies_is_reported_and_the_other_shares_finish(tmp_path: Path,
