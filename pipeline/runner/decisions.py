@@ -15,7 +15,7 @@ from datetime import date
 
 from pipeline.config.model import StoreConfig
 from pipeline.mapping.findings import Finding
-from pipeline.runner import items
+from pipeline.runner import items, markers
 from pipeline.runner.corrections import RowDifference, correction_key, correction_payload, differences
 from pipeline.runner.ledger import Ledger, VoucherRecord
 from pipeline.runner.records import apply_mapping
@@ -40,6 +40,12 @@ class Proposal:
         if self.pending:
             return ("the outcome of an earlier voucher of this Z-report is still being checked: run "
                     f"`kassasync sync --store {self.held.store}` first")
+        unknown = [r for r in self.booked if not r.payload]
+        if unknown:  # rows rebuilt from Fortnox (a lost ledger) keep only the voucher's number, not its rows
+            shown = ", ".join(f"{r.series} {r.number}" for r in unknown)
+            return (f"the ledger does not know the amounts of {shown} (it was recorded from Fortnox after the "
+                    "ledger was lost): compare the new export with that voucher in Fortnox and book a correction "
+                    "by hand if needed, then dismiss this one with `--dismiss --reason \"...\"`")
         if self.mapped.state != "planned":
             return f"the new export does not map cleanly: {self.mapped.error_code} {self.mapped.error_message}"
         if self.payload is None:
@@ -68,7 +74,7 @@ def propose(config: StoreConfig, record: VoucherRecord, on_day: list[VoucherReco
     pending = any(r.state == "pending" for r in chain)
     held_payloads = [r.payload or "" for r in booked]
     payload = rows = None
-    if mapped.state == "planned" and mapped.payload is not None and not pending:
+    if mapped.state == "planned" and mapped.payload is not None and not pending and all(r.payload for r in booked):
         rows = differences(held_payloads, mapped.payload)
         payload = correction_payload(held_payloads, mapped.payload)
     return Proposal(record, booked, pending, mapped, tuple(rows or ()), payload)
@@ -90,7 +96,8 @@ def release(ledger: Ledger, proposal: Proposal, *, by: str) -> VoucherRecord | N
     held = proposal.held
     key = correction_key(held.key)
     correction = VoucherRecord(key=key, store=held.store, business_date=held.business_date,
-                               file_digest=held.file_digest, ver_id=held.ver_id, marker=items.marker(key),
+                               file_digest=held.file_digest, ver_id=held.ver_id,
+                               marker=items.marker(key, markers.CORRECTION),
                                source=held.source, state="planned", payload=proposal.payload,
                                payload_digest=items.payload_digest(proposal.payload))
     numbers = ", ".join(f"{r.series} {r.number}" for r in proposal.booked if r.number is not None) or "Fortnox"

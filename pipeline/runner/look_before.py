@@ -19,6 +19,7 @@ from pipeline.fortnox.models import FinancialYear
 from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.runner import lookup, markers
 from pipeline.runner.ledger import FoundVoucher, Ledger, Mark, VoucherRecord, now
+from pipeline.runner.records import held
 from pipeline.runner.worker import LedgerWorker
 
 log = logging.getLogger("kassasync.runner")
@@ -80,24 +81,23 @@ class LookBefore:
     async def _skip_posted_elsewhere(self, records: list[VoucherRecord],
                                      found: Iterable[FoundVoucher]) -> set[str]:
         """The same Z-report found in Fortnox under another file's key (the POS exported the day again, and a
-        lost ledger posted the other export) is not posted again: skipped, as ingest skips it when the ledger
-        knows the other export (KS312). Returns the keys skipped."""
+        lost ledger posted the other export) is not posted: held for a decision (KS312), as ingest holds it
+        when the ledger knows the other export. Returns the keys held."""
         posted = {(item.business_date, item.key.split("/", 3)[-1]): item for item in found
                   if item.kind == markers.Z_REPORT}  # a correction voucher is no Z-report's twin
-        skipped: set[str] = set()
+        kept: set[str] = set()
         for record in records:
             twin = posted.get((record.business_date, record.ver_id))
             if twin is None or markers.kind_of(record.marker) != markers.Z_REPORT or record.ver_id.startswith("line"):
                 continue  # a bare #VER (line…) cannot be told apart across files
+            booked = await self.worker.finish(self.ledger.voucher, twin.key)  # recorded by the look-up just now
+            assert booked is not None, twin.key
+            decided = held(self.config, record, [booked])
             await self.worker.finish(
-                self.ledger.update_voucher, record.key, state="skipped", error_code="KS312", error_permanent=None,
-                error_message=f"the Z-report {record.ver_id} of {record.business_date} is already in Fortnox as "
-                              f"{twin.series} {twin.number} (year {twin.year}), posted from another export of the "
-                              "day (found by its marker): this file is not posted, so the day is not booked twice",
-                error_hint="if the posted voucher is wrong, correct it in Fortnox with a correction voucher "
-                           "(vouchers cannot be changed or deleted through the API); nothing else to do")
-            skipped.add(record.key)
-        return skipped
+                self.ledger.update_voucher, record.key, state=decided.state, error_code=decided.error_code,
+                error_permanent=None, error_message=decided.error_message, error_hint=decided.error_hint)
+            kept.add(record.key)
+        return kept
 
     async def reconcile(self, records: list[VoucherRecord]) -> list[VoucherRecord]:
         """After uncertain outcomes: the ones Fortnox holds (by marker) are counted posted (recorded with the

@@ -40,8 +40,10 @@ def plan_records(config: StoreConfig, digest: str, vouchers: list[SieVoucher], *
         record = VoucherRecord(key=key, store=config.store, business_date=day, file_digest=digest, ver_id=ver_id,
                                marker=items.marker(key), source=items.source_json(group), state="planned")
         record = apply_mapping(record, result)
-        earlier = [o for o in [*others, *records] if o.file_digest != digest and o.business_date == day
-                   and o.ver_id == ver_id and o.state != "skipped"]
+        # o.key != key: a row rebuilt from Fortnox (ledger rebuild) carries only the first 16 digits of this
+        # very file's digest until the file is read again: it is this voucher, not an earlier export
+        earlier = [o for o in [*others, *records] if o.file_digest != digest and o.key != key
+                   and o.business_date == day and o.ver_id == ver_id and o.state != "skipped"]
         twin = next((o for o in earlier if record.state == "planned" and o.payload_digest == record.payload_digest
                      and o.state in ("posted", "pending", "planned")), None)
         booked = [o for o in earlier if o.state in ("posted", "pending")]
@@ -77,7 +79,8 @@ def held(config: StoreConfig, record: VoucherRecord, booked: Sequence[VoucherRec
         what = (f"the Z-report {first.ver_id} of {day} may already be in Fortnox (its outcome is being checked); "
                 "this new export has other amounts")
         hint = "run `kassasync sync` first, so the earlier voucher's outcome is known; then " + hint
-    elif record.payload is not None and correction_payload([o.payload or "" for o in booked], record.payload) is None:
+    elif (record.payload is not None and all(o.payload for o in booked)
+          and correction_payload([o.payload or "" for o in booked], record.payload) is None):
         return _skip(record, "KS308", first, "is already posted with the same amount on every account: not posted "
                      "twice", "nothing to do: the POS exported the same day again")
     if record.state == "failed":

@@ -51,7 +51,8 @@ def _assert_exactly_once(sandbox: SandboxHandle, expected: Expected) -> int:
         assert descriptions == sorted(want), f"tenant {tenant}: missing or doubled vouchers"
         for voucher in got:
             assert _rows(voucher) == want[voucher["description"]], voucher["description"]
-            assert voucher["comments"].startswith("KS2-Z-")
+            kind = "C" if voucher["description"].startswith("Rättelse: ") else "Z"
+            assert voucher["comments"].startswith(f"KS2-{kind}-")
         total += len(got)
     return total
 

@@ -98,7 +98,7 @@ def test_a_re_export_is_decided_with_correct(fleet: Fleet) -> None:
     posted = fleet.run("correct", "--store", "cafe-000", "--date", "2026-10-01", "--yes")
     assert posted.exit_code == 0, posted.output
     first, fix = sorted(fleet.vouchers("3200000"), key=lambda v: v["number"])[0::2]
-    assert fix["description"].startswith("Rättelse: ") and fix["comments"].startswith("KS-")
+    assert fix["description"].startswith("Rättelse: ") and fix["comments"].startswith("KS2-C-")
     assert sorted((int(r["Account"]), f"{float(r['Debit']):.2f}", f"{float(r['Credit']):.2f}") for r in fix["rows"]) \
         == sorted((r["account"], f"{Decimal(r['debit']):.2f}", f"{Decimal(r['credit']):.2f}") for r in rows)
     assert first["comments"] != fix["comments"]

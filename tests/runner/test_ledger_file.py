@@ -37,7 +37,7 @@ def _broken(path: Path) -> BrokenLedger:
 def test_a_missing_file_is_a_new_ledger_created_whole(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     ledger = Ledger.open(_url(path))
-    assert ledger.counts() == {"planned": 0, "pending": 0, "posted": 0, "failed": 0, "skipped": 0}
+    assert ledger.counts() == {"planned": 0, "pending": 0, "posted": 0, "failed": 0, "skipped": 0, "held": 0}
     ledger.close()
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("ledger.sqlite3")) == []
     check(path, thorough=True)  # what it created passes its own check

@@ -158,7 +158,7 @@ def test_a_broken_ledger_stops_the_run_until_it_is_rebuilt(tmp_path: Path, how: 
         assert [p.read_bytes() for p in tmp_path.glob("state/ledger.sqlite3.broken-*")] == [broken]
 
         clean = fleet.sync()
-        assert clean.ok and clean.totals()["posted"] == 0 and clean.totals()["files_archived"] == 6
+        assert clean.ok and clean.totals()["posted"] == 0 and clean.totals()["files_archived"] == 6, [(s.state, s.message) for s in clean.stores]
         fleet.assert_exactly_once()
         checked = fleet.cli_result("ledger", "check", "--from", "2026-11-01", "--to", "2026-11-28")
         assert checked.exit_code == 0, checked.output

@@ -79,10 +79,15 @@ def test_another_export_of_a_z_report_a_lost_ledger_posted_is_not_posted_again(t
     _posted_elsewhere(world, "64", D1, scale=2)  # the POS's second export of the day, posted before the loss
     world.drop("z1.se", day_file([("64", D1, may_rows())]))  # the first export comes back
     result = world.sync()
-    assert (result.posted, world.fortnox.posts, result.skipped) == (0, 0, 1)
-    (skipped,) = [r for r in world.ledger.store_vouchers("deli") if r.state == "skipped"]
-    assert skipped.error_code == "KS312" and "already in Fortnox as F 1 (year 1)" in (skipped.error_message or "")
-    assert (world.inbox.root / "archive" / "deli" / "2026" / "z1.se").exists()
+    assert (result.posted, world.fortnox.posts, result.held, result.state) == (0, 0, 1, "attention")
+    (kept,) = [r for r in world.ledger.store_vouchers("deli") if r.state == "held"]
+    assert kept.error_code == "KS312" and "already posted (Fortnox F 1)" in (kept.error_message or "")
+    assert "kassasync correct --store deli" in (kept.error_hint or "")
+    # the ledger knows only the number of the voucher Fortnox holds, not its rows: `correct` says so
+    from pipeline.runner.decisions import proposals
+
+    (proposal,) = proposals(world.ledger, world.config, D1, today=TODAY)
+    assert proposal.payload is None and "does not know the amounts of F 1" in (proposal.blocker or "")
 
 
 def test_a_day_older_than_the_mark_is_looked_up_and_moves_the_mark_back(tmp_path: Path) -> None:
