@@ -53,15 +53,23 @@ def fixed_by_reseller(step: Step, plan: StorePlan) -> bool:
     return any(c.kind in kinds for c in plan.changes)
 
 
-def customer_steps(steps: list[Step], plan: StorePlan, lang: str) -> list[CustomerStep]:
+def customer_steps(steps: list[Step], plan: StorePlan, lang: str, settings: Settings) -> list[CustomerStep]:
     found = []
     for step in steps:
         state = DONE if step.passed else TODO if step.passed is False else WAITING
         found.append(CustomerStep(
             rule=step.rule, title=step_text(step.rule, "title", lang) or step.title, state=state,
-            menu=step_text(step.rule, "menu", lang), detail=step.detail, fix=step.fix,
-            reseller_fixes=state == TODO and fixed_by_reseller(step, plan)))
+            menu=step_text(step.rule, "menu", lang), detail=without_paths(step.detail, settings),
+            fix=without_paths(step.fix, settings), reseller_fixes=state == TODO and fixed_by_reseller(step, plan)))
     return found
+
+
+def without_paths(text: str, settings: Settings) -> str:
+    """Doctor speaks to the reseller, naming the server's folders; the customer sees `stores/`, `inbox/` instead."""
+    for folder, shown in ((settings.stores_dir, "stores/"), (settings.inbox_dir, "inbox/")):
+        for spelled in {str(folder), str(folder.resolve())}:
+            text = text.replace(spelled.rstrip("/") + "/", shown)
+    return text
 
 
 async def run_checklist(settings: Settings, config: StoreConfig, today: date) -> tuple[list[Step], PlannedStore]:

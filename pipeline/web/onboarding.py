@@ -213,7 +213,7 @@ async def checklist_page(request: Request) -> Response:
         return ctx.render(request, "message.html.j2", 409, title_key="refused_title", body_key="not_connected",
                           link=f"/i/{token}")
     steps, planned = await run_checklist(ctx.config.settings, config, ctx.today())
-    shown = customer_steps(steps, planned.plan, lang_of(request))
+    shown = customer_steps(steps, planned.plan, lang_of(request), ctx.config.settings)
     todo = [s for s in shown if s.state == "todo"]
     company = planned.snapshot.company if planned.snapshot else None
     return ctx.render(request, "checklist.html.j2", token=token, store=config, steps=shown, todo=len(todo),
