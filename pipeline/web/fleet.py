@@ -82,13 +82,18 @@ class Selection:
 def select(rows: tuple[FleetRow, ...], *, query: str = "", attention_only: bool = False, sort: str = "attention",
            descending: bool = False, page: int = 1) -> Selection:
     """Filter (words must all occur; an org number matches with or without its dash), sort, one page."""
-    words = [w for w in query.lower().split() if w]
+    words = [norm_org_number(w) if _org_like(w) else w for w in query.lower().split()]
     found = [r for r in rows if (not attention_only or r.status.needs_attention)
-             and all(w in r.haystack or (norm_org_number(w) and norm_org_number(w) in r.haystack) for w in words)]
+             and all(w in r.haystack for w in words)]
     found.sort(key=_sort_key(sort if sort in SORTS else "attention"), reverse=descending)
     pages = max(1, math.ceil(len(found) / PAGE_SIZE))
     page = min(max(1, page), pages)
     return Selection(found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(found), page, pages)
+
+
+def _org_like(word: str) -> bool:
+    """`556677-8899` or `16556677-8899`: digits and dashes, long enough to be an org number, searched as digits."""
+    return len(word.replace("-", "")) >= 6 and word.replace("-", "").isdigit()
 
 
 class FleetCache:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -59,8 +60,7 @@ async def _store_view(request: Request, ctx: WebContext, new_link: str | None = 
     if row is None:
         return ctx.render(request, "message_plain.html.j2", 404, title="No such store",
                           body=f"No store file or ledger entry for {store!r}.")
-    today = ctx.today()
-    days = window(today)
+    days = window(ctx.today() - timedelta(days=1))  # the 60 days that are due: today's sales are not in yet
     sales = ctx.state.daily_sales(store, days[0], days[-1])
     creds = ctx.tokens.load(store) if ctx.tokens.has(store) else None
     invitations = ctx.state.invitations(store)
