@@ -101,6 +101,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "checklist_title": ("Kontrollista för {store}", "Checklist for {store}"),
     "connected": ("Kopplad till {company} ({org}).", "Connected to {company} ({org})."),
     "all_done": ("Allt i Fortnox är klart.", "Everything in Fortnox is done."),
+    "reseller_rest": ("Inget mer för er att göra: er återförsäljare fixar resten.",
+                      "Nothing more for you to do: your reseller will fix the rest."),
     "to_do": ("{n} sak(er) att göra.", "{n} thing(s) to do."),
     "done": ("Klart", "Done"),
     "todo": ("Att göra", "To do"),

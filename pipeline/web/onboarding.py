@@ -214,10 +214,10 @@ async def checklist_page(request: Request) -> Response:
                           link=f"/i/{token}")
     steps, planned = await run_checklist(ctx.config.settings, config, ctx.today())
     shown = customer_steps(steps, planned.plan, lang_of(request), ctx.config.settings)
-    todo = [s for s in shown if s.state == "todo"]
     company = planned.snapshot.company if planned.snapshot else None
-    return ctx.render(request, "checklist.html.j2", token=token, store=config, steps=shown, todo=len(todo),
-                      company=company, checked_at=ctx.now(), formats=FORMATS)
+    return ctx.render(request, "checklist.html.j2", token=token, store=config, steps=shown, company=company,
+                      todo=sum(1 for s in shown if s.customer_todo), checked_at=ctx.now(), formats=FORMATS,
+                      reseller_todo=sum(1 for s in shown if s.state == "todo" and s.reseller_fixes))
 
 
 async def till_kit(request: Request) -> Response:

@@ -20,7 +20,6 @@ def render_script(fmt: str, public_url: str, store: str, store_name: str) -> str
     template = {"powershell": "till.ps1.j2", "sh": "till.sh.j2"}[fmt]
     text = environment().get_template(template).render(url=upload_url(public_url, store), store=store,
                                                        store_name=store_name, token_file=TOKEN_FILE)
-    # PowerShell 5.1 reads a script without a byte order mark as the ANSI code page: keep it ASCII-safe there
     return text.replace("\n", "\r\n") if fmt == "powershell" else text
 
 
@@ -30,7 +29,9 @@ def kit(fmt: str, public_url: str, store: str, store_name: str, token: str) -> b
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         script = archive_entry(SCRIPT_NAMES[fmt], 0o755 if fmt == "sh" else 0o644)
-        archive.writestr(script, render_script(fmt, public_url, store, store_name))
+        text = render_script(fmt, public_url, store, store_name)
+        # Windows PowerShell 5.1 reads a script without a byte order mark in the ANSI code page (Café -> CafÃ©)
+        archive.writestr(script, ("\ufeff" + text) if fmt == "powershell" else text)
         archive.writestr(archive_entry(TOKEN_FILE, 0o600), token + "\n")
     return buffer.getvalue()
 
