@@ -83,15 +83,22 @@ def code_challenge(verifier: str) -> str:
     return b64(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
-async def start_consent(request: Request) -> Response:
-    ctx, token = web(request), request.path_params["token"]
+async def _posted(ctx: WebContext, request: Request,
+                  token: str) -> tuple[dict[str, str], Invitation, StoreConfig] | Response:
+    """A customer form's fields with its invitation and store, or the page that refuses it (CSRF, link)."""
     form = await read_form(request)
     if form is None or not ctx.csrf.valid(request, form):
         return ctx.render(request, "message.html.j2", 403, title_key="refused_title", body_key="csrf")
     found = _usable(ctx, request, token)
-    if isinstance(found, Response):
-        return found
-    invitation, config = found
+    return found if isinstance(found, Response) else (form, *found)
+
+
+async def start_consent(request: Request) -> Response:
+    ctx, token = web(request), request.path_params["token"]
+    posted = await _posted(ctx, request, token)
+    if isinstance(posted, Response):
+        return posted
+    form, invitation, config = posted
     account_type = form.get("account_type", "")
     if account_type not in ACCOUNT_TYPES:
         return ctx.render(request, "invite.html.j2", 400, token=token, store=config, invitation=invitation,
@@ -223,13 +230,10 @@ async def checklist_page(request: Request) -> Response:
 async def till_kit(request: Request) -> Response:
     """A new upload token, handed over once inside the downloaded kit (the old token stops working)."""
     ctx, token = web(request), request.path_params["token"]
-    form = await read_form(request)
-    if form is None or not ctx.csrf.valid(request, form):
-        return ctx.render(request, "message.html.j2", 403, title_key="refused_title", body_key="csrf")
-    found = _usable(ctx, request, token)
-    if isinstance(found, Response):
-        return found
-    _invitation_found, config = found
+    posted = await _posted(ctx, request, token)
+    if isinstance(posted, Response):
+        return posted
+    form, _invitation, config = posted
     fmt = form.get("format", "powershell")
     if fmt not in FORMATS or (not ctx.tokens.has(config.store) and not config.tenant_id):
         return RedirectResponse(f"/i/{token}/checklist", status_code=303)

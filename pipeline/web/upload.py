@@ -24,6 +24,7 @@ from pipeline.config.model import StoreConfig
 from pipeline.plan.diff import norm_org_number
 from pipeline.runner.inbox import SUFFIXES
 from pipeline.sie import SieDocument, read_sie
+from pipeline.web.context import web
 
 log = logging.getLogger("kassasync.web.upload")
 JSON_FORMAT = 1
@@ -130,8 +131,6 @@ def digest_of(content: bytes) -> str:
 
 async def put_day_file(request: Request) -> JSONResponse:
     """The upload endpoint; the JSON answer is documented in docs/web.md (format 1)."""
-    from pipeline.web.context import web
-
     ctx = web(request)
     store, name = request.path_params["store"], request.path_params["name"]
     header = request.headers.get("authorization", "")
