@@ -151,6 +151,8 @@ async def callback(request: Request) -> Response:
                                                 code_verifier=verifier)
         except UserError as exc:
             return _failed(ctx, request, invitation, token, exc.message)
+        except httpx2.HTTPError as exc:  # company information is read with the plain client
+            return _failed(ctx, request, invitation, token, f"Fortnox could not be reached ({type(exc).__name__})")
         finally:
             staging.delete(config.store)
         if not same_org_number(connected.organization_number, config.org_number):
