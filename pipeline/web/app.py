@@ -1,8 +1,10 @@
 """The ASGI app of `kassasync serve`: customer pages, reseller pages, the upload endpoint, one stylesheet."""
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import date, datetime
 
 from starlette.applications import Starlette
@@ -30,6 +32,19 @@ async def _plain_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(text + "\n", status_code=status)
 
 
+def _warm_up(context: WebContext) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """At start, read the fleet's status in the background, so the reseller's first page need not wait for it."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        reading = asyncio.ensure_future(context.fleet.get()) if context.auth.configured else None
+        yield
+        if reading is not None and not reading.done():
+            reading.cancel()
+
+    return lifespan
+
+
 def create_app(config: WebConfig, *, today: Callable[[], date] | None = None,
                now: Callable[[], datetime] | None = None, state: WebState | None = None) -> Starlette:
     """The app over the store files, the inbox and the ledger's database named by `config.settings`.
@@ -44,6 +59,7 @@ def create_app(config: WebConfig, *, today: Callable[[], date] | None = None,
         Mount("/static", StaticFiles(packages=[("pipeline", "templates/web/static")]), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _plain_error, 405: _plain_error, 500: _plain_error},
-                    middleware=[Middleware(SecurityHeaders, auth_url=config.settings.auth_url)])
+                    middleware=[Middleware(SecurityHeaders, auth_url=config.settings.auth_url)],
+                    lifespan=_warm_up(context))
     app.state.web = context
     return app

@@ -10,7 +10,7 @@ from pipeline.settings import Settings
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8400
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # a day file is a few kB; ten MiB leaves room for a year's export
-DEFAULT_STATUS_SECONDS = 30
+DEFAULT_STATUS_SECONDS = 60
 
 
 @dataclass(frozen=True)
