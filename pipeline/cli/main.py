@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "validate": ("validate",), "schema": ("schema",), "pos-sheet": ("pos_sheet",), "sie": ("sie", "sie_map"),
     "sandbox": ("sandbox",), "connect": ("connect",), "tokens": ("tokens",), "plan": ("plan",),
     "apply": ("apply",), "doctor": ("doctor",), "sync": ("sync",), "status": ("status",), "report": ("report",),
-    "demo": ("demo",),
+    "demo": ("demo",), "serve": ("serve",), "onboard": ("onboard",),
     "disconnect": ("disconnect",), "ledger": ("ledger",), "correct": ("correct",),
 }
 

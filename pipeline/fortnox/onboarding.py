@@ -135,10 +135,16 @@ class Connected:
 
 
 async def exchange_and_save(http: httpx2.AsyncClient, endpoint: TokenEndpoint, api_url: str, tokens: TokenStore,
-                            store: str, code: str, redirect_uri: str, *, service_account: bool) -> Connected:
-    """Trades the code for tokens, reads the tenant id, saves the store's credentials."""
-    payload = await endpoint.request(http, {"grant_type": "authorization_code", "code": code,
-                                            "redirect_uri": redirect_uri})
+                            store: str, code: str, redirect_uri: str, *, service_account: bool,
+                            code_verifier: str | None = None) -> Connected:
+    """Trades the code for tokens, reads the tenant id, saves the store's credentials.
+
+    `code_verifier`: the PKCE verifier, when the authorize request carried a code challenge (the web app's
+    option; Fortnox documents no PKCE)."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if code_verifier:
+        form["code_verifier"] = code_verifier
+    payload = await endpoint.request(http, form)
     access = str(payload["access_token"])
     response = await http.get(f"{api_url.rstrip('/')}/companyinformation",
                               headers={"Authorization": f"Bearer {access}", "Accept": "application/json"})

@@ -1,0 +1,7 @@
+"""Web test set-up: the fleet builder of the runner tests is importable here too."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
