@@ -3,10 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The coverage gate: the suite's statement coverage of pipeline/ measured when the gate came in. Raise it
+# when coverage rises; never lower it.
+COVERAGE_FLOOR := 93
+# Modules whose mutation score `make mutation` prints (aim: at least 85 % each).
+MUTATED := pipeline/config/rules.py pipeline/mapping/vat.py pipeline/plan/diff.py
 
-.PHONY: demo test lint typecheck bench clean install
+.PHONY: demo test lint typecheck bench clean install schema mutation
 
-$(STAMP): pyproject.toml setup.py pipeline/sie/_speedups.c
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,postgres]'
@@ -20,7 +25,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/mypy pipeline
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --cov=pipeline --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
@@ -28,8 +33,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy pipeline
 
+# schemas/store.schema.json is the editors' copy of the packaged schema (a test checks they are equal).
+schema: $(STAMP)
+	$(BIN)/kassasync schema > schemas/store.schema.json
+
+mutation: $(STAMP)
+	$(BIN)/python tests/mutation.py $(MUTATED)
+
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .kassasync demo-out
+	rm -rf $(VENV) .kassasync demo-out mutants .coverage
