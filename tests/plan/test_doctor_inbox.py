@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import load_stores
 from pipeline.plan.doctor import KS458_DAY_FILE
 from pipeline.plan.inputs import day_file_step
 
@@ -17,14 +18,12 @@ TODAY = date(2026, 11, 28)
 
 @pytest.fixture
 def config():  # type: ignore[no-untyped-def]
-    configs, _ = pytest.importorskip("pipeline.config").load_stores(ROOT / "stores")
-    if STORE not in configs or not (ROOT / "demo" / "inbox" / STORE).is_dir():
-        pytest.skip("example store or demo inbox missing")
+    configs, _ = load_stores(ROOT / "examples" / "stores")
     return configs[STORE]
 
 
 def test_latest_demo_day_file_maps_cleanly(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    shutil.copytree(ROOT / "demo" / "inbox" / STORE, tmp_path / STORE)
+    shutil.copytree(ROOT / "examples" / "inbox" / STORE, tmp_path / STORE)
     step = day_file_step(tmp_path, config, TODAY)
     assert step.rule == KS458_DAY_FILE and step.passed is True, step
     assert "Z415_20261126.se" in step.detail  # the newest file, not the first

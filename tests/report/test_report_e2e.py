@@ -22,8 +22,8 @@ def synced(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     from pipeline.sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seed_from_stores
     from pipeline.sandbox.testing import running_sandbox
 
-    shutil.copytree(ROOT / "demo" / "inbox", tmp_path / "inbox")
-    configs, _ = load_stores(ROOT / "stores")
+    shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "inbox")
+    configs, _ = load_stores(ROOT / "examples" / "stores")
     seed = seed_from_stores(list(configs.values()), today=date(2026, 11, 28))
     with running_sandbox(tmp_path / "sandbox", seed) as sandbox:
         env = {"FORTNOX_API_URL": f"{sandbox.base_url}/3", "FORTNOX_AUTH_URL": f"{sandbox.base_url}/oauth-v1",
@@ -35,7 +35,7 @@ def synced(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
 
 
 def invoke(home: Path, env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(cli, ["--stores", str(ROOT / "stores"), "--inbox", str(home / "inbox"),
+    return CliRunner().invoke(cli, ["--stores", str(ROOT / "examples" / "stores"), "--inbox", str(home / "inbox"),
                                     "--state-dir", str(home / "state"), *args, "--today", "2026-11-28"], env=env)
 
 

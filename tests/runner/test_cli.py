@@ -13,12 +13,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _invoke(tmp_path: Path, *args: str):  # noqa: ANN202
-    return CliRunner().invoke(cli, ["--stores", str(ROOT / "stores"), "--inbox", str(tmp_path / "inbox"),
+    return CliRunner().invoke(cli, ["--stores", str(ROOT / "examples" / "stores"), "--inbox", str(tmp_path / "inbox"),
                                     "--state-dir", str(tmp_path / "state"), *args])
 
 
 def test_sync_dry_run_shows_what_would_be_posted_and_the_failing_day(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "demo" / "inbox", tmp_path / "inbox")
+    shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "inbox")
     result = _invoke(tmp_path, "sync", "--all", "--dry-run", "--today", "2026-11-28")
     assert result.exit_code == 1, result.output
     assert "hamnens-delikatesser 2026-11-25: KS304" in result.output
@@ -35,7 +35,7 @@ def test_sync_rejects_conflicting_options(tmp_path: Path) -> None:
 
 
 def test_sie_map_prints_vouchers_and_findings(tmp_path: Path) -> None:
-    inbox = ROOT / "demo" / "inbox" / "hamnens-delikatesser"
+    inbox = ROOT / "examples" / "inbox" / "hamnens-delikatesser"
     ok = _invoke(tmp_path, "sie", "map", "--store", "hamnens-delikatesser", str(inbox / "Z413_20261124.se"),
                  "--today", "2026-11-28")
     assert ok.exit_code == 0, ok.output
