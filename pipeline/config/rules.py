@@ -258,7 +258,7 @@ def _account_map_simple(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
                                                         "mappings are applied once")
 
 
-@rule("KS123", "unknown rule id in rules.disable", "list rule ids from the README's rule table, e.g. KS112",
+@rule("KS123", "unknown rule id in rules.disable", "list rule ids from the rule table in docs/config.md, e.g. KS112",
       Severity.WARNING)
 def _known_rule_ids(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
     rules = doc.get("rules")

@@ -2,7 +2,7 @@
 
 `confirmed` is True where the code and message come from Fortnox or a recorded exchange
 (reference/fortnox-api.md §4.2). Codes in the 8000xxx range are the sandbox's own, for failures whose real
-code is not public; the README lists them as sandbox-only.
+code is not public; docs/sandbox.md lists them as sandbox-only.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class ErrorCode:
     http_status: int
     message: str  # Swedish, as Fortnox writes it (or as vendors quote it)
     confirmed: bool
-    meaning: str  # English, for the README table and logs
+    meaning: str  # English, for the table in docs/sandbox.md and logs
 
 
 def _c(code: int, status: int, message: str, confirmed: bool, meaning: str) -> ErrorCode:

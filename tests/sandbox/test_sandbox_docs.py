@@ -1,4 +1,4 @@
-"""The README section lists every sandbox-only error code (and no code that is not in the table)."""
+"""docs/sandbox.md lists every sandbox-only error code (and no code that is not in the table)."""
 from __future__ import annotations
 
 import re
@@ -6,11 +6,11 @@ from pathlib import Path
 
 from pipeline.fortnox import codes
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+SANDBOX_DOC = Path(__file__).resolve().parents[2] / "docs" / "sandbox.md"
 
 
-def test_every_sandbox_only_code_is_in_the_readme_table() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_every_sandbox_only_code_is_in_the_docs_table() -> None:
+    text = SANDBOX_DOC.read_text(encoding="utf-8")
     listed = {int(code) for code in re.findall(r"^\| (8\d{6}) \|", text, flags=re.MULTILINE)}
     assert listed == {c.code for c in codes.SANDBOX_ONLY}
     for code in codes.SANDBOX_ONLY:
