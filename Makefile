@@ -6,8 +6,6 @@ STAMP := $(VENV)/.installed
 # The coverage gate: the suite's statement coverage of pipeline/ measured when the gate came in. Raise it
 # when coverage rises; never lower it.
 COVERAGE_FLOOR := 93
-# Modules whose mutation score `make mutation` prints (aim: at least 85 % each).
-MUTATED := pipeline/config/rules.py pipeline/mapping/vat.py pipeline/plan/diff.py
 
 .PHONY: demo test lint typecheck bench clean install schema mutation
 
@@ -37,8 +35,9 @@ typecheck: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/kassasync schema > schemas/store.schema.json
 
+# The mutation score of the modules in pyproject.toml's [tool.mutmut] only_mutate (aim: 85 % each).
 mutation: $(STAMP)
-	$(BIN)/python tests/mutation.py $(MUTATED)
+	$(BIN)/python tests/mutation.py
 
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
