@@ -108,7 +108,7 @@ def load_yaml_bytes(data: bytes, name: str) -> tuple[YDict | None, list[Diagnost
     diags.extend(found)
     if root is None and not found:
         diags.append(_diag(Location(name, 1, 1), "KS101", "the file is empty",
-                           "start from one of the example stores in stores/"))
+                           "start from one of the example stores in examples/stores/"))
     elif root is not None and not isinstance(root, YDict):
         diags.append(_diag(getattr(root, "loc", Location(name, 1, 1)), "KS105",
                            f"the file holds {_kind(root)} at the top; a store file is a mapping of keys",
