@@ -80,3 +80,73 @@ def test_a_config_with_everything_disabled_is_clean(stores: Path) -> None:
     edit(path, "disable: []", "disable: [" + ", ".join(r for r in RULES if r != "KS123") + "]")
     config, diags = load_store(path)
     assert diags == [] and config is not None
+
+
+def _found(path: Path) -> list[tuple[int, int, str, str, str]]:
+    """(line, column, severity, rule, message) of every diagnostic, in order."""
+    return [(d.location.line, d.location.col, d.severity.value, d.rule, d.message) for d in validate_paths([path])]
+
+
+UNDECLARED = "add the Fortnox account under `accounts:` with its name"
+
+
+@pytest.mark.parametrize(("old", "new", "where", "message"), [
+    ("OVRIGT: {revenue: 3001", "OVRIGT: {revenue: 3009", (33, 21),
+     "article group OVRIGT: revenue account 3009 is not declared in `accounts`"),
+    ("OVRIGT: {revenue: 3001, vat_account: 2610", "OVRIGT: {revenue: 3001, vat_account: 2611", (33, 40),
+     "article group OVRIGT: VAT account 2611 is not declared in `accounts`"),
+    ("Swish: 1930", "Swish: 1931", (37, 10),
+     "payment method Swish: payment account 1931 is not declared in `accounts`"),
+    ("invoiced_sales_accounts: [1512]", "invoiced_sales_accounts: [1930, 1513]", (18, 35),
+     "pos.invoiced_sales_accounts item 2: invoiced sales account 1513 is not declared in `accounts`"),
+    ("rounding_account: 3740", "rounding_account: 3741", (40, 19),
+     "rounding_account: rounding account 3741 is not declared in `accounts`"),
+])
+def test_ks110_names_each_kind_of_use_at_its_value(stores: Path, old: str, new: str, where: tuple[int, int],
+                                                  message: str) -> None:
+    path = edit(stores / KART, old, new)
+    assert _found(path) == [(*where, "error", "KS110", message)]
+    (diag,) = validate_paths([path])
+    assert diag.hint and diag.hint.startswith(UNDECLARED)
+
+
+def test_ks115_a_last_row_that_ends_is_a_warning_at_its_until(stores: Path) -> None:
+    path = edit(stores / HAM, "    - {from: 2028-01-01, revenue: 3210",
+                "    - {from: 2028-01-01, until: 2028-12-31, revenue: 3210")
+    assert _found(path) == [(24, 33, "warning", "KS115", "article group MAT: no row after 2028-12-31; sales in this "
+                                                         "group after that day cannot be posted")]
+    (diag,) = validate_paths([path])
+    assert diag.hint == "add a row from the next day (or omit `until` on the last row)"
+
+
+def test_ks115_rows_are_compared_in_date_order_not_file_order(stores: Path) -> None:
+    path = stores / HAM
+    text = path.read_text(encoding="utf-8")
+    rows = [line + "\n" for line in text.splitlines() if line.startswith("    - {") and "3210" in line]
+    assert len(rows) == 3
+    path.write_text(text.replace("".join(rows), rows[2] + rows[0] + rows[1]), encoding="utf-8")
+    assert _found(path) == []
+
+
+def test_ks115_rows_without_dates_overlap_everywhere(stores: Path) -> None:
+    path = edit(stores / HAM, "    - {from: 2026-04-01, until: 2027-12-31, revenue: 3210", "    - {revenue: 3210")
+    assert _found(path) == [(23, 7, "error", "KS115", "article group MAT: rows 1 and 2 overlap"),
+                            (24, 7, "error", "KS115", "article group MAT: rows 2 and 3 overlap from 2028-01-01")]
+
+
+def test_ks115_a_late_first_row_is_reported_at_its_from_with_the_fix(stores: Path) -> None:
+    path = edit(stores / KART, "BOCKER: {revenue: 3003", "BOCKER: {from: 2026-09-02, revenue: 3003")
+    assert _found(path) == [(31, 18, "error", "KS115",
+                             "article group BOCKER: no row from start_date 2026-09-01 to 2026-09-01")]
+    (diag,) = validate_paths([path])
+    assert diag.hint == "start the first row at or before start_date (or omit its `from`)"
+
+
+def test_a_finding_in_a_single_row_group_points_at_the_value(stores: Path) -> None:
+    # A group written as one row has no list index; the location is that row's key in the mapping.
+    path = edit(stores / KART, "OVRIGT: {revenue: 3001", "OVRIGT: {revenue: 1930")
+    assert _found(path) == [(33, 21, "error", "KS112", "article group OVRIGT: revenue account 1930 is not in class 3")]
+    listed = edit(stores / HAM, "PRESENT: {revenue: 3050", "PRESENT: [{revenue: 1930")
+    edit(listed, "vat_rate: 25}\n", "vat_rate: 25}]\n")
+    assert [f for f in _found(listed) if f[3] == "KS112"] == [
+        (29, 23, "error", "KS112", "article group PRESENT, row 1: revenue account 1930 is not in class 3")]
