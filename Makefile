@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The coverage gate: the suite's statement coverage of pipeline/ measured when the gate came in. Raise it
+# The coverage gate: statement coverage of pipeline/ by the suite, 93.6 % on main when the gate came in
+# (`make test` then printed 93.65 % without Chromium). Raise it
 # when coverage rises; never lower it.
-COVERAGE_FLOOR := 93
+COVERAGE_FLOOR := 93.6
 
 .PHONY: demo test lint typecheck bench clean install schema mutation
 
