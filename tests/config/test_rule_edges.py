@@ -49,6 +49,14 @@ def test_ks115_one_day_missing_is_a_gap(stores: Path) -> None:
 def test_ks115_a_row_that_ends_before_it_starts(stores: Path) -> None:
     assert _ks115(stores, "{from: 2026-04-01, until: 2026-03-31, revenue: 3210") == [
         "article group MAT, row 2: until 2026-03-31 is before from 2026-04-01"]
+    # reported at the value of the row's `until`
+    assert [(d.location.line, d.location.col) for d in validate_paths([stores / HAM])] == [(23, 33)]
+
+
+def test_ks115_a_row_of_one_day_is_fine(stores: Path) -> None:
+    path = edit(stores / HAM, MAT_ROW_2, "{from: 2026-04-01, until: 2026-04-01, revenue: 3210")
+    edit(path, "    - {from: 2028-01-01, revenue: 3210", "    - {from: 2026-04-02, revenue: 3210")
+    assert validate_paths([path]) == []
 
 
 def test_ks115_the_first_row_must_cover_start_date_to_the_day(stores: Path) -> None:

@@ -84,6 +84,15 @@ def test_vat_booked_at_another_rate_is_named_with_the_rate_it_amounts_to() -> No
                                "12 % of that revenue")
 
 
+def test_the_rate_it_amounts_to_counts_every_revenue_account_of_the_component() -> None:
+    config = replace(deli_config(), article_groups={
+        "MAT": deli_config().article_groups["MAT"],
+        "BROD": (ArticleGroupRow(3211, 2630, Decimal(6)),),
+    })
+    (finding,) = check_vat(_amounts(a3210="-10.00", a2620="-1.20"), config, DAY)
+    assert finding.message.endswith("; the file books 1.20 VAT on 2620 instead, 12 % of that revenue")
+
+
 @pytest.mark.parametrize(("day", "food_hint"), [(date(2026, 3, 31), False), (date(2026, 4, 1), True)])
 def test_the_food_vat_hint_starts_on_1_april_2026(day: date, food_hint: bool) -> None:
     (finding,) = check_vat(_amounts(a3340="-1000.00", a2610="-200.00"), deli_config(), day)

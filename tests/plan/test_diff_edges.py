@@ -85,11 +85,14 @@ def test_a_store_without_a_path_is_named_by_its_id() -> None:
     (blocker,) = plan_for(fake, store(path=None)).blockers
     assert blocker.message.startswith("org_number in stores/centrum.yaml is 555555-5555")
     assert plan_for(fake, store(path=None)).path is None
-    assert plan_for(fake, store(path=Path("elsewhere/centrum.yaml"))).path == "elsewhere/centrum.yaml"
+    elsewhere = plan_for(fake, store(path=Path("elsewhere/centrum.yaml")))
+    assert elsewhere.path == "elsewhere/centrum.yaml"
+    assert elsewhere.blockers[0].message.startswith("org_number in elsewhere/centrum.yaml is 555555-5555")
 
 
 @pytest.mark.parametrize(("text", "normal"), [("556677-8899", "5566778899"), ("16556677-8899", "5566778899"),
                                               ("5566778899", "5566778899"), ("55667788", "55667788"),
+                                              ("55667788991", "55667788991"),
                                               (None, ""), ("", "")])
 def test_norm_org_number(text: str | None, normal: str) -> None:
     assert norm_org_number(text) == normal
@@ -118,6 +121,9 @@ def test_a_store_without_a_cost_center_never_plans_one() -> None:
     fake.centers = {}
     assert plan_for(fake, store(cost_center=None)).changes == ()
     assert plan_for(fake, store(cost_center="  ")).changes == ()
+    # even when the snapshot did read the cost centres
+    snap = asyncio.run(take_snapshot(fake, TODAY, with_cost_centers=True))
+    assert diff_store(store(cost_center=None), snap).changes == ()
 
 
 def test_an_inactive_cost_center_warns_with_the_fix() -> None:
