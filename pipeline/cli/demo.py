@@ -91,7 +91,7 @@ def demo(out_dir: Path, examples: Path | None) -> None:
                 bold=True)
 
     with running_sandbox(out_dir / "sandbox", seed_path, today=today) as sandbox:
-        click.echo(f"sandbox Fortnox listening on {sandbox.base_url} (seed: {seed_path})")
+        click.echo(f"sandbox Fortnox listening on {sandbox.base_url} (seed: {_shown(seed_path)})")
         env = {**os.environ, **sandbox.env(), "KASSASYNC_HOME": str(out_dir / "state"),
                "KASSASYNC_SECRET_KEY": DEMO_SECRET_KEY}
         env.pop("KASSASYNC_DATABASE_URL", None)
@@ -100,7 +100,7 @@ def demo(out_dir: Path, examples: Path | None) -> None:
         steps = [STEPS[0], Step(f"The POS settings sheet for {first} (replaces the technician's preparation call)",
                                 ["pos-sheet", "--store", first, "--date", today.isoformat()], frozenset({0})),
                  *STEPS[1:],
-                 Step("Write the HTML status page", ["report", "--out", str(out_dir / "report")], frozenset({0}))]
+                 Step("Write the HTML status page", ["report", "--out", _shown(out_dir / "report")], frozenset({0}))]
         surprises = []
         for number, step in enumerate(steps, start=1):
             click.secho(f"\n== {number}/{len(steps)} {step.title}", bold=True)
@@ -116,7 +116,7 @@ def demo(out_dir: Path, examples: Path | None) -> None:
         posted = sum(len(sandbox.posted_vouchers(c.tenant_id)) for c in configs.values() if c.tenant_id)
 
     click.secho(f"\n== done in {time.monotonic() - started:.1f} s", bold=True)
-    click.echo(f"vouchers in the sandbox: {posted}; status page: {out_dir / 'report' / 'index.html'}")
+    click.echo(f"vouchers in the sandbox: {posted}; status page: {_shown(out_dir / 'report' / 'index.html')}")
     if surprises:
         raise UserError("the demo did not go as expected: " + "; ".join(surprises),
                         f"see the output above and the debug log in {out_dir / 'state' / 'logs'}")
