@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The coverage gate: statement coverage of pipeline/ by the suite, 93.6 % on main when the gate came in
+# (93.65 % measured). Raise it when coverage rises; never lower it.
+COVERAGE_FLOOR := 93.6
 
-.PHONY: demo test lint typecheck bench clean install
+.PHONY: demo test lint typecheck bench clean install schema mutation
 
-$(STAMP): pyproject.toml setup.py pipeline/sie/_speedups.c
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,postgres]'
@@ -20,7 +23,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/mypy pipeline
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --cov=pipeline --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench
@@ -28,8 +31,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy pipeline
 
+# schemas/store.schema.json is the editors' copy of the packaged schema (a test checks they are equal).
+schema: $(STAMP)
+	$(BIN)/kassasync schema > schemas/store.schema.json
+
+# The mutation score of the modules in pyproject.toml's [tool.mutmut] only_mutate (aim: 85 % each).
+mutation: $(STAMP)
+	$(BIN)/python tests/mutation.py
+
 bench: $(STAMP)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .kassasync demo-out
+	rm -rf $(VENV) .kassasync demo-out mutants .coverage

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "stores" / "hamnens-delikatesser.yaml"
+TEMPLATE = ROOT / "examples" / "stores" / "hamnens-delikatesser.yaml"
 TODAY = date(2026, 11, 28)
 
 
@@ -33,7 +33,7 @@ def org_number(n: int) -> str:
 
 def generate(stores_dir: Path, count: int) -> None:
     """`count` store files made from the example delicatessen, each with its own id, tenant and org number."""
-    shutil.copytree(ROOT / "stores" / "_profiles", stores_dir / "_profiles")
+    shutil.copytree(ROOT / "examples" / "stores" / "_profiles", stores_dir / "_profiles")
     text = TEMPLATE.read_text(encoding="utf-8")
     for n in range(count):
         store = f"bench-{n:03d}"

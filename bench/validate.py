@@ -57,7 +57,7 @@ def store_text(n: int, rng: random.Random) -> str:
 def generate(target: Path, count: int) -> list[Path]:
     rng = random.Random(20261128)
     (target / "_profiles").mkdir(parents=True)
-    shutil.copy(ROOT / "stores" / "_profiles" / "kassa-standard.yaml", target / "_profiles")
+    shutil.copy(ROOT / "examples" / "stores" / "_profiles" / "kassa-standard.yaml", target / "_profiles")
     paths = []
     for n in range(count):
         path = target / f"butik-{n:05d}.yaml"

@@ -13,15 +13,16 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_demo_runs_the_whole_job_and_posts_each_z_report_once(tmp_path: Path) -> None:
     out = tmp_path / "demo-out"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FORTNOX_", "KASSASYNC_"))}
-    done = subprocess.run([sys.executable, "-m", "pipeline", "demo", "--out", str(out)], cwd=ROOT, env=env,
+    # Run from an empty folder: the demo finds its examples through the package, not the working directory.
+    done = subprocess.run([sys.executable, "-m", "pipeline", "demo", "--out", str(out)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    # 14 Z-reports and day reports in demo/inbox plus the corrected re-export; the failed export is replaced
+    # 14 Z-reports and day reports in examples/inbox plus the corrected re-export; the failed export is replaced
     assert "vouchers in the sandbox: 14;" in done.stdout
     assert "KS304" in done.stdout and "3 clean, 0 with changes, 0 blocked" in done.stdout
     page = (out / "report" / "index.html").read_text(encoding="utf-8")
     assert "Hamnens Delikatesser AB" in page
     status = json.loads((out / "report" / "status.json").read_text(encoding="utf-8"))
     assert status["format"] == 1
-    # nothing in the repository's demo inbox was moved: the demo works on a copy
-    assert sorted(p.name for p in (ROOT / "demo" / "inbox" / "hamnens-delikatesser").iterdir())[0] == "Z412_20261123.se"
+    # nothing in the repository's examples was moved: the demo works on a copy
+    assert sorted(p.name for p in (ROOT / "examples" / "inbox" / "hamnens-delikatesser").iterdir())[0] == "Z412_20261123.se"

@@ -1,8 +1,12 @@
 """`kassasync demo`: the whole job end to end on the embedded default, locally, against the sandbox.
 
-Starts the sandbox seeded from the store files with some drift, then runs the same commands an operator
+Starts the sandbox seeded from the example stores with some drift, then runs the same commands an operator
 would (validate, plan, apply, sync, status, report) as separate processes, so each step's output and
 exit code are exactly what the command gives on its own.
+
+The examples (stores, day files, a re-exported day) are examples/ in the repository; a wheel carries the same
+files as the package data pipeline/examples (see `examples_dir`). The demo copies them into its working
+directory, so it never reads or changes a user's stores/ or inbox/.
 """
 from __future__ import annotations
 
@@ -14,11 +18,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 
 import click
 
-from pipeline.cli.context import app_context
 from pipeline.config import load_stores
 from pipeline.errors import UserError
 
@@ -32,7 +36,7 @@ class Step:
     title: str
     args: list[str]
     expected: frozenset[int]  # exit codes that mean the step did what it should
-    drop_corrections: bool = False  # first copy demo/corrections/ into the inbox (a re-exported day)
+    drop_corrections: bool = False  # first copy examples/corrections/ into the inbox (a re-exported day)
 
 
 # Commands that take the demo's date with the hidden --today option (the others do not depend on the date).
@@ -61,43 +65,44 @@ def register(group: click.Group) -> None:
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-out"), show_default=True,
               help="Working directory for the demo's inbox copy, state, sandbox data and HTML report.")
-@click.option("--inbox-source", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              default=Path("demo/inbox"), show_default=True, help="Sample day files, copied into the demo's inbox.")
-@click.option("--corrections", type=click.Path(path_type=Path, file_okay=False), default=Path("demo/corrections"),
-              show_default=True, help="Re-exported day files, dropped into the inbox halfway through.")
-def demo(out_dir: Path, inbox_source: Path, corrections: Path) -> None:
+@click.option("--examples", "examples", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              default=None, help="Folder with stores/, inbox/ and corrections/ to run on (default: the examples "
+                                 "that come with kassasync).")
+def demo(out_dir: Path, examples: Path | None) -> None:
     """Run the whole product locally: sandbox, validate, plan, apply, sync, status, report."""
     from pipeline.sandbox.seed import dump_seed, seed_from_stores
     from pipeline.sandbox.testing import running_sandbox
 
     started = time.monotonic()
-    settings = app_context().settings
-    configs, _ = load_stores(settings.stores_dir)  # validate (step 1) shows the diagnostics
-    if not configs:
-        raise UserError(f"no valid store files in {settings.stores_dir}", "run `kassasync validate` to see why")
-    today = _demo_today(inbox_source)
+    examples = examples or examples_dir()
     out_dir = _fresh_dir(out_dir)
-    inbox = out_dir / "inbox"
-    shutil.copytree(inbox_source, inbox)
+    stores_dir, inbox = out_dir / "stores", out_dir / "inbox"
+    shutil.copytree(examples / "stores", stores_dir)
+    shutil.copytree(examples / "inbox", inbox)
+    corrections = examples / "corrections"
+    configs, _ = load_stores(stores_dir)  # validate (step 1) shows the diagnostics
+    if not configs:
+        raise UserError(f"no valid store files in {examples / 'stores'}", "run `kassasync validate` on it to see why")
+    today = _demo_today(inbox)
     _written_last_night(inbox.glob("*/*"))
     seed_path = out_dir / "sandbox-seed.yaml"
     seed = seed_from_stores(list(configs.values()), drift=True, today=today)
     seed_path.write_text(dump_seed(seed), encoding="utf-8")
-    click.secho(f"kassasync demo: {len(configs)} stores from {settings.stores_dir}/, day files from "
-                f"{inbox_source}/ (copied to {inbox}/); the demo's today is {today}, the day after the newest "
-                "sample day file", bold=True)
+    click.secho(f"kassasync demo: {len(configs)} stores and their day files from {_shown(examples)}/ (copied to "
+                f"{_shown(out_dir)}/); the demo's today is {today}, the day after the newest sample day file",
+                bold=True)
 
     with running_sandbox(out_dir / "sandbox", seed_path, today=today) as sandbox:
-        click.echo(f"sandbox Fortnox listening on {sandbox.base_url} (seed: {seed_path})")
+        click.echo(f"sandbox Fortnox listening on {sandbox.base_url} (seed: {_shown(seed_path)})")
         env = {**os.environ, **sandbox.env(), "KASSASYNC_HOME": str(out_dir / "state"),
                "KASSASYNC_SECRET_KEY": DEMO_SECRET_KEY}
         env.pop("KASSASYNC_DATABASE_URL", None)
-        base = [sys.executable, "-m", "pipeline", "--stores", str(settings.stores_dir), "--inbox", str(inbox)]
+        base = [sys.executable, "-m", "pipeline", "--stores", _shown(stores_dir), "--inbox", _shown(inbox)]
         first = sorted(configs)[0]
         steps = [STEPS[0], Step(f"The POS settings sheet for {first} (replaces the technician's preparation call)",
                                 ["pos-sheet", "--store", first, "--date", today.isoformat()], frozenset({0})),
                  *STEPS[1:],
-                 Step("Write the HTML status page", ["report", "--out", str(out_dir / "report")], frozenset({0}))]
+                 Step("Write the HTML status page", ["report", "--out", _shown(out_dir / "report")], frozenset({0}))]
         surprises = []
         for number, step in enumerate(steps, start=1):
             click.secho(f"\n== {number}/{len(steps)} {step.title}", bold=True)
@@ -114,7 +119,7 @@ def demo(out_dir: Path, inbox_source: Path, corrections: Path) -> None:
         posted = sum(len(sandbox.posted_vouchers(c.tenant_id)) for c in configs.values() if c.tenant_id)
 
     click.secho(f"\n== done in {time.monotonic() - started:.1f} s", bold=True)
-    click.echo(f"vouchers in the sandbox: {posted}; status page: {out_dir / 'report' / 'index.html'}")
+    click.echo(f"vouchers in the sandbox: {posted}; status page: {_shown(out_dir / 'report' / 'index.html')}")
     if surprises:
         raise UserError("the demo did not go as expected: " + "; ".join(surprises),
                         f"see the output above and the debug log in {out_dir / 'state' / 'logs'}")
@@ -126,6 +131,30 @@ def _written_last_night(paths: Iterable[Path]) -> None:
     settled = time.time() - 6 * 3600
     for path in paths:
         os.utime(path, (settled, settled))
+
+
+def examples_dir() -> Path:
+    """The example stores and day files: the wheel's package data, else examples/ of the source checkout.
+
+    A wheel installs them as pipeline/examples; an editable install (`make`) runs from the checkout, where
+    they are examples/ beside the package.
+    """
+    packaged = resources.files("pipeline").joinpath("examples")
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "examples"
+    if checkout.is_dir():
+        return checkout
+    raise UserError("the example stores and day files are not installed",
+                    "reinstall kassasync, or pass --examples DIR (a folder with stores/, inbox/ and corrections/)")
+
+
+def _shown(path: Path) -> str:
+    """A path as the demo prints it: relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _demo_today(inbox_source: Path) -> date:

@@ -1,4 +1,4 @@
-"""The `kassasync` click group: global options, command registration, and exit codes (0, 1, 2, 3)."""
+"""The `kassasync` click group: global options, command registration, and exit codes (0, 1, 2, 3, 130)."""
 from __future__ import annotations
 
 import importlib
@@ -13,7 +13,15 @@ from pipeline.cli.context import AppContext
 from pipeline.errors import UserError
 from pipeline.settings import Settings
 
-EXIT_OK, EXIT_USER_ERROR, EXIT_CHANGES, EXIT_CRASH = 0, 1, 2, 3
+# 2 belongs to `plan --detailed-exitcode` (changes): a usage error exits 1 like any other error the user
+# can fix, never click's 2. 130 is the shell's code for Ctrl-C.
+EXIT_OK, EXIT_USER_ERROR, EXIT_CHANGES, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# What to run after Ctrl-C, by command (one line); any other command can simply be run again.
+NEXT_AFTER_INTERRUPT = {
+    "sync": "run `kassasync sync` again to carry on: nothing is posted twice (`kassasync status` shows each store)",
+    "apply": "run `kassasync plan` to see what is still to change, then `kassasync apply` again",
+    "demo": "run `kassasync demo` again: it starts afresh in its own folder",
+}
 
 # Command name -> the modules whose `register(group)` add it (one module per command or command family).
 # Modules are imported only when their command runs, so `validate` in a pre-commit hook does not pay for
@@ -28,6 +36,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 
 log = logging.getLogger("kassasync.cli")
 _RUNNING: dict[str, AppContext] = {}  # the running command's context, for the crash message
+_INVOKED: dict[str, str] = {}  # the running command's name, for the line after Ctrl-C
 
 
 class LazyGroup(click.Group):
@@ -68,6 +77,7 @@ def cli(ctx: click.Context, stores_dir: Path | None, inbox_dir: Path | None, sta
     verbosity = -1 if quiet else verbose
     log_path = logs.configure(verbosity, settings.state_dir)
     ctx.obj = _RUNNING["app"] = AppContext(settings=settings, verbosity=verbosity, log_path=log_path)
+    _INVOKED["command"] = ctx.invoked_subcommand or ""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -79,17 +89,14 @@ def main(argv: list[str] | None = None) -> None:
         if exc.hint:
             click.echo(f"  hint: {exc.hint}", err=True)
         sys.exit(EXIT_USER_ERROR)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C at a prompt into Abort
+        click.echo(f"interrupted: {_next_after_interrupt()}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:  # usage errors included: exit 1, not click's 2
         exc.show()
-        sys.exit(EXIT_USER_ERROR if exc.exit_code == 1 else exc.exit_code)
+        sys.exit(EXIT_USER_ERROR)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line and a log path
         log_path = _crash_log_path()
         logging.getLogger("kassasync.crash").exception("unexpected error")
@@ -98,6 +105,13 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"  details are in {log_path}; please attach it to a bug report", err=True)
         sys.exit(EXIT_CRASH)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _next_after_interrupt() -> str:
+    command = _INVOKED.get("command", "")
+    if command in NEXT_AFTER_INTERRUPT:
+        return NEXT_AFTER_INTERRUPT[command]
+    return f"run `kassasync {command}` again" if command else "run the command again"
 
 
 def _crash_log_path() -> Path:

@@ -11,13 +11,12 @@ from pipeline.cli.context import app_context
 from pipeline.config import get_store
 from pipeline.config.pos_sheet import sheet_context
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
 
 def render_pos_sheet(stores_dir: Path, store_id: str, on: date) -> str:
     """The sheet for one store as text (raises UserError when the store file is missing or invalid)."""
     config = get_store(stores_dir, store_id)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True,
+    # Package data, like the plan's and the report's templates: found in a wheel as in the checkout.
+    env = jinja2.Environment(loader=jinja2.PackageLoader("pipeline", "templates"), trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined, autoescape=False,
                              keep_trailing_newline=True)
     return env.get_template("pos_sheet.txt.j2").render(sheet_context(config, on))

@@ -1,4 +1,4 @@
-"""`kassasync schema`: print the store file JSON Schema (schemas/store.schema.json, the one source)."""
+"""`kassasync schema`: print the store file JSON Schema (the packaged one; `make schema` copies it to schemas/)."""
 from __future__ import annotations
 
 import click

@@ -110,6 +110,9 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
         results = run_share(settings, configs, options, ledger=ledger, run_id=run_id, concurrency=concurrency,
                             progress=progress, opener=opener)
         return end_run(ledger, run_id, started, options, results)
+    except KeyboardInterrupt:
+        ledger.interrupt_runs()  # the run's row says so, rather than `running` for ever
+        raise
     finally:
         sys.setswitchinterval(interval)
         gc.unfreeze()

@@ -2,7 +2,10 @@
 
 Store files are edited by people outside the engineering team, so the template runs in a sandbox with
 undefined variables as errors, and only simple constructs are accepted (no loops, calls or arithmetic
-that could make a 200-character text take minutes or gigabytes).
+that could make a 200-character text take minutes or gigabytes). The one filter that can multiply a
+text, `replace`, is bounded (MAX_INTERMEDIATE characters per use), and so is the template's length
+(MAX_TEMPLATE): together they cap the output and the work, when `validate` renders the template and
+when the runner does.
 """
 from __future__ import annotations
 
@@ -38,6 +41,8 @@ _ALLOWED_FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "
                               "default", "d", "string", "first", "last", "length", "int"})
 _ALLOWED_TESTS = frozenset({"defined", "none", "number", "string", "eq", "ne"})
 _MAX_CONST = 1000
+MAX_TEMPLATE = 2000  # characters of template text; a 200-character description needs far fewer
+MAX_INTERMEDIATE = 10_000  # characters one `replace` may produce; nested replaces otherwise grow without bound
 
 
 class DescriptionError(ValueError):
@@ -54,7 +59,21 @@ class StoreVars:
     cost_center: str
 
 
+def _bounded_replace(value: Any, old: Any, new: Any, count: int | None = None) -> str:
+    """Jinja's `replace`, refused before it builds a text longer than MAX_INTERMEDIATE characters."""
+    text, old, new = str(value), str(old), str(new)
+    found = text.count(old) if old else len(text) + 1  # "" matches between every two characters
+    if count is not None and count >= 0:
+        found = min(found, count)
+    size = len(text) + found * (len(new) - len(old))
+    if size > MAX_INTERMEDIATE:
+        raise DescriptionError(f"`replace` would make a text of {size} characters (limit {MAX_INTERMEDIATE}); "
+                               "a voucher text needs at most 200")
+    return text.replace(old, new, -1 if count is None else count)
+
+
 _env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+_env.filters["replace"] = _bounded_replace
 
 
 @lru_cache(maxsize=4096)
@@ -67,6 +86,9 @@ def _compile(source: str) -> Any:
 
 def check_template(source: str) -> None:
     """Raise DescriptionError when the template does not compile, or uses an unknown variable or construct."""
+    if len(source) > MAX_TEMPLATE:
+        raise DescriptionError(f"the template is {len(source)} characters long (limit {MAX_TEMPLATE}); the "
+                               f"description it makes may be at most {FORTNOX_DESCRIPTION_MAX}")
     try:
         tree = _env.parse(source)
     except TemplateSyntaxError as exc:

@@ -1,10 +1,10 @@
-"""The store file's JSON Schema (schemas/store.schema.json): loaded and compiled once, errors as diagnostics."""
+"""The store file's JSON Schema (package data, store.schema.json): loaded and compiled once, errors as diagnostics."""
 from __future__ import annotations
 
 import difflib
 import json
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 from typing import Any, NamedTuple
 
 import fastjsonschema
@@ -13,7 +13,9 @@ import jsonschema
 from pipeline.config.located import YDict, describe, locate
 from pipeline.diagnostics import Diagnostic, Severity
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "store.schema.json"
+# Package data, read through importlib.resources so that a wheel (and the published pre-commit hook) finds it.
+# schemas/store.schema.json at the top of the repository is a copy for editors: `make schema` writes it.
+SCHEMA_RESOURCE = "store.schema.json"
 RULE = "KS105"
 # Keys a complete store needs after its profile is merged in (the schema itself only requires
 # `version`, so a profile or a store that leaves things to its profile still validates in the editor).
@@ -32,7 +34,7 @@ _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a numbe
 
 def schema_text() -> str:
     """The schema exactly as the file holds it (what `kassasync schema` prints)."""
-    return SCHEMA_PATH.read_text(encoding="utf-8")
+    return resources.files("pipeline.config").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -46,6 +46,9 @@ MAX_BYTES = 512 * 1024  # a store file is a few kB; this bounds parse time and m
 MAX_VALUES = 20_000  # values built, counting every alias expansion (an alias bomb stops here)
 MAX_DEPTH = 32  # nesting; a store file needs 4
 MAX_REPORTED_TABS = 5
+# Longer runs of digits stay text: Python refuses to convert more than 4,300 digits (ValueError), and no
+# number in a store file has more than a few; the schema then says where a number was expected.
+MAX_NUMBER_DIGITS = 100
 
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
@@ -105,7 +108,7 @@ def load_yaml_bytes(data: bytes, name: str) -> tuple[YDict | None, list[Diagnost
     diags.extend(found)
     if root is None and not found:
         diags.append(_diag(Location(name, 1, 1), "KS101", "the file is empty",
-                           "start from one of the example stores in stores/"))
+                           "start from one of the example stores in examples/stores/"))
     elif root is not None and not isinstance(root, YDict):
         diags.append(_diag(getattr(root, "loc", Location(name, 1, 1)), "KS105",
                            f"the file holds {_kind(root)} at the top; a store file is a mapping of keys",
@@ -210,7 +213,7 @@ class _Builder:
             return None
         if value in _BOOLS:
             return _BOOLS[value]
-        if _INT.match(value):
+        if _INT.match(value) and len(value) <= MAX_NUMBER_DIGITS:
             return int(value)
         if _FLOAT.match(value):
             return float(value)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from pipeline.diagnostics import Diagnostic, Location, Severity
 
-# id -> (severity, what it means); the README's table is written from this one place.
+# id -> (severity, what it means); the table in docs/runner.md is written from this one place.
 RULES: dict[str, tuple[Severity, str]] = {
     "KS301": (Severity.ERROR, "the voucher in the SIE file does not balance (to the öre)"),
     "KS302": (Severity.ERROR, "the mapped Fortnox voucher does not balance (amounts finer than öre, or lost rows)"),

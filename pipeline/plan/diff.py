@@ -32,8 +32,8 @@ def next_year_dates(current: FinancialYear) -> tuple[date, date]:
     start = current.to_date + timedelta(days=1)
     try:
         following = start.replace(year=start.year + 1)
-    except ValueError:  # 29 February
-        following = start.replace(year=start.year + 1, day=28)
+    except ValueError:  # starts on 29 February: twelve months run to the end of February, the next on 1 March
+        following = date(start.year + 1, 3, 1)
     return start, following - timedelta(days=1)
 
 

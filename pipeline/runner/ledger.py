@@ -14,7 +14,7 @@ says so (several runners then share one ledger). Tables:
   KS304 or 2000550, `error_message`, `error_hint` = the fix, `error_permanent`), `findings` (JSON
   warnings), `business_date`, `run_id`, `created_at`, `updated_at`, `posted_at`.
 - `runs`: one row per `kassasync sync`: `started_at`, `finished_at`, `host`, `pid`, `options`,
-  `state` (`running` | `finished`), the counts, and `summary` (the JSON summary).
+  `state` (`running` | `finished` | `interrupted`), the counts, and `summary` (the JSON summary).
 - `financial_years`: Fortnox financial years seen per store (cache, so a daily run needs no lookup).
 - `reconciled`: per store, the reconciled-through mark: the days for which the ledger knows what Fortnox holds
   (pipeline/runner/ledger_fortnox.py). The SQLite file itself is checked at open (ledger_file.py).
@@ -270,6 +270,14 @@ class Ledger(FortnoxRecord):
             conn.execute(runs.update().where(runs.c.id == run_id).values(
                 finished_at=now(), state="finished", posted=posted, failed=failed, skipped=skipped,
                 summary=summary))
+
+    def interrupt_runs(self) -> int:
+        """This process's runs still `running` become `interrupted` (Ctrl-C): they will never finish."""
+        with self._connect() as conn:
+            result = conn.execute(runs.update().where(
+                runs.c.state == "running", runs.c.host == socket.gethostname(), runs.c.pid == os.getpid(),
+            ).values(finished_at=now(), state="interrupted"))
+            return int(result.rowcount or 0)
 
     def last_runs(self, limit: int = 10) -> list[dict[str, Any]]:
         with self._connect(begin=False) as conn:

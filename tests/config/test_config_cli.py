@@ -70,7 +70,7 @@ def test_validate_missing_path_is_a_diagnostic(tmp_path: Path) -> None:
 def test_schema_command_prints_the_file() -> None:
     result = CliRunner().invoke(schema_command, [])
     assert result.exit_code == 0
-    assert result.output == (ROOT / "schemas" / "store.schema.json").read_text(encoding="utf-8")
+    assert result.output == (ROOT / "pipeline" / "config" / "store.schema.json").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("store", "day"), [("hamnens-delikatesser", "2026-03-15"),

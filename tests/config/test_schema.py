@@ -1,4 +1,4 @@
-"""schemas/store.schema.json: a valid draft-07 schema that documents every key and accepts DESIGN.md's example."""
+"""The store schema (package data; schemas/store.schema.json is its copy): a valid draft-07 schema that documents every key and accepts DESIGN.md's example."""
 from __future__ import annotations
 
 import json
@@ -12,10 +12,12 @@ import yaml
 from config_helpers import FIXTURES, ROOT, STORES
 
 from pipeline.config.load import load_one
-from pipeline.config.schema import SCHEMA_PATH, check_schema, schema_text
+from pipeline.config.schema import check_schema, schema_text
 from pipeline.config.yamlload import load_yaml_file
 
-SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+SCHEMA = json.loads(schema_text())
+PACKAGED = ROOT / "pipeline" / "config" / "store.schema.json"
+EDITOR_COPY = ROOT / "schemas" / "store.schema.json"
 EXAMPLE = FIXTURES / "design" / "ovningskund-centrum.yaml"
 DESIGN_MD = ROOT.parent / "shared" / "DESIGN.md"
 
@@ -83,14 +85,22 @@ def test_example_stores_validate_with_check_jsonschema_semantics() -> None:
 def test_every_example_store_has_the_schema_line() -> None:
     for path in sorted(STORES.glob("*.yaml")):
         assert path.read_text(encoding="utf-8").startswith(
-            "# yaml-language-server: $schema=../schemas/store.schema.json\n"), path.name
+            "# yaml-language-server: $schema=../../schemas/store.schema.json\n"), path.name
+        assert (path.parent / "../../schemas/store.schema.json").resolve() == EDITOR_COPY
     for path in sorted((STORES / "_profiles").glob("*.yaml")):
-        assert "$schema=../../schemas/store.schema.json" in path.read_text(encoding="utf-8"), path.name
+        assert "$schema=../../../schemas/store.schema.json" in path.read_text(encoding="utf-8"), path.name
 
 
-def test_schema_text_is_the_file() -> None:
-    assert schema_text() == SCHEMA_PATH.read_text(encoding="utf-8")
-    assert Path(SCHEMA_PATH).parent.name == "schemas"
+def test_schema_text_is_the_packaged_file() -> None:
+    assert schema_text() == PACKAGED.read_text(encoding="utf-8")
+
+
+def test_the_editors_copy_equals_the_packaged_schema() -> None:
+    # After a merge that edited schemas/store.schema.json, move that edit into the packaged file and run
+    # `make schema`: the packaged file is the one the program reads.
+    assert EDITOR_COPY.read_text(encoding="utf-8") == PACKAGED.read_text(encoding="utf-8"), (
+        "schemas/store.schema.json is a copy of pipeline/config/store.schema.json: edit the packaged file, "
+        "then run `make schema`")
 
 
 def test_the_inbox_keys_reach_the_store_config(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pipeline.config import get_store
 from pipeline.runner.preview import preview_file
 
 ROOT = Path(__file__).resolve().parents[2]
-INBOX = ROOT / "demo" / "inbox"
+INBOX = ROOT / "examples" / "inbox"
 GOLDEN = Path(__file__).parent / "golden"
 TODAY = date(2026, 11, 28)
 CASES = sorted((p.parent.name, p.name) for p in INBOX.glob("*/*") if p.suffix.lower() in (".se", ".si"))
@@ -24,7 +24,7 @@ CASES = sorted((p.parent.name, p.name) for p in INBOX.glob("*/*") if p.suffix.lo
 
 @pytest.mark.parametrize(("store", "name"), CASES)
 def test_day_file_becomes_its_golden_vouchers(store: str, name: str) -> None:
-    config = get_store(ROOT / "stores", store)
+    config = get_store(ROOT / "examples" / "stores", store)
     actual = preview_file(config, INBOX / store / name, TODAY)
     actual["path"] = f"demo/inbox/{store}/{name}"
     for finding in [*actual["findings"], *(f for v in actual["vouchers"] for f in v["findings"])]:

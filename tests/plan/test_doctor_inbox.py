@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import load_stores
 from pipeline.plan.doctor import KS458_DAY_FILE
 from pipeline.plan.inputs import day_file_step
 
@@ -26,14 +27,12 @@ def _settled(folder: Path) -> None:
 
 @pytest.fixture
 def config():  # type: ignore[no-untyped-def]
-    configs, _ = pytest.importorskip("pipeline.config").load_stores(ROOT / "stores")
-    if STORE not in configs or not (ROOT / "demo" / "inbox" / STORE).is_dir():
-        pytest.skip("example store or demo inbox missing")
+    configs, _ = load_stores(ROOT / "examples" / "stores")
     return configs[STORE]
 
 
 def test_latest_demo_day_file_maps_cleanly(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    shutil.copytree(ROOT / "demo" / "inbox" / STORE, tmp_path / STORE)
+    shutil.copytree(ROOT / "examples" / "inbox" / STORE, tmp_path / STORE)
     _settled(tmp_path / STORE)
     step = day_file_step(tmp_path, config, TODAY)
     assert step.rule == KS458_DAY_FILE and step.passed is True, step
@@ -56,18 +55,18 @@ def test_no_day_file_is_not_checked(config, tmp_path: Path) -> None:  # type: ig
 def test_a_day_file_of_another_store_fails_naming_that_store(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Before, doctor said ok: the file mapped cleanly, whoever's it was."""
     (tmp_path / STORE).mkdir()
-    theirs = (ROOT / "demo" / "inbox" / STORE / "Z415_20261126.se").read_bytes().replace(
+    theirs = (ROOT / "examples" / "inbox" / STORE / "Z415_20261126.se").read_bytes().replace(
         b"#ORGNR 5568124373", b"#ORGNR 559104-2683")  # sjobodens-krog's org number
     (tmp_path / STORE / "Z415_20261126.se").write_bytes(theirs)
     _settled(tmp_path / STORE)
-    step = day_file_step(tmp_path, config, TODAY, ROOT / "stores")
+    step = day_file_step(tmp_path, config, TODAY, ROOT / "examples" / "stores")
     assert step.passed is False and "KS314" in step.detail and ":7:" in step.detail
     assert "store sjobodens-krog" in step.fix
 
 
 def test_a_day_file_without_orgnr_passes_with_a_warning(config, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / STORE).mkdir()
-    content = (ROOT / "demo" / "inbox" / STORE / "Z415_20261126.se").read_bytes().replace(b"#ORGNR 5568124373\r\n", b"")
+    content = (ROOT / "examples" / "inbox" / STORE / "Z415_20261126.se").read_bytes().replace(b"#ORGNR 5568124373\r\n", b"")
     (tmp_path / STORE / "Z415_20261126.se").write_bytes(content)
     _settled(tmp_path / STORE)
     step = day_file_step(tmp_path, config, TODAY)

@@ -95,8 +95,20 @@ def test_apply_refuses_a_changed_checksum(tmp_path: Path, fleet: dict[str, FakeF
 def test_apply_with_the_reviewed_checksum(tmp_path: Path, fleet: dict[str, FakeFortnox]) -> None:
     drift(fleet["centrum"])
     doc = json.loads(run(tmp_path, "plan", "--store", "centrum", "--format", "json").output)
+    reviewed = [(c["kind"], c["subject"], c["year"]) for c in doc["stores"][0]["changes"]]
+    assert reviewed == [("activate_account", "1925", "2026"), ("create_account", "3740", "2027")]
+    before = len(fleet["centrum"].requests)
     result = run(tmp_path, "apply", "--store", "centrum", "--checksum", doc["checksum"], "--yes")
     assert result.exit_code == 0, result.output
+    # exactly the reviewed changes reached Fortnox, and nothing else
+    writes = [r for r in fleet["centrum"].requests[before:] if r.startswith(("create", "update"))]
+    assert writes == ["update account 1925 1", "create account 3740 2"]
+    assert fleet["centrum"].charts[1][1925].active
+    assert (fleet["centrum"].charts[2][3740].description, fleet["centrum"].charts[2][3740].active) == (
+        "Öres- och kronutjämning", True)
+    assert not [r for r in fleet["hamnen"].requests if r.startswith(("create", "update"))]
+    again = json.loads(run(tmp_path, "plan", "--store", "centrum", "--format", "json").output)
+    assert again["stores"][0]["changes"] == [] and again["stores"][0]["status"] == "clean"
 
 
 def test_apply_wants_force_for_critical_changes(tmp_path: Path, fleet: dict[str, FakeFortnox]) -> None:

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeline import config as config_module
 from pipeline.cli.main import cli
+from pipeline.sandbox import seed as seed_module
+from pipeline.sandbox import testing as sandbox_testing
 
-STORES = Path(__file__).resolve().parents[2] / "stores"
+STORES = Path(__file__).resolve().parents[2] / "examples" / "stores"
 TODAY = date(2026, 11, 28)
 
-sandbox_testing = pytest.importorskip("pipeline.sandbox.testing")
-seed_module = pytest.importorskip("pipeline.sandbox.seed")
-config_module = pytest.importorskip("pipeline.config")
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,7 @@ def drifted(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     """A sandbox with one tenant per example store, drifted: an inactive account, series F not manual,
     no next financial year."""
     configs, _diags = config_module.load_stores(STORES)
-    if not configs:
-        pytest.skip("no example stores in stores/")
+    assert configs, _diags
     seed = seed_module.seed_from_stores(list(configs.values()), drift=True, today=TODAY)
     with sandbox_testing.running_sandbox(tmp_path_factory.mktemp("sandbox"), seed=seed, today=TODAY) as handle:
         yield handle, configs

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def home(tmp_path: Path) -> Path:
     """A state dir with the populated ledger, and store files whose start dates match the helpers' stores."""
     stores = tmp_path / "stores"
-    shutil.copytree(ROOT / "stores", stores)
+    shutil.copytree(ROOT / "examples" / "stores", stores)
     for info in STORES:
         path = stores / f"{info.store}.yaml"
         text = re.sub(r"(?m)^start_date: .*$", f"start_date: {info.start_date}", path.read_text(encoding="utf-8"))
@@ -79,7 +79,7 @@ def test_report_writes_a_page_and_json(home: Path) -> None:
 
 
 def test_status_on_a_fresh_machine_says_everything_is_missing(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["--stores", str(ROOT / "stores"), "--state-dir", str(tmp_path / "new"),
+    result = CliRunner().invoke(cli, ["--stores", str(ROOT / "examples" / "stores"), "--state-dir", str(tmp_path / "new"),
                                       "status", "--today", "2026-11-28"])
     assert result.exit_code == 0, result.output
     assert "no day file has arrived since start_date 2026-09-01 (88 days)" in result.output

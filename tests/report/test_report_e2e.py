@@ -24,11 +24,11 @@ def synced(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     from pipeline.sandbox.seed import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seed_from_stores
     from pipeline.sandbox.testing import running_sandbox
 
-    shutil.copytree(ROOT / "demo" / "inbox", tmp_path / "inbox")
+    shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "inbox")
     settled = time.time() - 3600  # the tills wrote the day files last night: settled (inbox.settle_seconds)
     for path in (tmp_path / "inbox").glob("*/*"):
         os.utime(path, (settled, settled))
-    configs, _ = load_stores(ROOT / "stores")
+    configs, _ = load_stores(ROOT / "examples" / "stores")
     seed = seed_from_stores(list(configs.values()), today=date(2026, 11, 28))
     with running_sandbox(tmp_path / "sandbox", seed) as sandbox:
         env = {"FORTNOX_API_URL": f"{sandbox.base_url}/3", "FORTNOX_AUTH_URL": f"{sandbox.base_url}/oauth-v1",
@@ -40,7 +40,7 @@ def synced(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
 
 
 def invoke(home: Path, env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(cli, ["--stores", str(ROOT / "stores"), "--inbox", str(home / "inbox"),
+    return CliRunner().invoke(cli, ["--stores", str(ROOT / "examples" / "stores"), "--inbox", str(home / "inbox"),
                                     "--state-dir", str(home / "state"), *args, "--today", "2026-11-28"], env=env)
 
 

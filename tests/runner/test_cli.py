@@ -14,12 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _invoke(tmp_path: Path, *args: str):  # noqa: ANN202
-    return CliRunner().invoke(cli, ["--stores", str(ROOT / "stores"), "--inbox", str(tmp_path / "inbox"),
+    return CliRunner().invoke(cli, ["--stores", str(ROOT / "examples" / "stores"), "--inbox", str(tmp_path / "inbox"),
                                     "--state-dir", str(tmp_path / "state"), *args])
 
 
 def test_sync_dry_run_shows_what_would_be_posted_and_the_failing_day(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "demo" / "inbox", tmp_path / "inbox")
+    shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "inbox")
     for path in (tmp_path / "inbox").glob("*/*"):
         age_file(path, SETTLED)  # written by the tills last night
     result = _invoke(tmp_path, "sync", "--all", "--dry-run", "--today", "2026-11-28")
@@ -38,7 +38,7 @@ def test_sync_rejects_conflicting_options(tmp_path: Path) -> None:
 
 
 def test_sie_map_prints_vouchers_and_findings(tmp_path: Path) -> None:
-    inbox = ROOT / "demo" / "inbox" / "hamnens-delikatesser"
+    inbox = ROOT / "examples" / "inbox" / "hamnens-delikatesser"
     ok = _invoke(tmp_path, "sie", "map", "--store", "hamnens-delikatesser", str(inbox / "Z413_20261124.se"),
                  "--today", "2026-11-28")
     assert ok.exit_code == 0, ok.output
@@ -53,7 +53,7 @@ def test_sie_map_prints_vouchers_and_findings(tmp_path: Path) -> None:
 def test_sie_map_refuses_a_file_of_another_company(tmp_path: Path) -> None:
     """Before, `sie map` said "would post" for another store's file (another #ORGNR)."""
     theirs = tmp_path / "Z413_20261124.se"
-    theirs.write_bytes((ROOT / "demo" / "inbox" / "hamnens-delikatesser" / "Z413_20261124.se").read_bytes().replace(
+    theirs.write_bytes((ROOT / "examples" / "inbox" / "hamnens-delikatesser" / "Z413_20261124.se").read_bytes().replace(
         b"#ORGNR 5568124373", b"#ORGNR 5591042683"))
     result = _invoke(tmp_path, "sie", "map", "--store", "hamnens-delikatesser", str(theirs), "--today", "2026-11-28")
     assert result.exit_code == 1 and "would post" not in result.output
@@ -77,12 +77,12 @@ def test_the_one_line_summaries_and_the_table_agree(tmp_path: Path, capsys) -> N
     from pipeline.runner.store_sync import SyncOptions
     from pipeline.settings import Settings
 
-    shutil.copytree(ROOT / "demo" / "inbox", tmp_path / "inbox")
+    shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "inbox")
     for path in (tmp_path / "inbox").glob("*/*"):
         age_file(path, SETTLED)
-    settings = Settings.from_env(stores_dir=ROOT / "stores", inbox_dir=tmp_path / "inbox",
+    settings = Settings.from_env(stores_dir=ROOT / "examples" / "stores", inbox_dir=tmp_path / "inbox",
                                  state_dir=tmp_path / "state", env={})
-    configs, _ = load_stores(ROOT / "stores")
+    configs, _ = load_stores(ROOT / "examples" / "stores")
     fortnox = FakeFortnox()
     summary = run_sync(settings, [configs["hamnens-delikatesser"]], SyncOptions(today=date(2026, 11, 28)),
                        concurrency=1, show_progress=True, opener=fortnox.opener())

