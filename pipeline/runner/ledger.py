@@ -40,6 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from pipeline.runner import reconcile_tables  # noqa: F401 - its tables are created with the ledger's
 from pipeline.runner import statements as sql
 from pipeline.runner.ledger_file import check_or_create
 from pipeline.runner.ledger_fortnox import FortnoxRecord, FoundVoucher, Mark

@@ -1,0 +1,174 @@
+"""The ledger's tables for `kassasync reconcile` (issue 18), with their reads and writes.
+
+- `posted_rows`: per voucher kassasync posted (by its idempotency key), the voucher as Fortnox answered the POST
+  that created it: series, number, year, date, description, Comments and the rows (JSON, amounts as text in öre),
+  so that a month's reconciliation need not read each voucher again. `source` says where the rows came from:
+  `post` (the POST's answer) or `read` (read from Fortnox later: a voucher the ledger learnt from a look-up or a
+  `ledger rebuild`, which never saw its POST).
+- `reconciliations`: per store and month (`YYYY-MM`) the last outcome of `reconcile`: agreed or not, whether
+  only vouchers booked by hand differ, how many differences, the store's JSON result, and when.
+
+Kept apart from the Ledger class (its own module, on the ledger's metadata) so that the ledger's own tables
+and this feature's can change independently.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from pipeline.fortnox.models import Voucher, VoucherRow
+from pipeline.runner.tables import metadata
+
+if TYPE_CHECKING:
+    from pipeline.runner.ledger import Ledger
+
+ORE = Decimal("0.01")
+POST, READ = "post", "read"  # where a voucher's rows came from
+
+posted_rows = sa.Table(
+    "posted_rows", metadata,
+    sa.Column("key", sa.String(220), primary_key=True),  # the voucher's idempotency key (vouchers.key)
+    sa.Column("store", sa.String(64), nullable=False, index=True),
+    sa.Column("year", sa.Integer, nullable=False),  # Fortnox's financial year id
+    sa.Column("series", sa.String(16), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("transaction_date", sa.Date, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("comments", sa.Text),
+    sa.Column("rows", sa.Text, nullable=False),  # JSON: [{account, debit, credit, cost_center, removed, ...}]
+    sa.Column("source", sa.String(8), nullable=False),  # post | read
+    sa.Column("stored_at", sa.DateTime, nullable=False),
+)
+
+reconciliations = sa.Table(
+    "reconciliations", metadata,
+    sa.Column("store", sa.String(64), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),  # YYYY-MM
+    sa.Column("agreed", sa.Boolean, nullable=False),
+    sa.Column("only_manual", sa.Boolean, nullable=False),  # every difference is a voucher booked by hand
+    sa.Column("differences", sa.Integer, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),  # the store's part of `reconcile --format json`
+    sa.Column("reconciled_at", sa.DateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class PostedVoucher:
+    """A voucher kassasync posted, as Fortnox holds (or held) it: from `posted_rows`, or read just now."""
+
+    key: str
+    year: int
+    series: str
+    number: int
+    transaction_date: date
+    description: str
+    comments: str | None
+    rows: tuple[VoucherRow, ...]
+    source: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.series} {self.number} (year {self.year})"
+
+    def net(self) -> dict[int, Decimal]:
+        """Debit minus credit per account, rows struck in Fortnox (`Removed`) left out."""
+        return net_of(self.rows)
+
+    @classmethod
+    def of(cls, key: str, voucher: Voucher, source: str) -> PostedVoucher:
+        return cls(key, voucher.year, voucher.voucher_series, voucher.voucher_number, voucher.transaction_date,
+                   voucher.description, voucher.comments, voucher.rows, source)
+
+
+def net_of(rows: Iterable[VoucherRow]) -> dict[int, Decimal]:
+    net: dict[int, Decimal] = {}
+    for row in rows:
+        if not row.removed:
+            net[row.account] = net.get(row.account, Decimal(0)) + row.debit - row.credit
+    return net
+
+
+def rows_json(rows: Sequence[VoucherRow]) -> str:
+    return json.dumps([{"account": r.account, "debit": str(r.debit.quantize(ORE)), "credit": str(r.credit.quantize(ORE)),
+                        "cost_center": r.cost_center, "description": r.description,
+                        "transaction_information": r.transaction_information, "removed": r.removed}
+                       for r in rows], ensure_ascii=False)
+
+
+def rows_from_json(text: str) -> tuple[VoucherRow, ...]:
+    return tuple(VoucherRow(int(r["account"]), Decimal(r["debit"]), Decimal(r["credit"]), r.get("description"),
+                            r.get("cost_center"), r.get("transaction_information"), bool(r.get("removed")))
+                 for r in json.loads(text))
+
+
+def record_vouchers(ledger: Ledger, store: str, vouchers: Sequence[tuple[str, Voucher]], source: str,
+                    *, now: datetime) -> None:
+    """(key, voucher as Fortnox answered) of vouchers of one store, in one transaction; a key stored before is
+    replaced (a voucher read again is what Fortnox holds now)."""
+    if not vouchers:
+        return
+    keys = [key for key, _ in vouchers]
+    values = [{"key": key, "store": store, "year": v.year, "series": v.voucher_series, "number": v.voucher_number,
+               "transaction_date": v.transaction_date, "description": v.description, "comments": v.comments,
+               "rows": rows_json(v.rows), "source": source, "stored_at": now} for key, v in vouchers]
+    with ledger.engine.begin() as conn:
+        for start in range(0, len(keys), 500):  # within SQL's limit on bound parameters
+            conn.execute(posted_rows.delete().where(posted_rows.c.key.in_(keys[start:start + 500])))
+        conn.execute(posted_rows.insert(), values)
+
+
+def stored_vouchers(ledger: Ledger, keys: Iterable[str]) -> dict[str, PostedVoucher]:
+    """The stored vouchers of these keys (the ones stored; a key without rows is left out)."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, PostedVoucher] = {}
+    c = posted_rows.c
+    with ledger.engine.connect() as conn:
+        for start in range(0, len(wanted), 500):
+            for row in conn.execute(posted_rows.select().where(c.key.in_(wanted[start:start + 500]))):
+                found[row.key] = PostedVoucher(row.key, row.year, row.series, row.number, row.transaction_date,
+                                               row.description, row.comments, rows_from_json(row.rows), row.source)
+    return found
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A store's last reconciled month, as `status` and the HTML page show it."""
+
+    store: str
+    month: str
+    agreed: bool
+    only_manual: bool
+    differences: int
+    summary: dict[str, Any]
+    reconciled_at: datetime
+
+
+def record_outcome(ledger: Ledger, store: str, month: str, *, agreed: bool, only_manual: bool, differences: int,
+                   summary: dict[str, Any], now: datetime) -> None:
+    """The store-month's outcome, replacing an earlier one of the same month."""
+    values = {"agreed": agreed, "only_manual": only_manual, "differences": differences,
+              "summary": json.dumps(summary, ensure_ascii=False, default=str), "reconciled_at": now}
+    c = reconciliations.c
+    with ledger.engine.begin() as conn:
+        done = conn.execute(reconciliations.update().where(c.store == store, c.month == month).values(**values))
+        if not done.rowcount:
+            conn.execute(reconciliations.insert().values(store=store, month=month, **values))
+
+
+def last_outcomes(ledger: Ledger, stores: Iterable[str] | None = None) -> dict[str, Outcome]:
+    """Per store, the outcome of its latest month reconciled (the month, not the time it was run)."""
+    query = reconciliations.select().order_by(reconciliations.c.store, reconciliations.c.month)
+    if stores is not None:
+        query = query.where(reconciliations.c.store.in_(list(stores)))
+    found: dict[str, Outcome] = {}
+    with ledger.engine.connect() as conn:
+        for row in conn.execute(query):  # months in order: the last one per store wins
+            found[row.store] = Outcome(row.store, row.month, bool(row.agreed), bool(row.only_manual),
+                                       int(row.differences), json.loads(row.summary), row.reconciled_at)
+    return found
