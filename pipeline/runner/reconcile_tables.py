@@ -26,7 +26,8 @@ from pipeline.fortnox.models import Voucher, VoucherRow
 from pipeline.runner.tables import metadata
 
 if TYPE_CHECKING:
-    from pipeline.runner.ledger import Ledger
+    from pipeline.fortnox.protocol import FortnoxApi
+    from pipeline.runner.ledger import Ledger, VoucherRecord
 
 ORE = Decimal("0.01")
 POST, READ = "post", "read"  # where a voucher's rows came from
@@ -134,6 +135,29 @@ def stored_vouchers(ledger: Ledger, keys: Iterable[str]) -> dict[str, PostedVouc
                 found[row.key] = PostedVoucher(row.key, row.year, row.series, row.number, row.transaction_date,
                                                row.description, row.comments, rows_from_json(row.rows), row.source)
     return found
+
+
+async def read_from_fortnox(ledger: Ledger, client: FortnoxApi, store: str, records: Sequence[VoucherRecord], *,
+                            now: datetime) -> list[str]:
+    """The posted vouchers among `records` whose rows the ledger lacks, read from Fortnox (one GET each) and kept.
+    A voucher is kept only when it carries the record's marker (it is that Z-report's voucher). Returns what
+    could not be had ("F 1 (year 2): why")."""
+    from pipeline.runner.markers import key_hash, read
+
+    have = stored_vouchers(ledger, [r.key for r in records])
+    found: list[tuple[str, Voucher]] = []
+    missing: list[str] = []
+    for record in records:
+        if record.key in have or record.number is None or record.year is None or record.series is None:
+            continue
+        voucher = await client.voucher(record.year, record.series, record.number)
+        if any(m.hash == key_hash(record.key) for m in read(voucher.comments)):
+            found.append((record.key, voucher))
+        else:
+            missing.append(f"{record.series} {record.number} (year {record.year}): it does not carry the marker of "
+                           f"{record.key}")
+    record_vouchers(ledger, store, found, READ, now=now)
+    return missing
 
 
 @dataclass(frozen=True)
