@@ -61,10 +61,10 @@ def compare(config: StoreConfig, month: m.Month, first: date, last: date, till: 
     ledger_days = _by_day((r.business_date, fortnox.ledger_net[r.key]) for r in records
                           if r.state == "posted" and r.key in fortnox.ledger_net)
     result.accounts = _accounts(config, till_days, ledger_days, fortnox_days, pos)
+    out += [_manual(store, entry, include_manual) for entry in found.manual]
     out += _account_differences(store, result.accounts, out)
     if pos is not None:
         out += _pos_differences(config, result.accounts, till_days, first, last, pos)
-    out += [_manual(store, entry) for entry in found.manual]
     order = {kind: n for n, kind in enumerate(m.KINDS)}
     result.differences = sorted(out, key=lambda d: (order[d.kind], d.day or date.min, d.voucher or "", d.key or ""))
     result.counts = m.Counts(
@@ -378,11 +378,13 @@ def _pos_differences(config: StoreConfig, accounts: Sequence[m.AccountLine], til
     return out
 
 
-def _manual(store: str, entry: Entry) -> m.Difference:
+def _manual(store: str, entry: Entry, counted: bool) -> m.Difference:
     accounts = tuple(sorted(a for a, x in entry.net.items() if x))
+    kept = ("it is counted in Fortnox's figures here (--include-manual)" if counted else
+            "it is kept out of the comparison; `--include-manual` counts it")
     return m.Difference(m.MANUAL, entry.day, f"{entry.where} of {entry.day} \"{entry.listed.description}\": "
                         f"{m.money(entry.total)} on account(s) {', '.join(str(a) for a in accounts)}, without "
                         "kassasync's marker", "booked by hand in Fortnox, in the series kassasync posts to",
-                        "nothing to do if it belongs there (it is kept out of the comparison; `--include-manual` "
-                        f"counts it); if it books the till's sales of a day, that day is in Fortnox twice: reverse "
-                        f"one of the two (store {store})", accounts, entry.where, amount=entry.total)
+                        f"nothing to do if it belongs there ({kept}); if it books the till's sales of a day, that day "
+                        f"is in Fortnox twice for store {store}: reverse one of the two", accounts, entry.where,
+                        amount=entry.total)

@@ -68,11 +68,9 @@ def _text(content: bytes) -> str:
 
 def _csv(path: Path, content: bytes) -> dict[int, Decimal]:
     text = _text(content)
-    sample = text[:4096]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
-    except csv.Error:  # one column, or too few lines to tell
-        delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+    lines = [line for line in text[:4096].splitlines() if line.strip()]
+    # `;` first: a Swedish export writes decimal commas, so a comma on every line says nothing by itself
+    delimiter = next((d for d in (";", "\t", ",") if lines and all(d in line for line in lines)), ";")
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     columns: tuple[int, int | None, int | None] | None = None  # account, amount or debit, credit
     amounts: dict[int, Decimal] = {}
