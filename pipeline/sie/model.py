@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 ObjectRef = tuple[str, str]  # (dimension number, object id), both strings as written
 _Date = date  # the field `date` shadows the type inside SieVoucher; mypy needs this alias there
@@ -23,9 +24,11 @@ class SieFinding:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class SieTransaction:
-    """One #TRANS (or #RTRANS/#BTRANS) row. Positive amount = debit, negative = credit."""
+class SieTransaction(NamedTuple):
+    """One #TRANS (or #RTRANS/#BTRANS) row. Positive amount = debit, negative = credit.
+
+    A NamedTuple (like SieBalance): immutable and hashable, read by attribute; rows are most of a file, and
+    a tuple is built in one step where a frozen dataclass makes nine attribute stores."""
 
     account: str
     amount: Decimal

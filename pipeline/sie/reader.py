@@ -42,12 +42,14 @@ class SieStream:
     """
 
     def __init__(self, blocks: Iterable[bytes], name: str, policy: str = "lenient",
-                 limits: Limits | None = None, keep: bool = False) -> None:
+                 limits: Limits | None = None, keep: bool = False, raise_errors: bool | None = None) -> None:
         self.document = SieDocument(name=name)
         self.parser = Parser(self.document, policy, limits)
         self._blocks = blocks
         self._keep = keep
-        self._strict = policy == "strict" and not keep  # read_sie reports, the stream raises
+        # By default read_sie reports and a strict stream raises at the first error; `sie inspect` streams
+        # and reports.
+        self._strict = policy == "strict" and not keep if raise_errors is None else raise_errors
         self._vouchers: Iterator[SieVoucher] | None = None
 
     def __iter__(self) -> SieStream:
@@ -225,13 +227,14 @@ def read_sie(source: Path | bytes, *, name: str | None = None, policy: str = "le
     return doc
 
 
-def iter_vouchers(source: Path, *, policy: str = "lenient", limits: Limits | None = None) -> SieStream:
+def iter_vouchers(source: Path, *, policy: str = "lenient", limits: Limits | None = None,
+                  raise_errors: bool | None = None) -> SieStream:
     """Stream the vouchers of a file of any size in bounded memory. The returned SieStream is an iterator
     of SieVoucher; its `document` holds the header, chart and diagnostics. Under the strict policy the
-    first error raises SieError; under lenient, errors are only collected."""
+    first error raises SieError (unless `raise_errors` is False); under lenient, errors are only collected."""
     path = Path(source)
     _check_readable(path, str(path))
-    return SieStream(_file_blocks(path), str(path), policy, limits)
+    return SieStream(_file_blocks(path), str(path), policy, limits, raise_errors=raise_errors)
 
 
 def _check_readable(path: Path, label: str) -> None:

@@ -7,27 +7,17 @@ from typing import TYPE_CHECKING
 
 from pipeline.sie.model import SieFinding, SieTransaction, SieVoucher
 from pipeline.sie.tokens import Field, column, pairs, text_field
-from pipeline.sie.values import _DATES, NUMBER_CHARS, format_money, parse_amount, parse_date
+from pipeline.sie.values import _DATES, NUMBER_CHARS, format_money, is_account, parse_amount, parse_date
 
 if TYPE_CHECKING:
     from pipeline.sie.document import Limits, SieDocument
 
 _ZERO = Decimal(0)
-_NEW = object.__new__
-_SETATTR = object.__setattr__
+_ACCOUNTS: set[str] = set()  # account numbers seen valid
+_ACCOUNTS_MAX = 50_000
+_TUPLE = tuple.__new__  # builds a SieTransaction from its fields in one step (see _trans)
 _ROW_KINDS = {"#TRANS": "TRANS", "#RTRANS": "RTRANS", "#BTRANS": "BTRANS"}
 
-
-def make_row(account: str, amount: Decimal, objects: tuple[tuple[str, str], ...], day: date | None,
-             text: str | None, quantity: Decimal | None, sign: str | None, kind: str, line: int) -> SieTransaction:
-    """The same object as SieTransaction(account, amount, objects, day, text, quantity, sign, kind, line),
-    built from a dict display in field order: the frozen dataclass's __init__ would make nine
-    object.__setattr__ calls, and rows are most of a file. `_trans` builds its rows this way inline;
-    tests/sie/test_sie_api.py checks that both give the constructor's object."""
-    row = _NEW(SieTransaction)
-    _SETATTR(row, "__dict__", {"account": account, "amount": amount, "objects": objects, "date": day, "text": text,
-                               "quantity": quantity, "sign": sign, "kind": kind, "line": line})
-    return row
 
 
 def describe(voucher: SieVoucher) -> str:
@@ -126,7 +116,7 @@ class VoucherRules:
         """#TRANS/#RTRANS/#BTRANS account {objects} amount [date] [text] [quantity] [sign] inside a voucher.
 
         Rows are most of a file, so this is written for speed: values are read inline (the caches of
-        values.py first), and the row is built as its dataclass would build it (see make_row)."""
+        values.py first), and the row tuple is built in one step."""
         if self.state != 2 and not self._rows_may_start(f, raw, line):
             return
         n = len(f)
@@ -150,9 +140,13 @@ class VoucherRules:
         if amount is None or account.__class__ is not str or account == "" or objs is None or len(objs) & 1:
             self._bad_row(f, raw, line, account, objs, i, n)
             return
-        if not account.isdigit() or not account.isascii():  # type: ignore[union-attr]
-            # Real exports book on accounts such as "FEL" or "DIFF": kept, so mapping can report them.
-            self.diag("SIE206", line, column(raw, 1), f"{f[0]} account {account!r}")
+        if account not in _ACCOUNTS:  # a file books on a few hundred accounts: each is checked once
+            if is_account(account):  # type: ignore[arg-type]
+                if len(_ACCOUNTS) >= _ACCOUNTS_MAX:
+                    _ACCOUNTS.clear()
+                _ACCOUNTS.add(account)  # type: ignore[arg-type]
+            else:  # real exports book on accounts such as "FEL" or "DIFF": kept, so mapping can report them
+                self.diag("SIE206", line, column(raw, 1), f"{f[0]} account {account!r}")
         day = memo = quantity = sign = None
         if n > i + 1:
             value = f[i + 1]
@@ -169,10 +163,8 @@ class VoucherRules:
                 if n > i + 3:
                     quantity, sign = self._row_end(f, i + 3, raw, line)
         kind = _ROW_KINDS[f[0]]  # type: ignore[index]
-        row = _NEW(SieTransaction)  # make_row, inline
-        _SETATTR(row, "__dict__", {"account": account, "amount": amount, "objects": pairs(objs) if objs else (),  # type: ignore[arg-type]
-                                   "date": day, "text": memo, "quantity": quantity, "sign": sign, "kind": kind,
-                                   "line": line})
+        row = _TUPLE(SieTransaction, (account, amount, pairs(objs) if objs else (), day, memo,  # type: ignore[arg-type]
+                                      quantity, sign, kind, line))
         if (kind != "TRANS" or self.rtrans is not None) and not self._history(row, self.voucher):  # type: ignore[arg-type]
             return
         rows = self.voucher.rows  # type: ignore[union-attr]
@@ -181,7 +173,7 @@ class VoucherRules:
             return
         rows.append(row)
         self.vsum += amount
-        if amount > 0:
+        if text[0] != "-":  # the debit side (a zero adds nothing)
             self.vdebit += amount
 
     def _row_end(self, f: list[Field], i: int, raw: str, line: int) -> tuple[Decimal | None, str | None]:

@@ -10,7 +10,7 @@ from sie_helpers import FIXTURES
 from pipeline.cli.main import cli
 
 KEYS = {"file", "encoding", "program", "sie_type", "company", "org_number", "vouchers", "transactions",
-        "debit_total", "unbalanced", "checksum", "diagnostics", "rejected"}
+        "debit_total", "unbalanced", "unbalanced_count", "checksum", "diagnostics", "rejected"}
 
 
 def _run(*args: str) -> tuple[int, str]:
