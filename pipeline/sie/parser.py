@@ -131,9 +131,15 @@ class Parser(VoucherRules):
                 else:
                     self._unknown(fields, raw, lineno)
             elif s == "{":
-                self._open(lineno)
+                if self.state == 1:  # the braces of the voucher just opened: rows follow
+                    self.state = 2
+                else:
+                    self._open(lineno)
             elif s == "}":
-                self._close(lineno)
+                if self.state == 2:
+                    self._finish_voucher(lineno)
+                else:
+                    self._close(lineno)
             else:
                 self._garbage(s, raw, lineno)
                 if self.stopped:

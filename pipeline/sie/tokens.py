@@ -36,11 +36,25 @@ def tokenize(s: str) -> tuple[list[Field], int]:
         n = len(parts)
         if not n & 1:  # an odd number of quotes: the last quoted field is not closed
             return _tokenize_regex(s)
-        out: list[Field] = parts[0].split()  # type: ignore[assignment]
-        for k in range(1, n, 2):
-            out.append(parts[k])
-            if parts[k + 1]:
-                out += parts[k + 1].split()
+        if n == 3 and "{" in parts[0] and "}" in parts[2] and s.count("{") == 1 and s.count("}") == 1 \
+                and "}" not in parts[0]:  # the usual list with a quoted object id: {1 "100"}
+            head, _, members = parts[0].partition("{")
+            inner, _, tail = parts[2].partition("}")
+            out: list[Field] = head.split()  # type: ignore[assignment]
+            out.append((*members.split(), parts[1], *inner.split()))
+            if tail:
+                out += tail.split()
+            return out, 0
+        out = parts[0].split()  # type: ignore[assignment]
+        if n == 3:  # one quoted field: most quoted lines
+            out.append(parts[1])
+            if parts[2]:
+                out += parts[2].split()
+        else:
+            for k in range(1, n, 2):
+                out.append(parts[k])
+                if parts[k + 1]:
+                    out += parts[k + 1].split()
         if "{" in s or "}" in s:
             # One brace pair, and "{}" is not a quoted field: the bare word "{}" is the empty list.
             if s.count("{") == 1 and s.count("}") == 1 and "{}" in out and '"{}"' not in s:

@@ -61,7 +61,7 @@ class VoucherRules:
         n = len(f)
         series = f[1] if n > 1 else ""
         number = f[2] if n > 2 else ""
-        day = parse_date(f[3]) if n > 3 else None
+        day = (_DATES.get(f[3]) or parse_date(f[3])) if n > 3 else None  # type: ignore[arg-type]
         bad = series.__class__ is not str or number.__class__ is not str
         at = 4  # where the optional fields start
         if day is None:
@@ -81,7 +81,7 @@ class VoucherRules:
         text = text_field(f, at)
         reg_date = None
         if n > at + 1 and f[at + 1] != "":
-            reg_date = parse_date(f[at + 1])
+            reg_date = _DATES.get(f[at + 1]) or parse_date(f[at + 1])  # type: ignore[arg-type]
             if reg_date is None:
                 self.diag("SIE217", line, column(raw, at + 1), f"#VER registration date {f[at + 1]!r}")
         sign = text_field(f, at + 2)
@@ -97,13 +97,12 @@ class VoucherRules:
         self.state = 1
 
     def _open(self, line: int) -> None:
-        if self.state == 1:
-            self.state = 2
-        else:
-            where = "a second { inside a voucher" if self.state == 2 else "a { with no #VER before it"
-            self.diag("SIE109", line, 1, where)
+        """A { line that does not follow a #VER (the parser's loop opens a voucher's braces itself)."""
+        where = "a second { inside a voucher" if self.state == 2 else "a { with no #VER before it"
+        self.diag("SIE109", line, 1, where)
 
     def _close(self, line: int) -> None:
+        """A } line that does not close a voucher's rows (the parser's loop finishes those itself)."""
         if self.state == 0:
             self.diag("SIE109", line, 1, "a } with no voucher open")
             return
