@@ -19,7 +19,6 @@ _TUPLE = tuple.__new__  # builds a SieTransaction from its fields in one step (s
 _ROW_KINDS = {"#TRANS": "TRANS", "#RTRANS": "RTRANS", "#BTRANS": "BTRANS"}
 
 
-
 def describe(voucher: SieVoucher) -> str:
     """How a person finds the voucher: series and number when it has them, and its line."""
     if voucher.series or voucher.number:
