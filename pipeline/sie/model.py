@@ -76,3 +76,27 @@ class SieVoucher:
 
     def row_date(self, row: SieTransaction) -> _Date:
         return row.date or self.date
+
+
+_NEW = object.__new__
+
+
+def new_voucher(series: str, number: str, day: date, text: str | None, reg_date: date | None, sign: str | None,
+                line: int) -> SieVoucher:
+    """The same object as SieVoucher(series, number, day, text, reg_date, sign, line=line), its attributes
+    stored in field order without the dataclass's four list() calls: the reader makes one per #VER.
+    tests/sie/test_sie_api.py checks it against the constructor."""
+    voucher = _NEW(SieVoucher)
+    voucher.series = series
+    voucher.number = number
+    voucher.date = day
+    voucher.text = text
+    voucher.reg_date = reg_date
+    voucher.sign = sign
+    voucher.rows = []
+    voucher.added_rows = []
+    voucher.removed_rows = []
+    voucher.line = line
+    voucher.end_line = 0
+    voucher.findings = []
+    return voucher

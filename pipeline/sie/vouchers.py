@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from pipeline.sie.model import SieFinding, SieTransaction, SieVoucher
+from pipeline.sie.model import SieFinding, SieTransaction, SieVoucher, new_voucher
 from pipeline.sie.tokens import Field, column, pairs, text_field
 from pipeline.sie.values import _DATES, NUMBER_CHARS, format_money, is_account, parse_amount, parse_date
 
@@ -86,9 +86,9 @@ class VoucherRules:
         sign = text_field(f, at + 2)
         if n > at + 3:
             self.extra(f, at + 3, raw, line)
-        self.voucher = SieVoucher(series if series.__class__ is str else "",  # type: ignore[arg-type]
-                                  number if number.__class__ is str else "",  # type: ignore[arg-type]
-                                  day or date.min, text, reg_date, sign, line=line)
+        self.voucher = new_voucher(series if series.__class__ is str else "",  # type: ignore[arg-type]
+                                   number if number.__class__ is str else "",  # type: ignore[arg-type]
+                                   day or date.min, text, reg_date, sign, line)
         self.voucher_bad = bad
         self.vsum = self.vdebit = _ZERO
         self.overflow = 0
@@ -118,23 +118,19 @@ class VoucherRules:
         if self.state != 2 and not self._rows_may_start(f, raw, line):
             return
         n = len(f)
-        account = f[1] if n > 1 else ""
-        objs = f[2] if n > 2 else None
-        i = 3  # where the amount is
-        if objs.__class__ is not tuple:  # no object list: the amount moves up one place (only broken files)
-            objs, i = (), 2
-            if n > 2 and parse_amount(f[2]) is None:
-                objs, i = None, 3
-            elif n > 2:
-                self.diag("SIE218", line, column(raw, 2), f"{f[0]} {account}")
+        text: Field | None
+        objs: Field | None
+        if n > 3 and f[2].__class__ is tuple:  # account {objects} amount: the usual row
+            account, objs, text, i = f[1], f[2], f[3], 3
+        else:
+            account, objs, i = self._row_without_list(f, raw, line, n)
+            text = f[i] if n > i else None
         amount = None
-        if n > i:
-            text = f[i]
-            if text.__class__ is str and text and not text.strip(NUMBER_CHARS):  # type: ignore[union-attr]
-                try:  # digits, points and minus signs are left: Decimal rejects the bad arrangements
-                    amount = Decimal(text)  # type: ignore[arg-type]
-                except InvalidOperation:
-                    pass
+        if text.__class__ is str and text and not text.strip(NUMBER_CHARS):  # type: ignore[union-attr]
+            try:  # digits, points and minus signs are left: Decimal rejects the bad arrangements
+                amount = Decimal(text)  # type: ignore[arg-type]
+            except InvalidOperation:
+                pass
         if amount is None or account.__class__ is not str or account == "" or objs is None or len(objs) & 1:
             self._bad_row(f, raw, line, account, objs, i, n)
             return
@@ -171,7 +167,7 @@ class VoucherRules:
             return
         rows.append(row)
         self.vsum += amount
-        if text[0] != "-":  # the debit side (a zero adds nothing)
+        if text[0] != "-":  # type: ignore[index]  # the debit side (a zero adds nothing)
             self.vdebit += amount
 
     def _row_end(self, f: list[Field], i: int, raw: str, line: int) -> tuple[Decimal | None, str | None]:
@@ -184,6 +180,18 @@ class VoucherRules:
         if len(f) > i + 2:
             self.extra(f, i + 2, raw, line)
         return quantity, text_field(f, i + 1)
+
+    def _row_without_list(self, f: list[Field], raw: str, line: int, n: int) -> tuple[Field, Field | None, int]:
+        """Account, object list and the amount's index of a row that is short or has no object list: then
+        the amount moves up one place (only broken files do this); None for a list that is not one."""
+        account = f[1] if n > 1 else ""
+        if n > 2 and f[2].__class__ is tuple:
+            return account, f[2], 3
+        if n > 2 and parse_amount(f[2]) is None:
+            return account, None, 3
+        if n > 2:
+            self.diag("SIE218", line, column(raw, 2), f"{f[0]} {account}")
+        return account, (), 2
 
     def _rows_may_start(self, f: list[Field], raw: str, line: int) -> bool:
         """A row outside a voucher's braces: after a #VER without its { the rows are read (reported once)."""
