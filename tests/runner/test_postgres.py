@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from runner_fakes import SETTLED, FakeFortnox, age_file, day_file, may_rows, store_config
 
+from pipeline.ledger import Ledger, VoucherRecord
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import Ledger, VoucherRecord
 from pipeline.runner.locks import store_lock
 from pipeline.runner.store_sync import SyncOptions, sync_store
 
@@ -65,6 +65,9 @@ def postgres_url() -> Iterator[str]:
 
 
 def test_ledger_and_sync_on_postgres(postgres_url: str, tmp_path: Path) -> None:
+    from pipeline.ledger.opening import upgrade_url
+
+    upgrade_url(postgres_url)  # `kassasync db upgrade`: a PostgreSQL ledger is never created by other commands
     ledger = Ledger.open(postgres_url)
     try:
         store = f"pg-{int(time.time() * 1000)}"
