@@ -15,9 +15,9 @@ import click
 from pipeline.cli.context import DATE, app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
+from pipeline.ledger import Ledger
 from pipeline.runner.decisions import Proposal, decided_by, dismiss, proposals, release, rows_unknown
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import Ledger
 from pipeline.runner.locks import store_lock
 from pipeline.settings import Settings
 
@@ -76,8 +76,8 @@ def _read_amounts(settings: Settings, ledger: Ledger, config: StoreConfig, day: 
     ledger), read from Fortnox and kept, so that the correction voucher can be worked out. A failure is told
     and left to the blocker."""
     from pipeline.fortnox.factory import open_client
-    from pipeline.runner.ledger import now
-    from pipeline.runner.reconcile_tables import read_from_fortnox
+    from pipeline.ledger import now
+    from pipeline.runner.reconcile_records import read_from_fortnox
 
     need = rows_unknown(ledger.store_vouchers(config.store, dates=[day]))
     if not need:

@@ -13,8 +13,8 @@ from pipeline.cli.context import app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.ledger import Ledger
 from pipeline.reconcile.model import JSON_FORMAT, TITLES, Month, StoreMonth
-from pipeline.runner.ledger import Ledger
 
 FORMATS = ("text", "json", "markdown")
 EXIT_ONLY_MANUAL = 2

@@ -19,12 +19,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pipeline.config.model import StoreConfig
+from pipeline.ledger import VoucherRecord
 from pipeline.reconcile import model as m
 from pipeline.reconcile.fortnox_side import Entry, FortnoxMonth
 from pipeline.reconcile.pos_report import PosReport
 from pipeline.reconcile.till import Till, TillReport, payload_net
 from pipeline.runner.corrections import is_correction
-from pipeline.runner.ledger import VoucherRecord
 
 Net = dict[int, Decimal]
 

@@ -19,11 +19,11 @@ from decimal import Decimal
 from pipeline.config.model import StoreConfig
 from pipeline.fortnox.models import FinancialYear, Voucher
 from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.ledger import Ledger, VoucherRecord
 from pipeline.reconcile.till import payload_net
 from pipeline.runner import markers
-from pipeline.runner.ledger import Ledger, VoucherRecord
 from pipeline.runner.look_before import spanned
-from pipeline.runner.reconcile_tables import READ, PostedVoucher, net_of, record_vouchers, stored_vouchers
+from pipeline.runner.reconcile_records import READ, PostedVoucher, net_of, record_vouchers, stored_vouchers
 
 log = logging.getLogger("kassasync.reconcile")
 

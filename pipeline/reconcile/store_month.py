@@ -11,14 +11,14 @@ from pathlib import Path
 
 from pipeline.config.model import StoreConfig
 from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.ledger import Ledger, now
 from pipeline.reconcile.compare import compare
 from pipeline.reconcile.fortnox_side import fortnox_month
 from pipeline.reconcile.model import Month, StoreMonth
 from pipeline.reconcile.pos_report import read_pos_report
 from pipeline.reconcile.till import read_till
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import Ledger, now
-from pipeline.runner.reconcile_tables import record_outcome
+from pipeline.runner.reconcile_records import record_outcome
 
 log = logging.getLogger("kassasync.reconcile")
 

@@ -16,11 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipeline.config.model import StoreConfig
+from pipeline.ledger import FileRecord, VoucherRecord
 from pipeline.runner import items
 from pipeline.runner.corrections import net_rows
 from pipeline.runner.dayfile import belongs, read_day_file
 from pipeline.runner.inbox import Inbox, is_day_file_name
-from pipeline.runner.ledger import FileRecord, VoucherRecord
 from pipeline.sie.model import SieVoucher
 
 AS_POSTED, MAPPED_NOW, NOT_MAPPED = "as the ledger mapped it", "mapped with the store file now", "does not map"

@@ -14,12 +14,12 @@ from pathlib import Path
 from pipeline.config import load_stores
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
+from pipeline.ledger import Ledger
 from pipeline.report.build import DEFAULT_WINDOW, build_status
 from pipeline.report.model import ReconciledMonth, SettlingFile, StatusModel, StoreInfo
 from pipeline.report.plan_record import load_plan
 from pipeline.runner.inbox import Inbox, settle_seconds
-from pipeline.runner.ledger import Ledger
-from pipeline.runner.reconcile_tables import last_outcomes
+from pipeline.runner.reconcile_records import last_outcomes
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.report")

@@ -13,7 +13,7 @@ from runner_fakes import TODAY, World, age_file, day_file, may_rows
 from test_ledger_loss import Fleet, open_fleet
 
 from pipeline.runner import decisions
-from pipeline.runner.reconcile_tables import read_from_fortnox, stored_vouchers
+from pipeline.runner.reconcile_records import read_from_fortnox, stored_vouchers
 
 D1 = date(2026, 11, 20)
 

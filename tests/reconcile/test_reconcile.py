@@ -15,7 +15,7 @@ from pipeline.fortnox.models import VoucherRow
 from pipeline.reconcile import Month
 from pipeline.reconcile import model as m
 from pipeline.runner import decisions, markers
-from pipeline.runner.reconcile_tables import last_outcomes, stored_vouchers
+from pipeline.runner.reconcile_records import last_outcomes, stored_vouchers
 
 D1, D2, D3 = DAYS
 

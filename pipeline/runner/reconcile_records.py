@@ -1,15 +1,7 @@
-"""The ledger's tables for `kassasync reconcile` (issue 18), with their reads and writes.
+"""Reads and writes of the ledger's tables for `kassasync reconcile` (pipeline/ledger/reconcile_tables.py): the
+vouchers as Fortnox answered each POST (or as read later), and each store-month's outcome.
 
-- `posted_rows`: per voucher kassasync posted (by its idempotency key), the voucher as Fortnox answered the POST
-  that created it: series, number, year, date, description, Comments and the rows (JSON, amounts as text in öre),
-  so that a month's reconciliation need not read each voucher again. `source` says where the rows came from:
-  `post` (the POST's answer) or `read` (read from Fortnox later: a voucher the ledger learnt from a look-up or a
-  `ledger rebuild`, which never saw its POST).
-- `reconciliations`: per store and month (`YYYY-MM`) the last outcome of `reconcile`: agreed or not, whether
-  only vouchers booked by hand differ, how many differences, the store's JSON result, and when.
-
-Kept apart from the Ledger class (its own module, on the ledger's metadata) so that the ledger's own tables
-and this feature's can change independently.
+Kept apart from the Ledger class so that the ledger's own parts and this feature's can change independently.
 """
 from __future__ import annotations
 
@@ -20,44 +12,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from pipeline.fortnox.models import Voucher, VoucherRow
-from pipeline.runner.tables import metadata
+from pipeline.ledger.reconcile_tables import posted_rows, reconciliations
 
 if TYPE_CHECKING:
     from pipeline.fortnox.protocol import FortnoxApi
-    from pipeline.runner.ledger import Ledger, VoucherRecord
+    from pipeline.ledger import Ledger, VoucherRecord
 
 ORE = Decimal("0.01")
 POST, READ = "post", "read"  # where a voucher's rows came from
-
-posted_rows = sa.Table(
-    "posted_rows", metadata,
-    sa.Column("key", sa.String(220), primary_key=True),  # the voucher's idempotency key (vouchers.key)
-    sa.Column("store", sa.String(64), nullable=False, index=True),
-    sa.Column("year", sa.Integer, nullable=False),  # Fortnox's financial year id
-    sa.Column("series", sa.String(16), nullable=False),
-    sa.Column("number", sa.Integer, nullable=False),
-    sa.Column("transaction_date", sa.Date, nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("comments", sa.Text),
-    sa.Column("rows", sa.Text, nullable=False),  # JSON: [{account, debit, credit, cost_center, removed, ...}]
-    sa.Column("source", sa.String(8), nullable=False),  # post | read
-    sa.Column("stored_at", sa.DateTime, nullable=False),
-)
-
-reconciliations = sa.Table(
-    "reconciliations", metadata,
-    sa.Column("store", sa.String(64), primary_key=True),
-    sa.Column("month", sa.String(7), primary_key=True),  # YYYY-MM
-    sa.Column("agreed", sa.Boolean, nullable=False),
-    sa.Column("only_manual", sa.Boolean, nullable=False),  # every difference is a voucher booked by hand
-    sa.Column("differences", sa.Integer, nullable=False),
-    sa.Column("summary", sa.Text, nullable=False),  # the store's part of `reconcile --format json`
-    sa.Column("reconciled_at", sa.DateTime, nullable=False),
-)
-
 
 @dataclass(frozen=True)
 class PostedVoucher:
