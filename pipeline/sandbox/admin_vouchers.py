@@ -33,6 +33,7 @@ from pipeline.sandbox.api import (
 )
 from pipeline.sandbox.responses import json_response
 from pipeline.sandbox.voucher_rules import (
+    VoucherIn,
     VoucherRejected,
     characters_ok,
     check_against_year,
@@ -68,9 +69,13 @@ def _run(handler: Any) -> Any:
     return run
 
 
-def _stored(caller: Caller, request: Request, fy: sqlite3.Row) -> sqlite3.Row:
+async def _target(request: Request, caller: Caller) -> tuple[dict[str, Any], sqlite3.Row, sqlite3.Row]:
+    """The request's body, and the financial year and stored voucher its path and `financialyear` name."""
+    body = await _json(request)
+    characters_ok(body)
+    fy = financial_year(caller, request)
     number = parse_id(request.path_params["number"], "VoucherNumber")
-    return _voucher(caller, fy["id"], request.path_params["series"], number)
+    return body, fy, _voucher(caller, fy["id"], request.path_params["series"], number)
 
 
 @_run
@@ -79,21 +84,12 @@ async def book_by_hand(request: Request, caller: Caller) -> Response:
     if not isinstance(body, dict):
         raise ValueError('send {"Voucher": {...}} as for POST /3/vouchers')
     characters_ok(body)
-    voucher = parse_voucher(body)
-    fy = year_of_day(caller, voucher.transaction_date)
-    with caller.db.write() as conn:
-        facts = year_facts(conn, caller, fy, voucher)
-        check_against_year(voucher, facts)
-        number = insert_voucher(conn, caller, fy["id"], voucher, rows_json(voucher, facts))
-    return _answer(caller, fy["id"], voucher.series, number)
+    return _book(caller, parse_voucher(body))
 
 
 @_run
 async def change(request: Request, caller: Caller) -> Response:
-    body = await _json(request)
-    characters_ok(body)
-    fy = financial_year(caller, request)
-    stored = _stored(caller, request, fy)
+    body, fy, stored = await _target(request, caller)
     voucher = parse_voucher({"VoucherSeries": stored["series"], "TransactionDate": stored["transaction_date"],
                              "Description": body.get("Description", stored["description"]),
                              "VoucherRows": body.get("VoucherRows")})
@@ -109,10 +105,7 @@ async def change(request: Request, caller: Caller) -> Response:
 
 @_run
 async def reverse(request: Request, caller: Caller) -> Response:
-    body = await _json(request)
-    characters_ok(body)
-    fy = financial_year(caller, request)
-    stored = _stored(caller, request, fy)
+    body, fy, stored = await _target(request, caller)
     mirrored = [{"Account": row["Account"], "Debit": row["Credit"], "Credit": row["Debit"],
                  "CostCenter": row.get("CostCenter") or None}
                 for row in json.loads(stored["rows"]) if not row.get("Removed")]
@@ -121,12 +114,17 @@ async def reverse(request: Request, caller: Caller) -> Response:
         "TransactionDate": body.get("TransactionDate", stored["transaction_date"]),
         "Description": f"Ändringsverifikation {stored['series']} {stored['number']}",
         "VoucherRows": [{k: v for k, v in row.items() if v is not None} for row in mirrored]})
-    target = year_of_day(caller, voucher.transaction_date)
+    return _book(caller, voucher)
+
+
+def _book(caller: Caller, voucher: VoucherIn) -> Response:
+    """A new voucher in the year of its date, under Fortnox's rules, numbered next in its series."""
+    year = year_of_day(caller, voucher.transaction_date)
     with caller.db.write() as conn:
-        facts = year_facts(conn, caller, target, voucher)
+        facts = year_facts(conn, caller, year, voucher)
         check_against_year(voucher, facts)
-        number = insert_voucher(conn, caller, target["id"], voucher, rows_json(voucher, facts))
-    return _answer(caller, target["id"], voucher.series, number)
+        number = insert_voucher(conn, caller, year["id"], voucher, rows_json(voucher, facts))
+    return _answer(caller, year["id"], voucher.series, number)
 
 
 def _answer(caller: Caller, year: int, series: str, number: int) -> Response:
