@@ -3,7 +3,7 @@ by account, and every difference with its cause and fix (docs/reconcile.md)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,11 +101,6 @@ def _view(outcome: StoreMonth) -> dict[str, Any]:
     data = outcome.to_json()
     data["differing"] = [a for a in data["accounts"] if not a["agrees"]]
     return data
-
-
-def month_of(day: date) -> str:
-    """The month a business day belongs to, as --month takes it."""
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def register(group: click.Group) -> None:

@@ -8,10 +8,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from reconcile_helpers import ORG
 from runner_fakes import TODAY, World, age_file, day_file, may_rows
 from test_ledger_loss import Fleet, open_fleet
 
+from pipeline.errors import UserError
 from pipeline.runner import decisions
 from pipeline.runner.reconcile_records import read_from_fortnox, stored_vouchers
 
@@ -71,19 +73,23 @@ def _doubled(content: bytes) -> bytes:
     return re.sub(r"(#TRANS \d+ \{\} )(-?\d+\.\d\d)", lambda m: f"{m[1]}{Decimal(m[2]) * 2:.2f}", text).encode("cp437")
 
 
+def _re_exported_after_a_lost_ledger(tmp_path: Path, fleet: Fleet) -> None:
+    """Z-report 100 posted, the ledger lost, then the POS's second export of it (twice the amounts) in the inbox."""
+    assert fleet.sync().ok
+    (archived,) = (tmp_path / "inbox" / "archive").rglob("*.se")
+    fleet.lose_ledger("deleted")
+    again = tmp_path / "inbox" / "cafe-000" / "Z100_igen.se"
+    again.write_bytes(_doubled(archived.read_bytes()))
+    age_file(again, 3600)  # settled
+    archived.unlink()
+    assert fleet.sync().totals()["held"] == 1
+
+
 def test_correct_yes_reads_fortnox_and_posts_the_correction(tmp_path: Path) -> None:
     sandbox_context, expected = open_fleet(tmp_path, stores=1, vouchers=1, tenant_base=3600000)
     with sandbox_context as sandbox:
         fleet = Fleet(tmp_path, sandbox, expected)
-        assert fleet.sync().ok
-        (archived,) = (tmp_path / "inbox" / "archive").rglob("*.se")
-        fleet.lose_ledger("deleted")
-        again = tmp_path / "inbox" / "cafe-000" / "Z100_igen.se"
-        again.write_bytes(_doubled(archived.read_bytes()))
-        age_file(again, 3600)  # settled
-        archived.unlink()
-        held = fleet.sync()
-        assert held.totals()["held"] == 1
+        _re_exported_after_a_lost_ledger(tmp_path, fleet)
         result = fleet.cli_result("correct", "--store", "cafe-000", "--date", "2026-11-20", "--yes")
         assert result.exit_code == 0, result.output
         assert "Rättelse: Dagskassa 2026-11-20" in result.output and "1 voucher(s) posted" in result.output
@@ -98,3 +104,20 @@ def test_correct_yes_reads_fortnox_and_posts_the_correction(tmp_path: Path) -> N
         assert net == {account: amount * 2 for account, amount in first.items()}  # Fortnox holds the new export
         again = fleet.cli_result("reconcile", "--store", "cafe-000", "--month", "2026-11")
         assert again.exit_code == 0, again.output
+
+
+def test_when_fortnox_cannot_be_asked_the_blocker_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox_context, expected = open_fleet(tmp_path, stores=1, vouchers=1, tenant_base=3610000)
+    with sandbox_context as sandbox:
+        fleet = Fleet(tmp_path, sandbox, expected)
+        _re_exported_after_a_lost_ledger(tmp_path, fleet)
+
+        def unreachable(*_args: object, **_kwargs: object) -> None:
+            raise UserError("Fortnox could not be reached", "check the network")
+
+        monkeypatch.setattr("pipeline.fortnox.factory.open_client", unreachable)
+        result = fleet.cli_result("correct", "--store", "cafe-000", "--date", "2026-11-20", "--yes")
+        assert result.exit_code == 1 and "could not be read from Fortnox" in str(result.exception)
+        assert "warning: could not read a posted voucher's amounts from Fortnox: Fortnox could not be reached " \
+            "(check the network)" in result.output
+        assert len(sandbox.posted_vouchers(3610000)) == 1  # nothing posted

@@ -174,3 +174,66 @@ def test_days_before_start_and_a_month_without_days(tmp_path: Path) -> None:
     world.config = world.config.__class__(**{**world.config.__dict__, "start_date": date(2026, 12, 1)})
     empty = reconcile(world)
     assert empty.agreed and "no business day of the month to compare" in empty.notes
+
+
+def test_vouchers_the_ledger_holds_otherwise(tmp_path: Path) -> None:
+    world = posted_month(tmp_path)
+    replace_posted(world, 3, voucher_number=9)  # the ledger says F 3; the voucher with its marker is F 9
+    other = markers.comments("cafe-000/2026-11-06/0123456789abcdef/:7")  # another store's marker
+    by_hand(world, date(2026, 11, 6), [(1932, "10.00", "0"), (3210, "0", "10.00")], "Dagskassa", other)
+    result = reconcile(world)
+    found = [d for d in result.differences if d.kind == m.NOT_IN_LEDGER]
+    assert [d.day for d in found] == [D3, date(2026, 11, 6)]
+    assert "the ledger says it is posted as F 3 (year 1)" in found[0].message
+    assert "marker of cafe-000/2026-11-06/0123456789abcdef/:7, not of store deli" in found[1].message
+
+
+def test_changes_the_list_shows(tmp_path: Path) -> None:
+    world = posted_month(tmp_path)
+    replace_posted(world, 1, transaction_date=date(2026, 11, 9))
+    moved = next(d for d in reconcile(world).differences if d.kind == m.CHANGED)
+    assert "date 2026-11-02 is now 2026-11-09" in moved.message
+    rows = world.fortnox.posted[1].rows
+    replace_posted(world, 2, rows=tuple(VoucherRow(r.account, r.debit, r.credit, removed=True) for r in rows) + rows)
+    same = next(d for d in reconcile(world, verify_rows=True).differences if d.day == D2)
+    assert same.kind == m.CHANGED and "3 row(s)" not in same.message and "struck and booked again" in same.message
+    world.ledger.engine.dispose()
+    with world.ledger.engine.begin() as conn:  # a ledger from before the answers were kept: what was sent
+        conn.exec_driver_sql("DELETE FROM posted_rows")
+    replace_posted(world, 3, description="Ändrad")
+    assert "is now \"Ändrad\"" in next(d for d in reconcile(world).differences if d.day == D3).message
+
+
+def test_why_a_day_has_no_voucher(tmp_path: Path) -> None:
+    world = posted_month(tmp_path)
+    records = world.ledger.store_vouchers("deli")
+    del world.fortnox.posted[:]
+    for record, state, code in zip(records, ("planned", "skipped", "held"), (None, "KS309", "KS312"), strict=True):
+        world.ledger.update_voucher(record.key, state=state, error_code=code, error_message=f"because {state}",
+                                    error_hint=f"fix {state}")
+    result = reconcile(world)
+    causes = {d.day: (d.cause, d.fix) for d in result.differences if d.kind == m.NO_VOUCHER}
+    assert causes[D1] == ("it is read and not posted yet", "run `kassasync sync --store deli`")
+    assert causes[D2] == ("it was skipped: KS309 because skipped", "fix skipped")
+    assert causes[D3] == ("because held", "fix held")
+    world.ledger.update_voucher(records[2].key, state="failed", error_code="2000550",
+                                error_message="account inactive", error_hint="activate it")
+    failed = next(d for d in reconcile(world).differences if d.day == D3 and d.kind == m.NO_VOUCHER)
+    assert (failed.cause, failed.fix) == ("it failed: 2000550 account inactive", "activate it")
+
+
+def test_day_files_that_are_not_the_stores_sales(tmp_path: Path) -> None:
+    world = posted_month(tmp_path)
+    folder = world.inbox.root / "archive" / "deli" / "2026"
+    (folder / "trasig.se").write_bytes(b"#FLAGGA 0\r\n#VER \"\" \"1\" 20261105\r\n{\r\n")  # cut short
+    (folder / "granne.se").write_bytes(day_file([("80", date(2026, 11, 5), may_rows())], orgnr="559999-9999"))
+    odd = day_file([("81", date(2026, 11, 6), [("19XX", "10.00"), ("3210", "-10.00")])], orgnr=ORG)
+    (folder / "udda.se").write_bytes(odd)
+    (world.inbox.root / "archive" / "deli" / "2025").mkdir()
+    (world.inbox.root / "archive" / "deli" / "2025" / "Z59.se").write_bytes(
+        day_file([("59", date(2025, 12, 30), may_rows())], orgnr=ORG))  # last year's folder, not November's
+    result = reconcile(world)
+    assert any(note.startswith("a day file that cannot be read: archive/deli/2026/trasig.se") for note in result.notes)
+    assert [(d.kind, d.day) for d in result.differences if d.kind == m.NO_VOUCHER] == [(m.NO_VOUCHER,
+                                                                                       date(2026, 11, 6))]
+    assert "does not map" in result.differences[0].cause and result.counts.till_files == 4
