@@ -74,16 +74,18 @@ def rows_from_json(text: str) -> tuple[VoucherRow, ...]:
 def record_vouchers(ledger: Ledger, store: str, vouchers: Sequence[tuple[str, Voucher]], source: str,
                     *, now: datetime) -> None:
     """(key, voucher as Fortnox answered) of vouchers of one store, in one transaction; a key stored before is
-    replaced (a voucher read again is what Fortnox holds now)."""
+    replaced (a voucher read again is what Fortnox holds now). On the calling thread's held ledger connection
+    when it has one (the runner's ledger thread: no second connection per store)."""
     if not vouchers:
         return
     keys = [key for key, _ in vouchers]
     values = [{"key": key, "store": store, "year": v.year, "series": v.voucher_series, "number": v.voucher_number,
                "transaction_date": v.transaction_date, "description": v.description, "comments": v.comments,
                "rows": rows_json(v.rows), "source": source, "stored_at": now} for key, v in vouchers]
-    with ledger.engine.begin() as conn:
-        for start in range(0, len(keys), 500):  # within SQL's limit on bound parameters
-            conn.execute(posted_rows.delete().where(posted_rows.c.key.in_(keys[start:start + 500])))
+    with ledger._connect() as conn:  # noqa: SLF001 - the ledger's own transaction, as its parts use it
+        if source != POST:  # a POST's answer is the first word on its key; a read replaces what was kept
+            for start in range(0, len(keys), 500):  # within SQL's limit on bound parameters
+                conn.execute(posted_rows.delete().where(posted_rows.c.key.in_(keys[start:start + 500])))
         conn.execute(posted_rows.insert(), values)
 
 
