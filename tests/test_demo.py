@@ -17,8 +17,13 @@ def test_demo_runs_the_whole_job_and_posts_each_z_report_once(tmp_path: Path) ->
     done = subprocess.run([sys.executable, "-m", "pipeline", "demo", "--out", str(out)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    # 14 Z-reports and day reports in examples/inbox plus the corrected re-export; the failed export is replaced
-    assert "vouchers in the sandbox: 14;" in done.stdout
+    # 14 Z-reports and day reports in examples/inbox plus the corrected re-export (the failed export is replaced),
+    # and the voucher someone booked by hand before the month-end reconciliation
+    assert "vouchers in the sandbox: 15;" in done.stdout
+    assert done.stdout.count("✓ Fortnox agrees with the till to the öre") == 2
+    assert "booked by hand: F " in done.stdout and "Kassadifferens" in done.stdout
+    assert "3 of 3 stores reconciled for 2026-11: 2 agree, 1 with differences (1 only vouchers booked by hand)" \
+        in done.stdout
     assert "KS304" in done.stdout and "3 clean, 0 with changes, 0 blocked" in done.stdout
     page = (out / "report" / "index.html").read_text(encoding="utf-8")
     assert "Hamnens Delikatesser AB" in page

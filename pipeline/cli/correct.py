@@ -2,6 +2,7 @@
 posts it (exactly once, through the runner), `--dismiss --reason` records that nothing is posted."""
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import date, datetime
@@ -15,9 +16,10 @@ from pipeline.cli.context import DATE, app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.ledger import Ledger
-from pipeline.runner.decisions import Proposal, decided_by, dismiss, proposals, release
+from pipeline.runner.decisions import Proposal, decided_by, dismiss, proposals, release, rows_unknown
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.locks import store_lock
+from pipeline.settings import Settings
 
 FORMATS = ("text", "markdown", "json")
 
@@ -52,6 +54,7 @@ def correct_command(store_id: str, day: datetime, post: bool, dismissed: bool, r
     business_date = day.date()
     ledger = open_ledger(settings)
     try:
+        _read_amounts(settings, ledger, config, business_date)
         held = proposals(ledger, config, business_date, today=today_from(today))
         if not held:
             raise UserError(f"no re-export of store {config.store} is held on {business_date}",
@@ -66,6 +69,30 @@ def correct_command(store_id: str, day: datetime, post: bool, dismissed: bool, r
         ledger.close()
     if post:
         _post(config, business_date, today_from(today))
+
+
+def _read_amounts(settings: Settings, ledger: Ledger, config: StoreConfig, day: date) -> None:
+    """The rows of the day's posted vouchers the ledger has no amounts for (recorded from Fortnox after a lost
+    ledger), read from Fortnox and kept, so that the correction voucher can be worked out. A failure is told
+    and left to the blocker."""
+    from pipeline.fortnox.factory import open_client
+    from pipeline.ledger import now
+    from pipeline.runner.reconcile_records import read_from_fortnox
+
+    need = rows_unknown(ledger.store_vouchers(config.store, dates=[day]))
+    if not need:
+        return
+
+    async def read() -> list[str]:
+        async with open_client(settings, config) as client:
+            return await read_from_fortnox(ledger, client, config.store, need, now=now())
+
+    try:
+        problems = asyncio.run(read())
+    except UserError as exc:  # typed Fortnox errors included: credentials, Fortnox unreachable
+        problems = [f"{exc.message}" + (f" ({exc.hint})" if exc.hint else "")]
+    for problem in problems:
+        click.echo(f"warning: could not read a posted voucher's amounts from Fortnox: {problem}", err=True)
 
 
 def _render(view: dict[str, Any], fmt: str) -> str:

@@ -20,11 +20,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.config import load_stores
+from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
+
+if TYPE_CHECKING:
+    from pipeline.sandbox.testing import SandboxHandle
 
 DEMO_SECRET_KEY = "kassasync-demo-only-secret-key"  # encrypts the demo's own token store, never real tokens
 MARKER = ".kassasync-demo"
@@ -37,10 +42,11 @@ class Step:
     args: list[str]
     expected: frozenset[int]  # exit codes that mean the step did what it should
     drop_corrections: bool = False  # first copy examples/corrections/ into the inbox (a re-exported day)
+    book_by_hand: bool = False  # first book a voucher by hand in one store's Fortnox (the sandbox's admin endpoint)
 
 
 # Commands that take the demo's date with the hidden --today option (the others do not depend on the date).
-DATED_COMMANDS = frozenset({"plan", "apply", "doctor", "sync", "status", "report"})
+DATED_COMMANDS = frozenset({"plan", "apply", "doctor", "sync", "status", "report", "reconcile"})
 
 STEPS = [
     Step("Validate every store file (what CI runs on a pull request)", ["validate"], frozenset({0})),
@@ -102,7 +108,10 @@ def demo(out_dir: Path, examples: Path | None) -> None:
         steps = [STEPS[0], Step(f"The POS settings sheet for {first} (replaces the technician's preparation call)",
                                 ["pos-sheet", "--store", first, "--date", today.isoformat()], frozenset({0})),
                  *STEPS[1:],
-                 Step("Write the HTML status page", ["report", "--out", _shown(out_dir / "report")], frozenset({0}))]
+                 Step("Write the HTML status page", ["report", "--out", _shown(out_dir / "report")], frozenset({0})),
+                 Step("Month-end: does Fortnox equal the till, to the öre, in every store? (2: only vouchers booked "
+                      "by hand differ)", ["reconcile", "--all", "--month", f"{today:%Y-%m}", "--detailed-exitcode"],
+                      frozenset({2}), book_by_hand=True)]
         surprises = []
         for number, step in enumerate(steps, start=1):
             click.secho(f"\n== {number}/{len(steps)} {step.title}", bold=True)
@@ -111,6 +120,8 @@ def demo(out_dir: Path, examples: Path | None) -> None:
                     shutil.copy2(path, inbox / path.parent.name / path.name)
                     _written_last_night([inbox / path.parent.name / path.name])
                     click.echo(f"(new file in the inbox: {path.parent.name}/{path.name})")
+            if step.book_by_hand:
+                _book_by_hand(sandbox, configs[sorted(configs)[-1]], today)
             click.secho("$ kassasync " + " ".join(step.args), fg="cyan")
             dated = ["--today", today.isoformat()] if step.args[0] in DATED_COMMANDS else []
             code = subprocess.run([*base, *step.args, *dated], env=env, check=False).returncode
@@ -123,6 +134,18 @@ def demo(out_dir: Path, examples: Path | None) -> None:
     if surprises:
         raise UserError("the demo did not go as expected: " + "; ".join(surprises),
                         f"see the output above and the debug log in {out_dir / 'state' / 'logs'}")
+
+
+def _book_by_hand(sandbox: SandboxHandle, config: StoreConfig, today: date) -> None:
+    """Someone books a cash difference by hand in the store's Fortnox, in the series kassasync posts to: the
+    month-end reconciliation finds it and lists it apart."""
+    day = today - timedelta(days=4)
+    sandbox.book_by_hand(config.tenant_id or "", {
+        "VoucherSeries": config.voucher_series, "TransactionDate": day.isoformat(),
+        "Description": f"Kassadifferens {day}", "VoucherRows": [{"Account": 3740, "Debit": 20.0},
+                                                                {"Account": 1910, "Credit": 20.0}]})
+    click.echo(f"(someone books a voucher by hand in {config.store}'s Fortnox, series {config.voucher_series}: "
+               f"Kassadifferens {day}, 20.00 from 1910 Kassa to 3740)")
 
 
 def _written_last_night(paths: Iterable[Path]) -> None:

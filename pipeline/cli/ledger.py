@@ -57,7 +57,7 @@ def rebuild_command(store_ids: tuple[str, ...], series: tuple[str, ...], today: 
         first = from_day.date() if from_day else config.start_date
         return rebuild_store(config, ledger, client, first, last, series)
 
-    outcomes, problems = _per_store(settings, _open_or_move_aside(settings), configs, "rebuilt", rebuild)
+    outcomes, problems = per_store(settings, _open_or_move_aside(settings), configs, "rebuilt", rebuild)
     for outcome in outcomes:
         click.echo(_rebuilt_line(outcome))
         for text in outcome.twice + [f"{v}: its marker's key cannot be read" for v in outcome.unreadable]:
@@ -88,7 +88,7 @@ def check_command(store_ids: tuple[str, ...], series: tuple[str, ...], today: da
     def check(ledger: Ledger, config: StoreConfig, client: FortnoxApi) -> Awaitable[Checked]:
         return check_store(config, ledger, client, first, last, series)
 
-    outcomes, differences = _per_store(settings, Ledger.open(settings.ledger_url, thorough=True), configs,
+    outcomes, differences = per_store(settings, Ledger.open(settings.ledger_url, thorough=True), configs,
                                        "checked", check)
     for outcome in outcomes:
         if not outcome.differences:
@@ -123,7 +123,7 @@ def _open_or_move_aside(settings: Settings) -> Ledger:
         return Ledger.open(settings.ledger_url, thorough=True)
 
 
-def _per_store(settings: Settings, ledger: Ledger, configs: Sequence[StoreConfig], done: str,
+def per_store(settings: Settings, ledger: Ledger, configs: Sequence[StoreConfig], done: str,
                work: Callable[[Ledger, StoreConfig, FortnoxApi], Awaitable[T]]) -> tuple[list[T], int]:
     """`work` for each store with its Fortnox client, a few stores at a time, each under the store's lock, then
     the ledger closed. A store's failure (credentials, Fortnox unreachable, another runner at work) is its own:

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "apply": ("apply",), "doctor": ("doctor",), "sync": ("sync",), "status": ("status",), "report": ("report",),
     "demo": ("demo",), "serve": ("serve",), "onboard": ("onboard",),
     "disconnect": ("disconnect",), "ledger": ("ledger",), "correct": ("correct",), "db": ("db",),
+    "reconcile": ("reconcile",),
 }
 
 log = logging.getLogger("kassasync.cli")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from pipeline.ledger import DayStatus, FileRecord
@@ -36,6 +37,7 @@ from pipeline.report.model import (
     DayCell,
     DayRange,
     PlanRecord,
+    ReconciledMonth,
     SettlingFile,
     StatusModel,
     StoreInfo,
@@ -125,11 +127,13 @@ def build_status(stores: Sequence[StoreInfo], days: Sequence[DayStatus], files: 
                  today: date, *, window: int = DEFAULT_WINDOW, plan: PlanRecord | None = None,
                  generated_at: datetime | None = None,
                  inbox: Mapping[str, Sequence[str]] | None = None, where: Where | None = None,
-                 settling: Mapping[str, Sequence[SettlingFile]] | None = None) -> StatusModel:
+                 settling: Mapping[str, Sequence[SettlingFile]] | None = None,
+                 reconciled: Mapping[str, ReconciledMonth] | None = None) -> StatusModel:
     """The whole status: one StoreStatus per store (in the order given), the grid's window ending today.
 
     `inbox` maps a store id to the names of the day files waiting in its inbox folder; `where` names the day
-    file and line of each failed or held day; `settling` lists per store the files not settled yet.
+    file and line of each failed or held day; `settling` lists per store the files not settled yet;
+    `reconciled` holds each store's last month reconciled.
     """
     by_store: dict[str, list[DayStatus]] = {}
     for day in days:
@@ -139,8 +143,9 @@ def build_status(stores: Sequence[StoreInfo], days: Sequence[DayStatus], files: 
         files_by_store.setdefault(record.store, []).append(record)
     shown = window_days(today, window)
     result = tuple(
-        store_status(info, by_store.get(info.store, []), files_by_store.get(info.store, []), today, shown,
-                     plan, (inbox or {}).get(info.store, ()), where or {}, (settling or {}).get(info.store, ()))
+        replace(store_status(info, by_store.get(info.store, []), files_by_store.get(info.store, []), today, shown,
+                             plan, (inbox or {}).get(info.store, ()), where or {}, (settling or {}).get(info.store, ())),
+                reconciled=(reconciled or {}).get(info.store))
         for info in stores)
     return StatusModel(today=today, window=shown, stores=result, plan=plan, generated_at=generated_at)
 

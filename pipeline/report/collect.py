@@ -16,9 +16,10 @@ from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.ledger import Ledger
 from pipeline.report.build import DEFAULT_WINDOW, build_status
-from pipeline.report.model import SettlingFile, StatusModel, StoreInfo
+from pipeline.report.model import ReconciledMonth, SettlingFile, StatusModel, StoreInfo
 from pipeline.report.plan_record import load_plan
 from pipeline.runner.inbox import Inbox, settle_seconds
+from pipeline.runner.reconcile_records import last_outcomes
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.report")
@@ -61,6 +62,9 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
         days = ledger.store_days(only, references_from=today - timedelta(days=window))
         files = ledger.store_files(only, state="quarantined")
         problems = ledger.problem_files(only)
+        reconciled = {store: ReconciledMonth(o.month, o.agreed, o.only_manual, o.reconciled_at,
+                                             tuple(o.summary.get("differences", ())))
+                      for store, o in last_outcomes(ledger, [i.store for i in infos]).items()}
     finally:
         ledger.close()
     plan = load_plan(settings.state_dir, plan_path)
@@ -75,7 +79,7 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
             if problem.state == state and problem.path is not None:
                 where.setdefault((problem.store, problem.business_date), (inbox.relative(problem.path), problem.line))
     return build_status(infos, days, files, today, window=window, plan=plan, generated_at=generated_at,
-                        inbox=waiting, where=where, settling=settling)
+                        inbox=waiting, where=where, settling=settling, reconciled=reconciled)
 
 
 def _settle(settings: Settings, config: StoreConfig) -> int:

@@ -183,6 +183,34 @@ class SettlingFile:
 
 
 @dataclass(frozen=True)
+class ReconciledMonth:
+    """A store's last month reconciled (`kassasync reconcile`): agreed ✓ or not ✗, with the differences."""
+
+    month: str  # YYYY-MM
+    agreed: bool
+    only_manual: bool  # the only differences are vouchers booked by hand
+    reconciled_at: datetime
+    differences: tuple[dict[str, object], ...] = ()  # as `reconcile --format json` lists them
+
+    @property
+    def symbol(self) -> str:
+        return "✓" if self.agreed else "✗"
+
+    @property
+    def text(self) -> str:
+        if self.agreed:
+            return f"{self.month} ✓ Fortnox agrees with the till to the öre"
+        count = len(self.differences)
+        what = " (vouchers booked by hand only)" if self.only_manual else ""
+        return f"{self.month} ✗ {count} difference{'s' if count != 1 else ''}{what}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"month": self.month, "agreed": self.agreed, "only_manual": self.only_manual,
+                "reconciled_at": self.reconciled_at.isoformat(timespec="seconds"),
+                "differences": list(self.differences)}
+
+
+@dataclass(frozen=True)
 class StoreStatus:
     info: StoreInfo
     last_posted_day: date | None
@@ -199,6 +227,7 @@ class StoreStatus:
     held: tuple[DayCell, ...] = ()  # re-exports after posting waiting for `kassasync correct`, newest first
     before_start: tuple[DayCell, ...] = ()  # days before start_date a day file arrived for, newest first
     settling: tuple[SettlingFile, ...] = ()  # day files the next sync leaves alone until they have settled
+    reconciled: ReconciledMonth | None = None  # the last month `kassasync reconcile` compared
 
     @property
     def store(self) -> str:
@@ -211,7 +240,8 @@ class StoreStatus:
     @property
     def needs_attention(self) -> bool:
         return bool(self.failed or self.held or self.missing or self.undated
-                    or (self.drift and self.drift.status != "clean"))
+                    or (self.drift and self.drift.status != "clean")
+                    or (self.reconciled and not self.reconciled.agreed and not self.reconciled.only_manual))
 
 
 @dataclass(frozen=True)

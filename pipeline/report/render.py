@@ -132,6 +132,7 @@ def _store_json(s: StoreStatus) -> dict[str, object]:
         "not_started": s.not_started.to_json() if s.not_started else None,
         "quarantined_undated": [{"name": f.name, "path": f.path, "note": f.note} for f in s.undated],
         "drift": s.drift.to_json() if s.drift else None,
+        "reconciled": s.reconciled.to_json() if s.reconciled else None,
         "days": [c.to_json() for c in s.cells],
     }
 

@@ -18,6 +18,7 @@ from pipeline.ledger import Ledger, VoucherRecord
 from pipeline.mapping.findings import Finding
 from pipeline.runner import items, markers
 from pipeline.runner.corrections import RowDifference, correction_key, correction_payload, differences
+from pipeline.runner.reconcile_records import stored_vouchers
 from pipeline.runner.records import apply_mapping
 
 AUTOMATIC = "corrections: post"  # decided_by when the store file decides
@@ -33,6 +34,7 @@ class Proposal:
     mapped: VoucherRecord  # the re-export mapped with the store file as it is now
     rows: tuple[RowDifference, ...]  # the correction voucher's rows (empty: no difference)
     payload: str | None  # the correction voucher (None when there is nothing to post, or it cannot be built)
+    unknown: tuple[VoucherRecord, ...] = ()  # vouchers of `booked` whose amounts neither the ledger nor Fortnox gave
 
     @property
     def blocker(self) -> str | None:
@@ -40,12 +42,12 @@ class Proposal:
         if self.pending:
             return ("the outcome of an earlier voucher of this Z-report is still being checked: run "
                     f"`kassasync sync --store {self.held.store}` first")
-        unknown = [r for r in self.booked if not r.payload]
-        if unknown:  # rows rebuilt from Fortnox (a lost ledger) keep only the voucher's number, not its rows
-            shown = ", ".join(f"{r.series} {r.number}" for r in unknown)
+        if self.unknown:  # recorded from Fortnox (a lost ledger) without rows, and Fortnox could not be asked
+            shown = ", ".join(f"{r.series} {r.number}" for r in self.unknown)
             return (f"the ledger does not know the amounts of {shown} (it was recorded from Fortnox after the "
-                    "ledger was lost): compare the new export with that voucher in Fortnox and book a correction "
-                    "by hand if needed, then dismiss this one with `--dismiss --reason \"...\"`")
+                    "ledger was lost), and they could not be read from Fortnox: run the command again when Fortnox "
+                    "answers; or compare the new export with that voucher in Fortnox, book a correction by hand if "
+                    "needed, and dismiss this one with `--dismiss --reason \"...\"`")
         if self.mapped.state != "planned":
             return f"the new export does not map cleanly: {self.mapped.error_code} {self.mapped.error_message}"
         if self.payload is None:
@@ -62,22 +64,50 @@ class Proposal:
 def proposals(ledger: Ledger, config: StoreConfig, day: date, *, today: date) -> list[Proposal]:
     """The held re-exports of one store and business date, each with its correction voucher."""
     on_day = ledger.store_vouchers(config.store, dates=[day])
-    return [propose(config, record, on_day, today=today) for record in on_day if record.state == "held"]
+    known = fortnox_amounts(ledger, config, rows_unknown(on_day))
+    return [propose(config, record, on_day, today=today, known=known) for record in on_day if record.state == "held"]
 
 
-def propose(config: StoreConfig, record: VoucherRecord, on_day: list[VoucherRecord], *, today: date) -> Proposal:
-    """The proposal for one held re-export (`on_day`: the store's ledger rows of its business date)."""
+def rows_unknown(on_day: list[VoucherRecord]) -> list[VoucherRecord]:
+    """The posted vouchers of a day with a held re-export whose amounts the ledger's own row lacks (recorded from
+    Fortnox by a look-up or `ledger rebuild`): a correction needs Fortnox's rows for them."""
+    held = {r.ver_id for r in on_day if r.state == "held"}
+    return [r for r in on_day if r.ver_id in held and r.state == "posted" and not r.payload]
+
+
+def fortnox_amounts(ledger: Ledger, config: StoreConfig, records: list[VoucherRecord]) -> dict[str, str]:
+    """Per key, the voucher's rows as Fortnox holds them (kept by a POST, `reconcile` or `correct`), in the shape
+    of a ledger payload. A row without a cost centre gets the store's, as the mapping writes it: Fortnox leaves it
+    off the rows of accounts that take none, and the difference must not move amounts between the two."""
+    out: dict[str, str] = {}
+    for key, voucher in stored_vouchers(ledger, [r.key for r in records]).items():
+        out[key] = json.dumps({
+            "voucher_series": voucher.series, "transaction_date": voucher.transaction_date.isoformat(),
+            "description": voucher.description, "cost_center": config.cost_center,
+            "rows": [{"account": row.account, "debit": str(row.debit), "credit": str(row.credit),
+                      "cost_center": row.cost_center or config.cost_center, "description": None,
+                      "transaction_information": None} for row in voucher.rows if not row.removed]},
+            ensure_ascii=False, sort_keys=True)
+    return out
+
+
+def propose(config: StoreConfig, record: VoucherRecord, on_day: list[VoucherRecord], *, today: date,
+            known: dict[str, str] | None = None) -> Proposal:
+    """The proposal for one held re-export (`on_day`: the store's ledger rows of its business date; `known`: the
+    amounts, by key, of posted vouchers whose ledger row has none, from Fortnox)."""
     chain = tuple(r for r in on_day if r.ver_id == record.ver_id and r.state in ("posted", "pending"))
     mapped = apply_mapping(record, items.map_source(items.source_vouchers(record.source), config,
                                                     record.business_date, today=today))
     booked = tuple(r for r in chain if r.state == "posted")
     pending = any(r.state == "pending" for r in chain)
-    held_payloads = [r.payload or "" for r in booked]
+    amounts = {r.key: r.payload or (known or {}).get(r.key) for r in booked}
+    unknown = tuple(r for r in booked if not amounts[r.key])
+    held_payloads = [amounts[r.key] or "" for r in booked]
     payload = rows = None
-    if mapped.state == "planned" and mapped.payload is not None and not pending and all(r.payload for r in booked):
+    if mapped.state == "planned" and mapped.payload is not None and not pending and not unknown:
         rows = differences(held_payloads, mapped.payload)
         payload = correction_payload(held_payloads, mapped.payload)
-    return Proposal(record, booked, pending, mapped, tuple(rows or ()), payload)
+    return Proposal(record, booked, pending, mapped, tuple(rows or ()), payload, unknown)
 
 
 def decided_by() -> str:
@@ -130,7 +160,8 @@ def release_automatically(ledger: Ledger, config: StoreConfig, held: list[Vouche
         on_day = by_day.get(record.business_date)
         if on_day is None:
             on_day = by_day[record.business_date] = ledger.store_vouchers(config.store, dates=[record.business_date])
-        proposal = propose(config, record, on_day, today=today)
+        proposal = propose(config, record, on_day, today=today,
+                           known=fortnox_amounts(ledger, config, rows_unknown(on_day)))
         if proposal.payload is None and proposal.mapped.state == "planned" and not proposal.pending:
             dismiss(ledger, proposal, reason="the same amounts as Fortnox on every account", by=AUTOMATIC)
             continue

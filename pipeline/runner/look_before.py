@@ -130,7 +130,7 @@ class LookBefore:
         year from Fortnox at once (one request, which also spares the POSTs' own look-up)."""
         await self._load_years()
         assert self.years is not None
-        if not _spanned(self.years, first, last):
+        if not spanned(self.years, first, last):
             for year in await self.client.financial_years():
                 if all(known.id != year.id for known in self.years):
                     self.years.append(year)
@@ -159,7 +159,7 @@ class LookBefore:
                         self.config.store, seen.describe())
 
 
-def _spanned(years: list[FinancialYear], first: date, last: date) -> bool:
+def spanned(years: list[FinancialYear], first: date, last: date) -> bool:
     """Whether every day from first to last falls in one of the years."""
     day = first
     for year in sorted(years, key=lambda y: y.from_date):

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -23,7 +23,7 @@ from typing import Any
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.fortnox import errors as fe
-from pipeline.fortnox.models import FinancialYear
+from pipeline.fortnox.models import FinancialYear, Voucher
 from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.ledger import Ledger, Unposted, VoucherRecord, now, problem_line
 from pipeline.mapping.findings import REPLACED
@@ -35,6 +35,7 @@ from pipeline.runner.inbox import Inbox, Scan, settle_seconds
 from pipeline.runner.ingest import IngestResult, Waiting, ingest
 from pipeline.runner.locks import store_lock
 from pipeline.runner.look_before import LookBefore
+from pipeline.runner.reconcile_records import POST, record_vouchers
 from pipeline.runner.records import apply_mapping
 from pipeline.runner.worker import LedgerWorker
 
@@ -189,7 +190,7 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
             raise
     slot.release()  # done with Fortnox: the next store may start
     await worker.finish(_archive_and_count, config, inbox, ledger, options, result, posted,
-                        poster.newest if poster else None)
+                        poster.newest if poster else None, poster.created if poster else ())
     return True
 
 
@@ -321,6 +322,7 @@ class _Poster(LookBefore):
         # (key, series, number, year) of vouchers Fortnox holds, recorded in the store's last trip to the ledger:
         # until then they stay `pending`, so a crash in between costs a look-up, never a second voucher
         self.posted: list[tuple[str, str, int, int]] = []
+        self.created: list[tuple[str, Voucher]] = []  # (key, Fortnox's answer): its rows, kept for `reconcile`
         self.newest: date | None = None
 
     async def run(self, work: list[VoucherRecord], rounds: int) -> None:
@@ -409,6 +411,7 @@ class _Poster(LookBefore):
                                else exc.hint, permanent=not store_wide)
             return "stop" if store_wide else "failed"
         self.posted.append((record.key, voucher.voucher_series, voucher.voucher_number, voucher.year))
+        self.created.append((record.key, voucher))
         self._counted(record, found=False)
         return "posted"
 
@@ -473,10 +476,13 @@ def _archive_done(config: StoreConfig, inbox: Inbox, ledger: Ledger, today: date
 
 
 def _archive_and_count(config: StoreConfig, inbox: Inbox, ledger: Ledger, options: SyncOptions,
-                       result: StoreResult, posted: list[tuple[str, str, int, int]], newest: date | None = None) -> None:
-    """The vouchers posted this run recorded (and the store's mark moved on over their days), the store's
-    finished files to the archive, then its counts (one trip to the ledger thread)."""
+                       result: StoreResult, posted: list[tuple[str, str, int, int]], newest: date | None = None,
+                       created: Sequence[tuple[str, Voucher]] = ()) -> None:
+    """The vouchers posted this run recorded (and the store's mark moved on over their days, and the rows
+    Fortnox answered with kept), the store's finished files to the archive, then its counts (one trip to the
+    ledger thread)."""
     ledger.mark_posted_many(posted)
+    record_vouchers(ledger, config.store, created, POST, now=now())
     if newest is not None:
         ledger.advance_mark(config.store, newest, now=now())
     result.files_archived += _archive_done(config, inbox, ledger, options.today)

@@ -69,6 +69,22 @@ class SandboxHandle:
     def revoke_consent(self, tenant_id: str | int, client_id: str = DEMO_CLIENT_ID) -> None:
         self.admin("DELETE", f"/tenants/{int(tenant_id)}/consents/{client_id}")
 
+    def book_by_hand(self, tenant_id: str | int, voucher: dict[str, Any]) -> dict[str, Any]:
+        """A voucher booked by a person in Fortnox's web app (`voucher` in the API's shape, without the wrapper)."""
+        return self.admin("POST", f"/tenants/{int(tenant_id)}/vouchers", {"Voucher": voucher})["Voucher"]  # type: ignore[no-any-return]
+
+    def change_voucher(self, tenant_id: str | int, year: int, series: str, number: int,
+                       rows: list[dict[str, Any]], description: str | None = None) -> dict[str, Any]:
+        """Fortnox's "Ändra": the voucher's rows struck, `rows` added (it keeps its number)."""
+        body: dict[str, Any] = {"VoucherRows": rows, **({"Description": description} if description else {})}
+        return self.admin("POST", f"/tenants/{int(tenant_id)}/vouchers/{series}/{number}/change?financialyear={year}",
+                          body)["Voucher"]  # type: ignore[no-any-return]
+
+    def reverse_voucher(self, tenant_id: str | int, year: int, series: str, number: int) -> dict[str, Any]:
+        """Fortnox's "Ändringsverifikation": a new voucher that mirrors this one."""
+        return self.admin("POST", f"/tenants/{int(tenant_id)}/vouchers/{series}/{number}/reverse?financialyear={year}",
+                          {})["Voucher"]  # type: ignore[no-any-return]
+
     def add_seed(self, seed: dict[str, Any]) -> list[str]:
         return self.admin("POST", "/seed", seed)["created"]  # type: ignore[no-any-return]
 

@@ -17,6 +17,10 @@ def test_triggers_and_concurrency() -> None:
     flow = load()
     triggers = flow[True]  # PyYAML reads the bare key `on` as a boolean
     assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    monthly = triggers["schedule"][1]["cron"]
+    assert monthly.split()[2:] == ["3", "*", "*"]  # the 3rd of each month
+    reconcile = next(s for s in flow["jobs"]["sync"]["steps"] if "reconcile --all" in s.get("run", ""))
+    assert f"github.event.schedule == '{monthly}'" in reconcile["if"]
     assert flow["concurrency"] == {"group": "kassasync-sync", "cancel-in-progress": False}
     assert flow["permissions"] == {"contents": "read"}
 
@@ -27,7 +31,7 @@ def test_secrets_and_commands() -> None:
         assert job["env"][name] == f"${{{{ secrets.{name} }}}}"
     script = "\n".join(step.get("run", "") for step in job["steps"])
     order = [script.index(part) for part in ("tokens refresh --older-than 30d", "sync --all --json",
-                                             "report --out site/")]
+                                             "reconcile --all --month", "report --out site/")]
     assert order == sorted(order)
     upload = next(step for step in job["steps"] if str(step.get("uses", "")).startswith("actions/upload-artifact"))
     assert upload["with"]["path"] == "site/" and upload["if"] == "${{ !cancelled() }}"

@@ -1,0 +1,7 @@
+"""Reconcile test set-up: the runner's test doubles (tests/runner) importable from here."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
