@@ -171,6 +171,13 @@ class _Reader:
         self.result.notes += [entry(f.rule, where, f.location.line, f.message, f.hint) for f in file.findings
                               if not f.is_error]
         docs, payments = [], []
+        early = [i for i in file.invoices if i.invoice_date < self.config.start_date]
+        if early:  # as days before start_date: booked another way (the vendor's add-on, by hand)
+            self.result.notes.append(entry(
+                "KS306", where, early[0].source.line, f"{len(early)} invoice(s) dated before start_date "
+                f"{self.config.start_date} (the first: {early[0].number} of {early[0].invoice_date}): not synced",
+                f"nothing to do if they are in Fortnox already; to sync them after all: `kassasync sync "
+                f"--retry-failed --store {self.config.store} --from {early[0].invoice_date}`"))
         for invoice in file.invoices:
             found = file.findings_for(invoice.number) + validate_invoice(invoice, self.config, self.settings)
             self.result.invoices.append((invoice, found))
@@ -194,6 +201,17 @@ class _Reader:
 
     def _doc(self, invoice: PosInvoice, digest: str, found: list[InvoiceFinding]) -> DocRecord:
         error = next((f for f in found if f.is_error), None)
+        early = invoice.invoice_date < self.config.start_date
+        if early and error is None:
+            return DocRecord(
+                source_id=document_id(invoice), store=invoice.store, kind=invoice.kind.value, number=invoice.number,
+                invoice_date=invoice.invoice_date, file_digest=digest, source=invoice_to_json(invoice),
+                content_digest=content_digest(invoice), state="skipped", total=invoice.totals.gross,
+                credit_of=invoice.credit_of, line=invoice.source.line, error_code="KS306",
+                error_message=f"{invoice.kind.value} {invoice.number} of {invoice.invoice_date} is dated before "
+                              f"start_date {self.config.start_date}: not synced",
+                error_hint=f"nothing to do if it is in Fortnox already; to sync it after all: `kassasync sync "
+                           f"--retry-failed --store {invoice.store} --from {invoice.invoice_date}`")
         return DocRecord(
             source_id=document_id(invoice), store=invoice.store, kind=invoice.kind.value, number=invoice.number,
             invoice_date=invoice.invoice_date, file_digest=digest, source=invoice_to_json(invoice),
@@ -223,7 +241,7 @@ class _Reader:
                 fresh.append(doc)
             elif before.content_digest == doc.content_digest:
                 continue
-            elif before.state in ("planned", "failed") and before.document_number is None:
+            elif before.state in ("planned", "failed", "skipped") and before.document_number is None:
                 self.ledger.update_doc(doc.source_id, source=doc.source, content_digest=doc.content_digest,
                                        file_digest=doc.file_digest, line=doc.line, total=doc.total,
                                        invoice_date=doc.invoice_date, credit_of=doc.credit_of, state=doc.state,

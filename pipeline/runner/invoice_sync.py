@@ -82,10 +82,12 @@ def _work(books: InvoiceLedger, store: str, options: SyncOptions) -> list[DocRec
     """The documents to post, in date order, invoices before credit notes: open ones, failed ones that may retry
     by themselves, and with --retry-failed every failed one."""
     found = []
-    for doc in books.docs(store, states=(*OPEN, "failed")):
+    for doc in books.docs(store, states=(*OPEN, "failed", "skipped")):
         if not _in_range(doc.invoice_date, options):
             continue
         if doc.state == "failed" and doc.error_permanent and not options.retry_failed:
+            continue
+        if doc.state == "skipped" and not (options.retry_failed and options.from_date):  # named by a person only
             continue
         found.append(doc)
     return sorted(found, key=lambda d: (d.invoice_date, d.kind != "invoice", d.number))
@@ -169,8 +171,9 @@ def _archive_done(config: StoreConfig, inbox: Inbox, books: InvoiceLedger, today
     moved = 0
     for record in books.files(config.store, state="read"):
         docs = books.docs(config.store, file_digest=record.digest)
-        payments = books.payments(source_ids=[d.source_id for d in docs]) if docs else []
-        if any(d.state != "booked" for d in docs) or any(p.state != "booked" for p in payments):
+        booked = [d.source_id for d in docs if d.state == "booked"]  # a skipped document's payments wait with it
+        payments = books.payments(source_ids=booked) if booked else []
+        if any(d.state not in ("booked", "skipped") for d in docs) or any(p.state != "booked" for p in payments):
             continue
         path = Path(record.path)
         if not path.exists():
@@ -207,6 +210,8 @@ def _count(result: InvoiceResult, books: InvoiceLedger, inbox: Inbox, store: str
         if not _in_range(row.pay_date, options) or row.state == "booked":
             continue
         owner = docs.get(row.source_id)
+        if owner is not None and owner.state == "skipped":
+            continue
         if row.state == "failed":
             result.failed += 1
             result.failures.append(entry(row.error_code or "", files.get(owner.file_digest, "") if owner else "",

@@ -7,7 +7,8 @@
   JSON (so a retry needs no file), `content_digest` tells a changed re-export. `state`: `planned` (read, not
   sent) | `pending` (a create may have reached Fortnox: look before creating again) | `created` (Fortnox holds
   it as `document_number`, unbooked) | `booked` | `failed` (with the finding or Fortnox error, and its fix) |
-  `held` (re-exported with other content after it was sent: KS517). `credit_path` and `original_document`
+  `held` (re-exported with other content after it was sent: KS517) | `skipped` (dated before start_date, KS306:
+  sent only when a person names the day, `sync --retry-failed --from D`). `credit_path` and `original_document`
   record how a credit note is sent (`credit_endpoint`: PUT /credit on that Fortnox invoice).
 - `invoice_customers`: per store and POS customer id, the Fortnox CustomerNumber it matched (`via` the key that
   matched, or `created`), or `pending` while a POST /customers may have reached Fortnox.
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 
 from pipeline.runner.tables import metadata
 
-DOC_STATES = ("planned", "pending", "created", "booked", "failed", "held")
+DOC_STATES = ("planned", "pending", "created", "booked", "failed", "held", "skipped")
 PAYMENT_STATES = ("planned", "pending", "created", "booked", "failed")
 
 invoice_files = sa.Table(
