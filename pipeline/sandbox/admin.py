@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
 from pipeline.sandbox.api import sandbox_state
