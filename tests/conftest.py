@@ -1,4 +1,5 @@
-"""Test-wide guards: every test gets its own KASSASYNC_HOME and none may write into the checkout.
+"""Test-wide guards: every test gets its own KASSASYNC_HOME and none may write into the checkout; the PostgreSQL
+fixtures (tests/postgres_server.py) for every test that needs the server.
 
 The network guard (loopback only) is pytest-socket, switched on in pyproject.toml's pytest options.
 """
@@ -11,6 +12,9 @@ from pathlib import Path
 import hypothesis.configuration
 import pytest
 from checkout_guard import changes, snapshot
+from postgres_server import mark_users, postgres_ledger_url, postgres_url, summary_line
+
+__all__ = ["postgres_ledger_url", "postgres_url"]  # fixtures for every test directory
 
 # The environment of the person running the tests must not reach a test (a real ledger, real Fortnox).
 _CLEARED = ("KASSASYNC_DATABASE_URL", "KASSASYNC_SECRET_KEY", "KASSASYNC_DEBUG_LOG", "FORTNOX_API_URL",
@@ -38,3 +42,11 @@ def _own_home_and_clean_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     written = changes(before, snapshot())
     if written:
         pytest.fail("the test wrote into the checkout (use tmp_path): " + ", ".join(written[:10]), pytrace=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    mark_users(items)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(summary_line(terminalreporter.stats))

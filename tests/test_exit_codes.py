@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pipeline.cli import main as cli_main
-from pipeline.runner.ledger import Ledger
+from pipeline.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,6 +25,18 @@ def test_runtime_data_is_read_from_the_package() -> None:
     assert resources.files("pipeline").joinpath("templates", "pos_sheet.txt.j2").is_file()
 
 
+def test_the_ledger_migrations_are_in_the_package() -> None:
+    # Alembic finds them as package resources ("pipeline.ledger:migrations"), so the wheel must carry them
+    from pipeline.ledger import migrate
+
+    migrations = resources.files("pipeline.ledger.migrations")
+    assert migrations.joinpath("env.py").is_file() and migrations.joinpath("script.py.mako").is_file()
+    shipped = sorted(p.name for p in migrations.joinpath("versions").iterdir() if p.name.endswith(".py")
+                     and p.name != "__init__.py")
+    assert shipped == [f"{name}.py" for name, _ in migrate.REVISION_TABLES]
+    assert "*.mako" in SETUPTOOLS["package-data"]["*"]
+
+
 def test_the_examples_the_demo_runs_on() -> None:
     from pipeline.cli.demo import examples_dir
 

@@ -14,9 +14,9 @@ import click
 from pipeline.cli.context import DATE, app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
+from pipeline.ledger import Ledger
 from pipeline.runner.decisions import Proposal, decided_by, dismiss, proposals, release
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import Ledger
 from pipeline.runner.locks import store_lock
 
 FORMATS = ("text", "markdown", "json")

@@ -12,8 +12,8 @@ from pipeline.cli.context import DATE, app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.fortnox.protocol import FortnoxApi
-from pipeline.runner.ledger import Ledger
-from pipeline.runner.ledger_file import BrokenLedger, move_aside
+from pipeline.ledger import Ledger
+from pipeline.ledger.sqlite_file import BrokenLedger, move_aside
 from pipeline.runner.locks import store_lock
 from pipeline.runner.rebuild import Checked, Rebuilt, check_store, rebuild_store
 from pipeline.settings import Settings

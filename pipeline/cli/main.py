@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "sandbox": ("sandbox",), "connect": ("connect",), "tokens": ("tokens",), "plan": ("plan",),
     "apply": ("apply",), "doctor": ("doctor",), "sync": ("sync",), "status": ("status",), "report": ("report",),
     "demo": ("demo",), "serve": ("serve",), "onboard": ("onboard",),
-    "disconnect": ("disconnect",), "ledger": ("ledger",), "correct": ("correct",),
+    "disconnect": ("disconnect",), "ledger": ("ledger",), "correct": ("correct",), "db": ("db",),
 }
 
 log = logging.getLogger("kassasync.cli")

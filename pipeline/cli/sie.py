@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.main import EXIT_OK, EXIT_USER_ERROR
-from pipeline.sie import SieError, codes, read_sie
-from pipeline.sie.document import SieDocument
-from pipeline.sie.summary import render_text, summarize
+from pipeline.sie.summary import inspect_file, render_text
 
 
 @click.group("sie")
@@ -29,7 +27,7 @@ def inspect(ctx: click.Context, files: tuple[Path, ...], as_json: bool, strict: 
     Exits 0 when every file was read, 1 when any file was rejected.
     """
     policy = "strict" if strict else "lenient"
-    entries = [summarize(_read(path, policy)) for path in files]
+    entries = [inspect_file(path, policy) for path in files]  # streamed: bounded memory for any file size
     if as_json:
         click.echo(json.dumps({"format": 1, "files": entries}, ensure_ascii=False, indent=2))
     else:
@@ -38,16 +36,6 @@ def inspect(ctx: click.Context, files: tuple[Path, ...], as_json: bool, strict: 
                 click.echo("")
             click.echo("\n".join(render_text(entry)))
     ctx.exit(EXIT_USER_ERROR if any(e["rejected"] for e in entries) else EXIT_OK)  # 1: a file was rejected
-
-
-def _read(path: Path, policy: str) -> SieDocument:
-    try:
-        return read_sie(path, policy=policy)
-    except SieError as exc:  # unreadable: reported like any other rejected file
-        doc = SieDocument(name=str(path))
-        doc.diagnostics.append(codes.make("SIE100", policy, str(path), 0, 0, exc.message.split(": ", 1)[-1]))
-        doc.error_count = 1
-        return doc
 
 
 def register(group: click.Group) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline.cli.context import app_context, today_from, today_option
-from pipeline.config.model import StoreConfig
-from pipeline.runner.preview import preview_file
+
+if TYPE_CHECKING:
+    from pipeline.config.model import StoreConfig
 
 
 @click.command("map")
@@ -26,6 +27,7 @@ def map_command(store_id: str, files: tuple[Path, ...], as_json: bool, today: da
     """
     from pipeline.config import get_store
     from pipeline.runner.dayfile import org_owners
+    from pipeline.runner.preview import preview_file  # the ledger layer: imported only when `sie map` runs
 
     stores_dir = app_context().settings.stores_dir
     config = get_store(stores_dir, store_id)

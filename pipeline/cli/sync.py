@@ -12,9 +12,9 @@ import click
 from pipeline.cli.context import app_context, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
+from pipeline.ledger import Ledger
 from pipeline.runner.dayfile import OrgOwner, org_owners
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import Ledger
 from pipeline.runner.processes import run_share, sync_in_processes, worker_count
 from pipeline.runner.render import one_line, render_json, render_text
 from pipeline.runner.store_sync import ClientOpener, StoreResult, SyncOptions

@@ -46,7 +46,7 @@ def first_unposted_days(settings: Settings, configs: Sequence[StoreConfig]) -> d
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return found  # no ledger yet: nothing posted
     try:
-        from pipeline.runner.ledger import Ledger
+        from pipeline.ledger import Ledger
 
         ledger = Ledger.open(url)
     except Exception as exc:  # noqa: BLE001 - without the ledger, start_date is the safe assumption

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
+from pipeline.ledger import DayStatus, FileRecord
 from pipeline.report.model import (
     BEFORE_START,
     FAILED,
@@ -41,7 +42,6 @@ from pipeline.report.model import (
     StoreStatus,
     UndatedFile,
 )
-from pipeline.runner.ledger import DayStatus, FileRecord
 
 DEFAULT_WINDOW = 14
 _LEDGER_STATES = {"posted": POSTED, "failed": FAILED, "held": HELD, "pending": PENDING, "planned": PENDING,

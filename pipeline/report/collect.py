@@ -16,12 +16,12 @@ from pipeline.config import load_stores
 from pipeline.config.model import StoreConfig
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import UserError
+from pipeline.ledger import Ledger
 from pipeline.report.build import DEFAULT_WINDOW, build_status, window_days
 from pipeline.report.invoices import collect_invoices
 from pipeline.report.model import SettlingFile, StatusModel, StoreInfo
 from pipeline.report.plan_record import load_plan
 from pipeline.runner.inbox import Inbox, settle_seconds
-from pipeline.runner.ledger import Ledger
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.report")

@@ -180,7 +180,7 @@ def voucher_movements(payloads: Iterable[tuple[date, str | None]], account: int)
 def collect_invoices(ledger: Any, configs: Mapping[str, StoreConfig], window: Sequence[date],
                      today: date, relative: Any) -> dict[str, StoreInvoices]:
     """Every invoice store's status from the ledger (`relative`: a path as found under the inbox)."""
-    from pipeline.runner.invoice_ledger import InvoiceLedger
+    from pipeline.ledger.invoices import InvoiceLedger
 
     if not any(c.invoice_sync and c.invoices is not None for c in configs.values()):
         return {}

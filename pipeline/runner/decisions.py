@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from pipeline.config.model import StoreConfig
+from pipeline.ledger import Ledger, VoucherRecord
 from pipeline.mapping.findings import Finding
 from pipeline.runner import items, markers
 from pipeline.runner.corrections import RowDifference, correction_key, correction_payload, differences
-from pipeline.runner.ledger import Ledger, VoucherRecord
 from pipeline.runner.records import apply_mapping
 
 AUTOMATIC = "corrections: post"  # decided_by when the store file decides

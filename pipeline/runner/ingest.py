@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config.model import StoreConfig
+from pipeline.ledger import FileRecord, Ledger, VoucherRecord
 from pipeline.mapping.findings import Finding
 from pipeline.runner import items
 from pipeline.runner.dayfile import OrgOwner, belongs, read_day_file
 from pipeline.runner.inbox import Escaped, Inbox, Scan, Unsettled, name_key, unreadable
-from pipeline.runner.ledger import FileRecord, Ledger, VoucherRecord
 from pipeline.runner.records import plan_records
 from pipeline.sie.model import SieVoucher
 

@@ -26,17 +26,17 @@ from pipeline.invoices import (
 )
 from pipeline.invoices.settings import InvoiceSettings
 from pipeline.invoices.source_id import source_id
-from pipeline.runner import items
-from pipeline.runner.dayfile import OrgOwner, belongs, read_day_file
-from pipeline.runner.inbox import WRITING_SUFFIXES, Escaped, Inbox, Scan, Seen, Unsettled, unreadable
-from pipeline.runner.invoice_ledger import InvoiceLedger
-from pipeline.runner.invoice_records import (
+from pipeline.ledger.invoice_records import (
     DocRecord,
     PaymentRecord,
     content_digest,
     invoice_to_json,
     payment_key,
 )
+from pipeline.ledger.invoices import InvoiceLedger
+from pipeline.runner import items
+from pipeline.runner.dayfile import OrgOwner, belongs, read_day_file
+from pipeline.runner.inbox import WRITING_SUFFIXES, Escaped, Inbox, Scan, Seen, Unsettled, unreadable
 
 log = logging.getLogger("kassasync.runner")
 FOLDER = "invoices"  # inbox/<store>/invoices/, and the same under quarantine/<store>/ and archive/<store>/

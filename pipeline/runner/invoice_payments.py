@@ -14,8 +14,8 @@ from pipeline.fortnox import errors as fe
 from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.invoices import InvoiceKind, TillPayment, find_payment, payment_body
 from pipeline.invoices.settings import InvoiceSettings
-from pipeline.runner.invoice_ledger import InvoiceLedger
-from pipeline.runner.invoice_records import DocRecord, PaymentRecord
+from pipeline.ledger.invoice_records import DocRecord, PaymentRecord
+from pipeline.ledger.invoices import InvoiceLedger
 from pipeline.runner.invoice_result import InvoiceResult
 
 log = logging.getLogger("kassasync.runner")

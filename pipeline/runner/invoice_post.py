@@ -37,10 +37,10 @@ from pipeline.invoices import (
 )
 from pipeline.invoices.customers import customer_reference
 from pipeline.invoices.settings import InvoiceSettings
-from pipeline.runner.invoice_ledger import InvoiceLedger
-from pipeline.runner.invoice_records import DocRecord
+from pipeline.ledger import now
+from pipeline.ledger.invoice_records import DocRecord
+from pipeline.ledger.invoices import InvoiceLedger
 from pipeline.runner.invoice_result import InvoiceResult
-from pipeline.runner.ledger import now
 
 log = logging.getLogger("kassasync.runner")
 Json = dict[str, Any]

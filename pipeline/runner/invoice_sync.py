@@ -13,14 +13,14 @@ from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.fortnox import errors as fe
 from pipeline.invoices.settings import InvoiceSettings
+from pipeline.ledger import Ledger
+from pipeline.ledger.invoice_records import DocRecord, PaymentRecord
+from pipeline.ledger.invoices import InvoiceLedger
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.invoice_ingest import FOLDER, InvoiceIngest, entry, ingest_invoices, scan_invoices
-from pipeline.runner.invoice_ledger import InvoiceLedger
 from pipeline.runner.invoice_payments import PaymentPoster
 from pipeline.runner.invoice_post import InvoicePoster, Stop
-from pipeline.runner.invoice_records import DocRecord, PaymentRecord
 from pipeline.runner.invoice_result import InvoiceResult
-from pipeline.runner.ledger import Ledger
 from pipeline.runner.store_sync import STORE_WIDE, ClientOpener, SyncOptions, store_wide_hint
 
 log = logging.getLogger("kassasync.runner")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from pipeline.runner.ledger import Ledger
+from pipeline.ledger import Ledger
 from pipeline.store_ids import checked_store_id
 
 

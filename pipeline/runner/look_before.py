@@ -2,7 +2,7 @@
 vouchers whose POST had an uncertain outcome (`pending`). Mixed into store_sync's poster.
 
 Found vouchers are recorded `posted` with Fortnox's series and number and never posted again: those found for
-uncovered days right away, together with the mark (ledger_fortnox.py); those found after an uncertain POST with
+uncovered days right away, together with the mark (pipeline/ledger/marks.py); those found after an uncertain POST with
 the store's other posts, in its last trip to the ledger (until then they stay `pending`, and are looked up again).
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from pipeline.config.model import StoreConfig
 from pipeline.fortnox.models import FinancialYear
 from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.ledger import FoundVoucher, Ledger, Mark, VoucherRecord, now
 from pipeline.runner import lookup, markers
-from pipeline.runner.ledger import FoundVoucher, Ledger, Mark, VoucherRecord, now
 from pipeline.runner.records import held
 from pipeline.runner.worker import LedgerWorker
 

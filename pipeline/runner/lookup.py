@@ -14,8 +14,8 @@ from datetime import date, timedelta
 
 from pipeline.fortnox.models import FinancialYear, Voucher
 from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.ledger import FoundVoucher, Mark
 from pipeline.runner import markers
-from pipeline.runner.ledger_fortnox import FoundVoucher, Mark
 
 log = logging.getLogger("kassasync.runner")
 NEAR = timedelta(days=30)  # uncovered days this close together (or to the mark, or to today) are looked up at once

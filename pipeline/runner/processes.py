@@ -26,9 +26,9 @@ import httpx2
 
 from pipeline.config.model import StoreConfig
 from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.ledger import Ledger
 from pipeline.runner.http import shared_http_client, tls_context
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import Ledger
 from pipeline.runner.store_sync import ClientOpener, Progress, StoreResult, SyncOptions
 from pipeline.runner.sync_all import RunSummary, begin_run, end_run, sync_share
 from pipeline.settings import Settings

@@ -13,8 +13,8 @@ from datetime import date
 from pipeline.config.model import StoreConfig
 from pipeline.fortnox.models import FinancialYear
 from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.ledger import FoundVoucher, Ledger, Mark, VoucherRecord, now
 from pipeline.runner import lookup
-from pipeline.runner.ledger import FoundVoucher, Ledger, Mark, VoucherRecord, now
 
 
 @dataclass

@@ -12,10 +12,10 @@ from dataclasses import replace
 from datetime import date
 
 from pipeline.config.model import StoreConfig
+from pipeline.ledger import VoucherRecord
 from pipeline.mapping import MappingResult
 from pipeline.runner import items
 from pipeline.runner.corrections import correction_payload
-from pipeline.runner.ledger import VoucherRecord
 from pipeline.sie.model import SieVoucher
 
 

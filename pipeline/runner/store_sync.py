@@ -25,6 +25,7 @@ from pipeline.errors import UserError
 from pipeline.fortnox import errors as fe
 from pipeline.fortnox.models import FinancialYear
 from pipeline.fortnox.protocol import FortnoxApi
+from pipeline.ledger import Ledger, Unposted, VoucherRecord, now, problem_line
 from pipeline.mapping.findings import REPLACED
 from pipeline.runner import items, markers
 from pipeline.runner.corrections import is_correction
@@ -33,7 +34,6 @@ from pipeline.runner.decisions import release_automatically
 from pipeline.runner.inbox import Inbox, Scan, settle_seconds
 from pipeline.runner.ingest import IngestResult, Waiting, ingest
 from pipeline.runner.invoice_result import InvoiceResult
-from pipeline.runner.ledger import Ledger, Unposted, VoucherRecord, now, problem_line
 from pipeline.runner.locks import store_lock
 from pipeline.runner.look_before import LookBefore
 from pipeline.runner.records import apply_mapping

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config.model import StoreConfig
+from pipeline.ledger import Ledger, now
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.ledger import Ledger, now
 from pipeline.runner.store_sync import ClientOpener, Progress, Slot, StoreResult, SyncOptions, sync_store
 from pipeline.runner.worker import LedgerWorker
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from pipeline.runner.ledger import Ledger, Mark
+from pipeline.ledger import Ledger, Mark
 
 log = logging.getLogger("kassasync.runner")
 T = TypeVar("T")

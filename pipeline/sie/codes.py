@@ -73,6 +73,8 @@ _TABLE = [
          "an added row is written as #RTRANS followed by the same row as #TRANS"),
     Code("SIE306", "error", "voucher has too many rows", "split the voucher; the file may be damaged"),
     Code("SIE307", "error", "voucher skipped: it has invalid rows", "fix the rows reported above"),
+    Code("SIE308", POLICY, "#VER has no series field: the number and date stand one place early",
+         'write "" for an empty series, e.g. #VER "" 1 20260101'),
     # #KSUMMA checksum.
     Code("SIE401", "error", "#KSUMMA checksum does not match the content",
          "the file was changed or damaged after it was written; export it again"),

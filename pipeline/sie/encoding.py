@@ -13,7 +13,7 @@ _CP437_LETTERS = (b"\x86", b"\x84", b"\x94", b"\x8f", b"\x8e", b"\x99")
 _REPAIR = bytes(_LATIN1_TO_CP437.get(b, b) for b in range(256))
 _LATIN1_BYTES = tuple(bytes([b]) for b in _LATIN1_TO_CP437)
 _LATIN1_SET = bytes(_LATIN1_TO_CP437)  # the same bytes, for one translate() pass instead of a count per byte
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -31,14 +31,14 @@ class Decoder:
     latin1: bool = False  # a block decoded wholly as ISO-8859-15
     replacement_chars: int = 0  # U+FFFD already present in UTF-8 text
     single_byte: bool = False  # the last block was decoded with a single-byte codec (1 byte = 1 char)
-    _first: bool = True
+    at_start: bool = True  # no block decoded yet: a BOM may come
 
     def decode(self, block: bytes) -> tuple[str, str | None, int]:
         """The text of `block`; for the first block with a U+FFFD ("fffd") or a repaired byte ("repaired"),
         that kind and the character offset of the first one in the returned text, else (None, -1)."""
-        if self._first:
-            self._first = False
-            if block.startswith(_BOM):
+        if self.at_start:
+            self.at_start = False
+            if block.startswith(BOM):
                 self.bom = True
                 block = block[3:]
         self.single_byte = False

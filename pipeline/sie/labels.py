@@ -15,8 +15,8 @@ from pipeline.sie.document import (
     SieFinancialYear,
     SieObject,
 )
+from pipeline.sie.tokens import pairs, text_field
 from pipeline.sie.values import is_account, is_amount, parse_int
-from pipeline.sie.vouchers import _pairs
 
 if TYPE_CHECKING:
     from pipeline.sie.parser import Parser
@@ -25,17 +25,8 @@ if TYPE_CHECKING:
 Handler = Callable[["Parser", "list[Field]", str, int], None]
 
 
-def _text(f: list[Field], i: int) -> str | None:
-    """Field i as a string, None when missing or empty."""
-    if i < len(f):
-        value = f[i]
-        if isinstance(value, str) and value != "":
-            return value
-    return None
-
-
 def _flagga(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    value = parse_int(_text(f, 1))
+    value = parse_int(text_field(f, 1))
     if value is None or value not in (0, 1):
         p.diag("SIE209", line, p.col(raw, 1), f"#FLAGGA must be 0 or 1, not {f[1:2]!r}")
         return
@@ -46,34 +37,34 @@ def _flagga(p: Parser, f: list[Field], raw: str, line: int) -> None:
 
 
 def _program(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    p.doc.program = _text(f, 1)
-    p.doc.program_version = _text(f, 2)
+    p.doc.program = text_field(f, 1)
+    p.doc.program_version = text_field(f, 2)
     p.extra(f, 3, raw, line)
 
 
 def _format(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    p.doc.format = _text(f, 1)
+    p.doc.format = text_field(f, 1)
     if p.doc.format != "PC8":
         p.diag("SIE212", line, p.col(raw, 1), f"#FORMAT {p.doc.format!r}; the encoding is detected instead")
 
 
 def _gen(p: Parser, f: list[Field], raw: str, line: int) -> None:
     p.doc.generated = p.date_field(f, 1, raw, line, required=True, code="SIE217")
-    p.doc.generated_by = _text(f, 2)
+    p.doc.generated_by = text_field(f, 2)
     p.extra(f, 3, raw, line)
 
 
 def _sietyp(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    value = parse_int(_text(f, 1))
+    value = parse_int(text_field(f, 1))
     if value not in (1, 2, 3, 4):
-        p.diag("SIE211", line, p.col(raw, 1), f"#SIETYP {_text(f, 1)!r}")
+        p.diag("SIE211", line, p.col(raw, 1), f"#SIETYP {text_field(f, 1)!r}")
         return
     p.doc.sie_type_declared = value
 
 
 def _simple(attr: str) -> Handler:
     def handler(p: Parser, f: list[Field], raw: str, line: int) -> None:
-        setattr(p.doc, attr, _text(f, 1))
+        setattr(p.doc, attr, text_field(f, 1))
         p.extra(f, 2, raw, line)
     return handler
 
@@ -81,7 +72,7 @@ def _simple(attr: str) -> Handler:
 def _name(attr: str) -> Handler:
     """A label whose one field is free text: unquoted words are joined back into one value."""
     def handler(p: Parser, f: list[Field], raw: str, line: int) -> None:
-        value = _text(f, 1)
+        value = text_field(f, 1)
         if len(f) > 2 and all(isinstance(x, str) for x in f[1:]):
             value = " ".join(str(x) for x in f[1:])
             p.diag("SIE219", line, p.col(raw, 1), f"{f[0]} {value!r}")
@@ -90,16 +81,16 @@ def _name(attr: str) -> Handler:
 
 
 def _orgnr(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    p.doc.org_number = _text(f, 1)
+    p.doc.org_number = text_field(f, 1)
 
 
 def _adress(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    p.doc.address = SieAddress(_text(f, 1), _text(f, 2), _text(f, 3), _text(f, 4))
+    p.doc.address = SieAddress(text_field(f, 1), text_field(f, 2), text_field(f, 3), text_field(f, 4))
     p.extra(f, 5, raw, line)
 
 
 def _rar(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    year = parse_int(_text(f, 1))
+    year = parse_int(text_field(f, 1))
     if year is None:
         p.diag("SIE209", line, p.col(raw, 1), f"#RAR year number {f[1:2]!r}")
         return
@@ -117,7 +108,7 @@ def _rar(p: Parser, f: list[Field], raw: str, line: int) -> None:
 
 
 def _taxar(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    p.doc.tax_year = parse_int(_text(f, 1))
+    p.doc.tax_year = parse_int(text_field(f, 1))
 
 
 def _omfattn(p: Parser, f: list[Field], raw: str, line: int) -> None:
@@ -127,147 +118,113 @@ def _omfattn(p: Parser, f: list[Field], raw: str, line: int) -> None:
 def _account(p: Parser, f: list[Field], raw: str, line: int) -> SieAccount | None:
     """The account of a chart line, created on first sight; None (reported) when the number is invalid."""
     number = f[1] if len(f) > 1 else ""
-    if not isinstance(number, str) or not is_account(number):
+    account = p.doc.accounts.get(number)  # type: ignore[arg-type]
+    if account is not None:  # only valid numbers are keys
+        return account
+    if number.__class__ is not str or not is_account(number):  # type: ignore[arg-type]
         p.diag("SIE216", line, p.col(raw, 1), f"{f[0]} account {number!r} is not a number",
                hint="account numbers are digits only, e.g. 1930")
         return None
-    account = p.doc.accounts.get(number)
-    if account is None:
-        account = p.doc.accounts[number] = SieAccount(number, line=line)
+    account = p.doc.accounts[number] = SieAccount(number, line=line)  # type: ignore[index,arg-type]
     return account
 
 
 def _konto(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    if len(f) == 3:  # the usual shape: number and name
-        number = f[1]
-        if number.__class__ is str and number.isdigit() and number.isascii():  # type: ignore[union-attr]
-            name = f[2] if f[2] != "" and f[2].__class__ is str else None
-            known = p.doc.accounts.get(number)  # type: ignore[arg-type]
-            if known is None:
-                p.doc.accounts[number] = SieAccount(number, name, line=line)  # type: ignore[index,arg-type]
-            else:
-                known.name, known.line = name, line  # type: ignore[assignment]
-            return
     account = _account(p, f, raw, line)
     if account is not None:
-        account.name = _text(f, 2)
+        account.name = text_field(f, 2)
         account.line = line
         if len(f) > 3:
             p.extra(f, 3, raw, line)
 
 
 def _ktyp(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    known = p.doc.accounts.get(f[1]) if len(f) == 3 else None  # type: ignore[arg-type]
-    if known is not None:  # already declared, so the number is valid
-        known.type = _text(f, 2)
-        return
     account = _account(p, f, raw, line)
     if account is not None:
-        account.type = _text(f, 2)
+        account.type = text_field(f, 2)
 
 
 def _enhet(p: Parser, f: list[Field], raw: str, line: int) -> None:
     account = _account(p, f, raw, line)
     if account is not None:
-        account.unit = _text(f, 2)
+        account.unit = text_field(f, 2)
 
 
 def _sru(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    known = p.doc.accounts.get(f[1]) if len(f) == 3 else None  # type: ignore[arg-type]
-    if known is not None and f[2].__class__ is str and f[2] != "":
-        known.sru.append(f[2])  # type: ignore[arg-type]
-        return
     account = _account(p, f, raw, line)
-    code = _text(f, 2)
+    code = text_field(f, 2)
     if account is not None and code is not None:
         account.sru.append(code)
 
 
 def _dim(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    number = _text(f, 1)
+    number = text_field(f, 1)
     if number is None or parse_int(number) is None:
         p.diag("SIE216", line, p.col(raw, 1), f"{f[0]} dimension {f[1:2]!r} is not a number")
         return
-    parent = _text(f, 3) if f[0] == "#UNDERDIM" else None
-    p.doc.dimensions[number] = SieDimension(number, _text(f, 2) or "", parent, line)
+    parent = text_field(f, 3) if f[0] == "#UNDERDIM" else None
+    p.doc.dimensions[number] = SieDimension(number, text_field(f, 2) or "", parent, line)
 
 
 def _objekt(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    dim, obj = _text(f, 1), (f[2] if len(f) > 2 else None)
+    dim, obj = text_field(f, 1), (f[2] if len(f) > 2 else None)
     if dim is None or not isinstance(obj, str):
         p.diag("SIE203", line, p.col(raw, len(f)), "#OBJEKT needs a dimension and an object id")
         return
-    p.doc.objects[(dim, obj)] = SieObject(dim, obj, _text(f, 3) or "", line)
+    p.doc.objects[(dim, obj)] = SieObject(dim, obj, text_field(f, 3) or "", line)
 
 
-_YEARS = {str(n): n for n in range(-20, 1)}
-_KINDS = {"#IB": "IB", "#UB": "UB", "#RES": "RES", "#OIB": "OIB", "#OUB": "OUB", "#PSALDO": "PSALDO",
-          "#PBUDGET": "PBUDGET"}
+_YEARS = {str(n): n for n in range(-20, 1)}  # the year numbers files use: no int() call for them
+_WITH_PERIOD = ("#PSALDO", "#PBUDGET")
 
 
 def _balance(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    """#IB/#UB/#RES (year account amount [qty]); #OIB/#OUB add an object list; #PSALDO/#PBUDGET a period."""
+    """#IB/#UB/#RES (year account amount [qty]); #OIB/#OUB add an object list; #PSALDO/#PBUDGET a period.
+    Kept as read (amounts as text): their Decimals are built when `doc.balances` is first asked for."""
     label = f[0]
     n = len(f)
-    # Fast path for the two shapes that fill type 1-3 files: "#IB 0 1910 123.45" and
-    # "#PSALDO 0 201701 3010 {} -123.00". Anything unusual goes the careful way below.
-    if n == 4 and label in ("#IB", "#UB", "#RES"):
-        year, account, amount_text, period, objects = _YEARS.get(f[1]), f[2], f[3], None, ()  # type: ignore[call-overload,arg-type]
-    elif n == 6 and f[4] == () and label in ("#PSALDO", "#PBUDGET"):
-        year, account, amount_text, period, objects = _YEARS.get(f[1]), f[3], f[5], f[2], ()  # type: ignore[call-overload,arg-type]
-        if period.__class__ is not str or len(period) != 6 or not period.isdigit() or not "01" <= period[4:] <= "12":  # type: ignore[union-attr,index]
-            year = None
-    else:
-        year = None
-    if year is not None and account.__class__ is str and account.isdigit() and account.isascii() \
-            and amount_text.__class__ is str and is_amount(amount_text):  # type: ignore[arg-type]
-        p.doc.has_balances = True
-        p.doc.raw_balances.append((_KINDS[label], year, account, amount_text, None, objects, period, line))  # type: ignore[index,arg-type]
-        return
-    _balance_general(p, f, raw, line)
-
-
-def _balance_general(p: Parser, f: list[Field], raw: str, line: int) -> None:
-    label = f[0]
     p.doc.has_balances = True
+    year_text = f[1] if n > 1 else None
+    year = _YEARS.get(year_text) if year_text.__class__ is str else None  # type: ignore[call-overload]
+    if year is None:
+        year = parse_int(year_text)
     i = 2
-    year = parse_int(f[1]) if len(f) > 1 and isinstance(f[1], str) else None
     period = None
-    if label in ("#PSALDO", "#PBUDGET"):
-        period = f[2] if len(f) > 2 and isinstance(f[2], str) else None
-        if period is None or len(period) != 6 or not period.isdigit() or not 1 <= int(period[4:]) <= 12:
+    if label in _WITH_PERIOD:
+        period = f[2] if n > 2 else None
+        if period.__class__ is not str or len(period) != 6 or not period.isdigit() or not period.isascii() \
+                or not "01" <= period[4:] <= "12":  # type: ignore[union-attr,index]
             p.diag("SIE214", line, p.col(raw, 2), f"{label} period {f[2:3]!r}")
             return
         i = 3
-    account = f[i] if len(f) > i else ""
+    account = f[i] if n > i else ""
     if year is None:
         p.diag("SIE216", line, p.col(raw, 1), f"{label} year number {f[1:2]!r} is not an integer")
         return
-    if not isinstance(account, str) or not is_account(account):
+    if account.__class__ is not str or not is_account(account):  # type: ignore[arg-type]
         p.diag("SIE216", line, p.col(raw, i), f"{label} account {account!r} is not a number")
         return
     objects: tuple[tuple[str, str], ...] = ()
-    objs = f[i + 1] if len(f) > i + 1 else None
-    if isinstance(objs, tuple):
-        if len(objs) & 1:
+    objs = f[i + 1] if n > i + 1 else None
+    if objs.__class__ is tuple:  # a missing list (on #OIB/#PSALDO too) reads as the empty list
+        if len(objs) & 1:  # type: ignore[arg-type]
             p.diag("SIE216", line, p.col(raw, i + 1), f"{label} object list {objs!r} is not pairs")
             return
-        objects = _pairs(objs)
+        if objs:
+            objects = pairs(objs)  # type: ignore[arg-type]
         i += 1
-    elif label not in ("#IB", "#UB", "#RES"):
-        objects = ()  # a missing list on #OIB/#PSALDO reads as the empty list
-    amount = f[i + 1] if len(f) > i + 1 else None
-    if not isinstance(amount, str) or not is_amount(amount):
+    amount = f[i + 1] if n > i + 1 else None
+    if amount.__class__ is not str or not is_amount(amount):  # type: ignore[arg-type]
         p.diag("SIE216", line, p.col(raw, i + 1),
                f"{label} {account}: amount {f[i + 1:i + 2]!r} is not a number; the balance is skipped",
                hint="write amounts like -1234.50")
         return
-    quantity = f[i + 2] if len(f) > i + 2 else None
-    if quantity is not None and (not isinstance(quantity, str) or not is_amount(quantity)):
+    quantity = f[i + 2] if n > i + 2 else None
+    if quantity is not None and (quantity.__class__ is not str or not is_amount(quantity)):  # type: ignore[arg-type]
         if quantity != "":
             p.diag("SIE217", line, p.col(raw, i + 2), f"{label} quantity {quantity!r}")
         quantity = None
-    p.doc.raw_balances.append((str(label)[1:], year, account, amount, quantity, objects, period, line))
+    p.doc.raw_balances.append((label[1:], year, account, amount, quantity, objects, period, line))  # type: ignore[index,arg-type]
 
 
 HANDLERS: dict[str, Handler] = {

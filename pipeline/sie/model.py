@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 ObjectRef = tuple[str, str]  # (dimension number, object id), both strings as written
 _Date = date  # the field `date` shadows the type inside SieVoucher; mypy needs this alias there
@@ -23,9 +24,11 @@ class SieFinding:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class SieTransaction:
-    """One #TRANS (or #RTRANS/#BTRANS) row. Positive amount = debit, negative = credit."""
+class SieTransaction(NamedTuple):
+    """One #TRANS (or #RTRANS/#BTRANS) row. Positive amount = debit, negative = credit.
+
+    A NamedTuple (like SieBalance): immutable and hashable, read by attribute; rows are most of a file, and
+    a tuple is built in one step where a frozen dataclass makes nine attribute stores."""
 
     account: str
     amount: Decimal
@@ -73,3 +76,27 @@ class SieVoucher:
 
     def row_date(self, row: SieTransaction) -> _Date:
         return row.date or self.date
+
+
+_NEW = object.__new__
+
+
+def new_voucher(series: str, number: str, day: date, text: str | None, reg_date: date | None, sign: str | None,
+                line: int) -> SieVoucher:
+    """The same object as SieVoucher(series, number, day, text, reg_date, sign, line=line), its attributes
+    stored in field order without the dataclass's four list() calls: the reader makes one per #VER.
+    tests/sie/test_sie_api.py checks it against the constructor."""
+    voucher = _NEW(SieVoucher)
+    voucher.series = series
+    voucher.number = number
+    voucher.date = day
+    voucher.text = text
+    voucher.reg_date = reg_date
+    voucher.sign = sign
+    voucher.rows = []
+    voucher.added_rows = []
+    voucher.removed_rows = []
+    voucher.line = line
+    voucher.end_line = 0
+    voucher.findings = []
+    return voucher

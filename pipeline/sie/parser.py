@@ -8,7 +8,6 @@ from __future__ import annotations
 import zlib
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from pipeline.diagnostics import Severity
 from pipeline.sie import codes
@@ -20,7 +19,6 @@ from pipeline.sie.tokens import (
     UNCLOSED_LIST,
     UNTERMINATED_QUOTE,
     Field,
-    assemble,
     checksum_text,
     column,
     tokenize,
@@ -51,14 +49,13 @@ class Parser(VoucherRules):
         self.any_voucher = False
         self.voucher: SieVoucher | None = None
         self.voucher_bad = False
-        self.vsum = Decimal(0)
-        self.vdebit = Decimal(0)
+        self.vsum = self.vdebit = Decimal(0)  # the open voucher's sum and debit
         self.overflow = 0
+        self.max_rows = self.limits.max_voucher_rows
         self.rtrans: SieTransaction | None = None
         self.crc: int | None = None
         self.ksumma_line = 0
         self.raw_lines: list[str] | None = None  # the fed lines as undecoded Latin-1, for #KSUMMA
-        self.raw_text: str | None = None  # the chunk's text as undecoded Latin-1 (positions match its text)
         self.feed_start = 0
         self.ksumma_closed = 0
         self.handlers = {**HANDLERS, "#VER": Parser._ver, "#TRANS": Parser._trans,
@@ -103,69 +100,46 @@ class Parser(VoucherRules):
 
     # The main loop ---------------------------------------------------------------------------------
 
-    def feed(self, lines: list[str]) -> None:
-        """Parse whole lines (without terminators) that follow the lines fed so far."""
+    def feed(self, lines: list[str], raw_lines: list[str] | None = None) -> None:
+        """Parse whole lines (without terminators) that follow the lines fed so far. `raw_lines` are the
+        same lines as undecoded Latin-1 text, for the #KSUMMA checksum of a single-byte file."""
         handlers = self.handlers
         lineno = self.feed_start = self.lineno
+        self.raw_lines = raw_lines
         watch = self.crc is not None or self.ksumma_closed  # checksum bookkeeping needed per item
         seen = self.seen_label
-        fields: list[Any]  # list[Field] really; str.split() gives list[str] and lists are invariant
         for raw in lines:
             lineno += 1
             s = raw.strip()
             if not s:
                 continue
             if s[0] == "#":
-                # Fast paths for the shapes that make up nearly every real line; tokenize() does the rest.
-                if '"' in s:
-                    parts = s.split('"')
-                    n = len(parts)
-                    if n & 1 and "\\" not in s:
-                        fields = parts[0].split()
-                        for k in range(1, n, 2):
-                            fields.append(parts[k])
-                            if parts[k + 1]:
-                                fields += parts[k + 1].split()
-                        if "{" in s or "}" in s:
-                            # One bare "{}" (a quoted "{}" would also be a field "{}": excluded) is the
-                            # usual #TRANS shape; any other brace goes the careful way.
-                            if s.count("{") == 1 and s.count("}") == 1 and "{}" in fields and '"{}"' not in s:
-                                fields[fields.index("{}")] = ()  # type: ignore[call-overload]
-                            else:  # object lists: the quote-split parts are already at hand
-                                fields, flags = assemble(parts)
-                                if flags:
-                                    self._token_flags(flags, raw, lineno)
-                    else:
-                        fields, flags = tokenize(s)
-                        if flags:
-                            self._token_flags(flags, raw, lineno)
-                elif "{" in s or "}" in s:
-                    fields = s.split()
-                    if s.count("{") == 1 and s.count("}") == 1 and "{}" in fields:
-                        fields[fields.index("{}")] = ()  # type: ignore[call-overload]
-                    else:
-                        fields, flags = tokenize(s)
-                        if flags:
-                            self._token_flags(flags, raw, lineno)
-                else:  # a plain line: label and bare words
-                    fields = s.split()
-                label = fields[0]
+                fields, flags = tokenize(s)
+                if flags:
+                    self._token_flags(flags, raw, lineno)
+                label: str = fields[0]  # type: ignore[assignment]
                 if not seen:
                     seen = self.seen_label = True
                 if watch:
-                    self._checksum_item(label, fields, lineno)  # type: ignore[arg-type]
-                handler = handlers.get(label)  # type: ignore[arg-type]
+                    self._checksum_item(label, fields, lineno)
+                handler = handlers.get(label)
                 if handler is not None:
-                    handler(self, fields, raw, lineno)  # type: ignore[arg-type]
+                    handler(self, fields, raw, lineno)
                 elif label == "#KSUMMA":
-                    self._ksumma(fields, raw, lineno)  # type: ignore[arg-type]
+                    self._ksumma(fields, raw, lineno)
                     watch = self.crc is not None or self.ksumma_closed
                 else:
-                    self._unknown(fields, raw, lineno)  # type: ignore[arg-type]
+                    self._unknown(fields, raw, lineno)
             elif s == "{":
-                self._open(lineno)
+                if self.state == 1:  # the braces of the voucher just opened: rows follow
+                    self.state = 2
+                else:
+                    self._open(lineno)
             elif s == "}":
-                self._close(lineno)
+                if self.state == 2:
+                    self._finish_voucher(lineno)
+                else:
+                    self._close(lineno)
             else:
                 self._garbage(s, raw, lineno)
                 if self.stopped:

@@ -5,16 +5,16 @@ longer than the limit is reported and skipped without being held in memory.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pipeline.sie import codes
-from pipeline.sie.bulk import feed_text
 from pipeline.sie.codes import SieError
 from pipeline.sie.document import Limits, SieDocument
-from pipeline.sie.encoding import Decoder
+from pipeline.sie.encoding import BOM, Decoder
 from pipeline.sie.model import SieVoucher
 from pipeline.sie.parser import Parser
 
@@ -42,12 +42,14 @@ class SieStream:
     """
 
     def __init__(self, blocks: Iterable[bytes], name: str, policy: str = "lenient",
-                 limits: Limits | None = None, keep: bool = False) -> None:
+                 limits: Limits | None = None, keep: bool = False, raise_errors: bool | None = None) -> None:
         self.document = SieDocument(name=name)
         self.parser = Parser(self.document, policy, limits)
         self._blocks = blocks
         self._keep = keep
-        self._strict = policy == "strict" and not keep  # read_sie reports, the stream raises
+        # By default read_sie reports and a strict stream raises at the first error; `sie inspect` streams
+        # and reports.
+        self._strict = policy == "strict" and not keep if raise_errors is None else raise_errors
         self._vouchers: Iterator[SieVoucher] | None = None
 
     def __iter__(self) -> SieStream:
@@ -62,15 +64,11 @@ class SieStream:
         doc, parser = self.document, self.parser
         digest = hashlib.sha256()
         decoder = Decoder()
-        for text in _lines_of(self._blocks, parser, decoder, digest, doc):
-            raw = parser.raw_text
+        for text, raw in _lines_of(self._blocks, parser, decoder, digest, doc):
             for start, stop in _pieces(text):
                 if parser.stopped:
                     break
-                whole = stop - start == len(text)
-                if raw is not None:
-                    parser.raw_text = raw if whole else raw[start:stop]
-                feed_text(parser, text if whole else text[start:stop])
+                _feed(parser, _split(text, start, stop), None if raw is None else _split(raw, start, stop))
                 yield from self._hand_out()
         parser.finish()
         doc.encoding = decoder.name
@@ -89,9 +87,30 @@ class SieStream:
                 yield from ready
 
 
+def _split(text: str, start: int, stop: int) -> list[str]:
+    """The lines of text[start:stop], which ends with a newline."""
+    lines = (text if start == 0 and stop == len(text) else text[start:stop]).split("\n")
+    lines.pop()
+    return lines
+
+
+def _feed(parser: Parser, lines: list[str], raw_lines: list[str] | None) -> None:
+    # Nothing the parser builds forms a reference cycle, so the cycle collector's passes over the new
+    # rows only cost time (a third of it for read_sie, which keeps every row); it runs again between pieces.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parser.feed(lines, raw_lines)
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _lines_of(blocks: Iterable[bytes], parser: Parser, decoder: Decoder, digest: hashlib._Hash,
-              doc: SieDocument) -> Iterator[str]:
-    """Decoded text of whole lines (LF-terminated), block by block; reports over-long lines and encoding notes to `parser`."""
+              doc: SieDocument) -> Iterator[tuple[str, str | None]]:
+    """Decoded text of whole lines (LF-terminated), block by block, with the same text as undecoded Latin-1
+    when the #KSUMMA checksum of a single-byte file needs the bytes as written (else None); reports
+    over-long lines and encoding notes to `parser`."""
     max_line = parser.limits.max_line_bytes
     carry = b""
     skipping = False  # inside an over-long line: drop bytes until its end
@@ -120,9 +139,9 @@ def _lines_of(blocks: Iterable[bytes], parser: Parser, decoder: Decoder, digest:
             carry = data
         else:
             carry = data[cut + 1:]
-            text = _decode(data[:cut + 1], parser, decoder, lineno)
+            text, raw = _decode(data[:cut + 1], parser, decoder, lineno)
             lineno += text.count("\n")
-            yield text
+            yield text, raw
         if len(carry) > max_line:
             parser.lineno = lineno
             parser.line_too_long(lineno + 1)
@@ -153,8 +172,10 @@ def _first_break(block: bytes) -> int:
     return min(positions) if positions else -1
 
 
-def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> str:
-    """The text of `chunk` (which ends with a line break), every line ending in LF."""
+def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> tuple[str, str | None]:
+    """The text of `chunk` (which ends with a line break), every line ending in LF, and the raw text for
+    #KSUMMA (see _lines_of)."""
+    bom = decoder.at_start and chunk.startswith(BOM)
     text, note, offset = decoder.decode(chunk)
     if note:
         line = lineno + _count_breaks(text[:offset]) + 1
@@ -164,11 +185,12 @@ def _decode(chunk: bytes, parser: Parser, decoder: Decoder, lineno: int) -> str:
             parser.diag("SIE105", line, 0, f"first on line {line}; the encoding is reported as cp437+latin-1")
     text = _lf(text)
     # #KSUMMA covers the bytes as written: for a single-byte file keep the undecoded text (Latin-1 maps
-    # each byte to one character) so stray Latin-1 letters are hashed as the bytes they were.
-    parser.raw_text = None
+    # each byte to one character) so stray Latin-1 letters are hashed as the bytes they were. A UTF-8 BOM
+    # is not part of any item (and the decoder dropped it from the text, so positions must match).
+    raw = None
     if decoder.single_byte and (parser.crc is not None or b"#KSUMMA" in chunk):
-        parser.raw_text = _lf(chunk.decode("latin-1"))
-    return text
+        raw = _lf(chunk[3 if bom else 0:].decode("latin-1"))
+    return text, raw
 
 
 def _lf(text: str) -> str:
@@ -205,13 +227,14 @@ def read_sie(source: Path | bytes, *, name: str | None = None, policy: str = "le
     return doc
 
 
-def iter_vouchers(source: Path, *, policy: str = "lenient", limits: Limits | None = None) -> SieStream:
+def iter_vouchers(source: Path, *, policy: str = "lenient", limits: Limits | None = None,
+                  raise_errors: bool | None = None) -> SieStream:
     """Stream the vouchers of a file of any size in bounded memory. The returned SieStream is an iterator
     of SieVoucher; its `document` holds the header, chart and diagnostics. Under the strict policy the
-    first error raises SieError; under lenient, errors are only collected."""
+    first error raises SieError (unless `raise_errors` is False); under lenient, errors are only collected."""
     path = Path(source)
     _check_readable(path, str(path))
-    return SieStream(_file_blocks(path), str(path), policy, limits)
+    return SieStream(_file_blocks(path), str(path), policy, limits, raise_errors=raise_errors)
 
 
 def _check_readable(path: Path, label: str) -> None:

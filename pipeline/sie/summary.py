@@ -1,11 +1,22 @@
-"""The per-file summary `kassasync sie inspect` prints, as plain data (the JSON shape) and as text."""
+"""The per-file summary `kassasync sie inspect` prints, as plain data (the JSON shape) and as text.
+
+`inspect_file` streams: it keeps the summary of each voucher that does not balance, not the vouchers, so a
+file of any size is summarised in bounded memory.
+"""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pipeline.diagnostics import Diagnostic
-from pipeline.sie.document import SieDocument
+from pipeline.sie import codes
+from pipeline.sie.codes import SieError
+from pipeline.sie.document import Limits, SieDocument
+from pipeline.sie.model import SieVoucher
+from pipeline.sie.reader import iter_vouchers
 from pipeline.sie.values import format_money
+
+MAX_UNBALANCED = Limits().max_diagnostics  # unbalanced vouchers listed per file; the rest are counted
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:
@@ -13,8 +24,39 @@ def _diagnostic(d: Diagnostic) -> dict[str, Any]:
             "message": d.message, "hint": d.hint}
 
 
-def summarize(doc: SieDocument) -> dict[str, Any]:
-    """One entry of the inspect JSON `files` list (keys documented in README.md)."""
+def inspect_file(path: Path, policy: str = "lenient") -> dict[str, Any]:
+    """Read the file at `path` as a stream and summarise it; a file that cannot be read becomes a rejected
+    entry with SIE100, like any other rejected file."""
+    unbalanced: list[dict[str, Any]] = []
+    count = 0
+    try:
+        stream = iter_vouchers(path, policy=policy, raise_errors=False)
+        for voucher in stream:
+            if voucher.findings and any(f.kind == "unbalanced" for f in voucher.findings):
+                count += 1
+                if len(unbalanced) < MAX_UNBALANCED:
+                    unbalanced.extend(_unbalanced(voucher))
+        doc = stream.document
+    except (SieError, OSError) as exc:
+        message = exc.message if isinstance(exc, SieError) else (exc.strerror or str(exc))
+        doc = SieDocument(name=str(path))
+        doc.diagnostics.append(codes.make("SIE100", policy, str(path), 0, 0, message.split(": ", 1)[-1]))
+        doc.error_count = 1
+    return summarize(doc, unbalanced, count)
+
+
+def _unbalanced(voucher: SieVoucher) -> list[dict[str, Any]]:
+    return [{"id": voucher.voucher_id, "series": voucher.series, "number": voucher.number, "line": voucher.line,
+             "amount": format_money(f.amount if f.amount is not None else voucher.balance)}
+            for f in voucher.findings if f.kind == "unbalanced"]
+
+
+def summarize(doc: SieDocument, unbalanced: list[dict[str, Any]] | None = None,
+              unbalanced_count: int | None = None) -> dict[str, Any]:
+    """One entry of the inspect JSON `files` list (keys documented in README.md). A streamed document keeps
+    no vouchers: its unbalanced ones are passed in, at most MAX_UNBALANCED of `unbalanced_count`."""
+    if unbalanced is None:
+        unbalanced = [entry for v in doc.vouchers for entry in _unbalanced(v)]
     return {
         "file": doc.name,
         "encoding": doc.encoding,
@@ -30,9 +72,8 @@ def summarize(doc: SieDocument) -> dict[str, Any]:
         "vouchers": doc.voucher_count,
         "transactions": doc.transaction_count,
         "debit_total": format_money(doc.debit_total),
-        "unbalanced": [{"id": v.voucher_id, "series": v.series, "number": v.number, "line": v.line,
-                        "amount": format_money(f.amount if f.amount is not None else v.balance)}
-                       for v in doc.vouchers for f in v.findings if f.kind == "unbalanced"],
+        "unbalanced": unbalanced,
+        "unbalanced_count": len(unbalanced) if unbalanced_count is None else unbalanced_count,
         "checksum": doc.checksum,
         "sha256": doc.sha256,
         "diagnostics": [_diagnostic(d) for d in doc.diagnostics],
@@ -61,9 +102,10 @@ def render_text(entry: dict[str, Any]) -> list[str]:
         f"debit total {entry['debit_total']}",
     ]
     if entry["unbalanced"]:
+        more = entry["unbalanced_count"] - len(entry["unbalanced"])
         lines.append("  unbalanced       " + "; ".join(
             f"{u['series'] or '-'} {u['number'] or '-'} (line {u['line']}) off by {u['amount']}"
-            for u in entry["unbalanced"]))
+            for u in entry["unbalanced"]) + (f"; and {more} more" if more > 0 else ""))
     else:
         lines.append("  unbalanced       none")
     lines.append(f"  checksum         {entry['checksum']}")

@@ -22,49 +22,53 @@ _EMPTY: tuple[str, ...] = ()
 
 
 def tokenize(s: str) -> tuple[list[Field], int]:
-    """Fields of a stripped line and a bit set of problems (0 when clean)."""
-    if '"' not in s:
-        toks: list[Field] = s.split()  # type: ignore[assignment]
-        if "{" not in s and "}" not in s:
-            return toks, 0
-        if s.count("{") == 1 and s.count("}") == 1 and "{}" in toks:
-            toks[toks.index("{}")] = _EMPTY
-            return toks, 0
-        return _words_with_braces([s]), 0 if s.count("{") == s.count("}") else _brace_flags(s)
-    if "\\" in s:
-        return _tokenize_regex(s)
-    parts = s.split('"')
-    if not len(parts) & 1:  # an odd number of quotes: the last quoted field is not closed
-        return _tokenize_regex(s)
-    if "{" not in s and "}" not in s:
-        return _join(parts), 0
-    if _only_empty_lists(parts):
-        out = _join(parts)
-        while "{}" in out:  # only bare words can be "{}" here: no quoted field holds a brace
-            out[out.index("{}")] = _EMPTY
+    """Fields of a stripped line and a bit set of problems (0 when clean).
+
+    Most lines are split with `str.split`: first on quotes (the odd parts are the quoted fields), then the
+    bare parts on whitespace, and a lone bare `{}` (the usual #TRANS shape) is the empty list. Other
+    object lists are grouped by `assemble`; a line with a backslash or an unpaired quote goes through the
+    regular expression, which knows the escape rules.
+    """
+    if '"' in s:
+        if "\\" in s:
+            return _tokenize_regex(s)
+        parts = s.split('"')
+        n = len(parts)
+        if not n & 1:  # an odd number of quotes: the last quoted field is not closed
+            return _tokenize_regex(s)
+        if n == 3 and "{" in parts[0] and "}" in parts[2] and s.count("{") == 1 and s.count("}") == 1 \
+                and "}" not in parts[0]:  # the usual list with a quoted object id: {1 "100"}
+            head, _, members = parts[0].partition("{")
+            inner, _, tail = parts[2].partition("}")
+            out: list[Field] = head.split()  # type: ignore[assignment]
+            out.append((*members.split(), parts[1], *inner.split()))
+            if tail:
+                out += tail.split()
+            return out, 0
+        out = parts[0].split()  # type: ignore[assignment]
+        if n == 3:  # one quoted field: most quoted lines
+            out.append(parts[1])
+            if parts[2]:
+                out += parts[2].split()
+        else:
+            for k in range(1, n, 2):
+                out.append(parts[k])
+                if parts[k + 1]:
+                    out += parts[k + 1].split()
+        if "{" in s or "}" in s:
+            # One brace pair, and "{}" is not a quoted field: the bare word "{}" is the empty list.
+            if s.count("{") == 1 and s.count("}") == 1 and "{}" in out and '"{}"' not in s:
+                out[out.index("{}")] = _EMPTY
+            else:
+                return assemble(parts)
         return out, 0
-    return assemble(parts)
-
-
-def _join(parts: list[str]) -> list[Field]:
-    """Alternating bare/quoted segments from `str.split('"')`, with no object list among them."""
-    out: list[Field] = parts[0].split()  # type: ignore[assignment]
-    for k in range(1, len(parts), 2):
-        out.append(parts[k])
-        tail = parts[k + 1]
-        if tail:
-            out += tail.split()
-    return out
-
-
-def _only_empty_lists(parts: list[str]) -> bool:
-    """True when every brace in the line is part of a bare `{}` word (the usual #TRANS shape)."""
-    quoted = "".join(parts[1::2])
-    if "{" in quoted or "}" in quoted:
-        return False
-    bare = " " + " ".join(parts[0::2]).replace("\t", " ") + " "
-    count = bare.count(" {} ")
-    return count > 0 and bare.count("{") == count and bare.count("}") == count
+    words: list[Field] = s.split()  # type: ignore[assignment]
+    if "{" in s or "}" in s:
+        if s.count("{") == 1 and s.count("}") == 1 and "{}" in words:
+            words[words.index("{}")] = _EMPTY
+        else:
+            return _words_with_braces([s]), 0 if s.count("{") == s.count("}") else _brace_flags(s)
+    return words, 0
 
 
 def _brace_flags(s: str) -> int:
@@ -175,6 +179,22 @@ def column(raw: str, index: int) -> int:
     if 0 <= index < len(cols):
         return cols[index]
     return len(raw.rstrip()) + 1
+
+
+def text_field(f: list[Field], i: int) -> str | None:
+    """Field i as a string; None when it is missing, empty ("") or an object list."""
+    if i < len(f):
+        value = f[i]
+        if value.__class__ is str and value != "":
+            return value  # type: ignore[return-value]
+    return None
+
+
+def pairs(objs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """An object list's members as (dimension, object id) pairs (an odd member count is the caller's to report)."""
+    if len(objs) == 2:  # the usual list, one object: {1 "100"}
+        return ((objs[0], objs[1]),)
+    return tuple(zip(objs[::2], objs[1::2], strict=False))
 
 
 def checksum_text(fields: list[Field]) -> str:

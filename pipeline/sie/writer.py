@@ -26,7 +26,8 @@ def _clean(value: str) -> str:
 
 
 def _quoted(value: str) -> bool:
-    return not value or any(ch in _NEEDS_QUOTES for ch in value) or value.startswith("#")
+    # Any whitespace (a no-break space too) would split a bare field: the reader splits as str.split() does.
+    return not value or any(ch in _NEEDS_QUOTES or ch.isspace() for ch in value) or value.startswith("#")
 
 
 class Text(str):

@@ -1,6 +1,7 @@
 """The web app's state in the ledger's database: invitations and their progress, upload tokens, uploads, sales.
 
-The only web module that imports the ledger (issue 15 moves it to its own package): one place to change.
+The only web module that imports the ledger. Its tables are the ledger's (pipeline/ledger/web_tables.py), under
+the same migrations.
 """
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from pipeline.ledger import Ledger, now, vouchers
+from pipeline.ledger import web_tables as t
 from pipeline.runner import items
-from pipeline.runner.ledger import Ledger, now, vouchers
-from pipeline.web import tables as t
 from pipeline.web.signing import token_hash
 
 # An invitation's life: issued -> opened -> consenting (sent to Fortnox) -> connected | refused | failed;
@@ -52,9 +53,7 @@ class WebState:
 
     @classmethod
     def open(cls, url: str) -> WebState:
-        ledger = Ledger.open(url)  # the same engine set-up (SQLite pragmas) as every ledger user
-        _create_tables(ledger.engine)
-        return cls(ledger)
+        return cls(Ledger.open(url))  # the schema is the ledger's: upgraded (SQLite) or checked (PostgreSQL)
 
     def close(self) -> None:
         self.ledger.close()
@@ -157,13 +156,3 @@ class WebState:
                 totals[day] = totals.get(day, Decimal(0)) + sales
         return totals
 
-
-def _create_tables(engine: sa.Engine, attempts: int = 5) -> None:
-    """Creates missing tables; two processes starting at once may race, and the loser looks again."""
-    for attempt in range(attempts):
-        try:
-            t.metadata.create_all(engine)
-            return
-        except sa.exc.DatabaseError as exc:
-            if "already exists" not in str(exc) or attempt == attempts - 1:
-                raise

@@ -43,7 +43,7 @@ def test_invalid_selected_store_stops_with_its_diagnostics(stores: Path) -> None
 
 
 def test_first_unposted_day_from_the_ledger(stores: Path, tmp_path: Path) -> None:
-    from pipeline.runner.ledger import Ledger, VoucherRecord
+    from pipeline.ledger import Ledger, VoucherRecord
 
     configs = select_stores(stores, [], True)
     settings = Settings.from_env(state_dir=tmp_path / "state", env={})

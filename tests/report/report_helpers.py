@@ -6,8 +6,8 @@ import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from pipeline.ledger import Ledger, VoucherRecord
 from pipeline.report.model import StoreInfo
-from pipeline.runner.ledger import Ledger, VoucherRecord
 
 TODAY = date(2026, 11, 28)
 GENERATED = datetime(2026, 11, 28, 6, 15)

@@ -5,10 +5,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from pipeline.ledger import DayStatus, FileRecord
 from pipeline.report.build import build_status, date_in_name, store_status, to_ranges, window_days
 from pipeline.report.model import DayRange, StoreInfo
 from pipeline.report.plan_record import parse_plan
-from pipeline.runner.ledger import DayStatus, FileRecord
 
 TODAY = date(2026, 11, 28)
 SHOP = StoreInfo("shop", "Shop AB", date(2026, 11, 10))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from report_helpers import GENERATED, PLAN, STORES, TODAY, check_golden, open_populated
 
+from pipeline.ledger import DayStatus, Ledger, day_state
 from pipeline.report.build import build_status
 from pipeline.report.model import StatusModel, StoreInfo
 from pipeline.report.plan_record import parse_plan
 from pipeline.report.render import missing_text, render_html, render_json, render_text
-from pipeline.runner.ledger import DayStatus, Ledger, day_state
 
 
 def days_voucher_by_voucher(ledger: Ledger) -> list[DayStatus]:

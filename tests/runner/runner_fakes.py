@@ -162,8 +162,8 @@ class World:
     """One store (`store_config()`), its inbox and ledger in a temporary directory, and an in-memory Fortnox."""
 
     def __init__(self, tmp_path: Path, **config: Any) -> None:
+        from pipeline.ledger import Ledger
         from pipeline.runner.inbox import Inbox
-        from pipeline.runner.ledger import Ledger
 
         self.tmp = tmp_path
         tmp_path.mkdir(parents=True, exist_ok=True)

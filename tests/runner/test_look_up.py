@@ -12,8 +12,8 @@ from runner_fakes import day_file, may_rows
 from test_store_sync import TODAY, World
 
 from pipeline.fortnox.models import FinancialYear, Voucher
+from pipeline.ledger import FoundVoucher, Mark
 from pipeline.runner import items, lookup, markers
-from pipeline.runner.ledger import FoundVoucher, Mark
 from pipeline.runner.rebuild import check_store, rebuild_store
 
 D1, D2, D3 = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)

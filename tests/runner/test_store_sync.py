@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from runner_fakes import SETTLED, TODAY, FakeFortnox, World, age_file, day_file, may_rows, store_config
 
+from pipeline.ledger import Ledger
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.items import file_digest
-from pipeline.runner.ledger import Ledger
 from pipeline.runner.locks import store_lock
 from pipeline.runner.store_sync import SyncOptions, sync_store
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.runner.ledger import Ledger
+from pipeline.ledger import Ledger
 from pipeline.runner.worker import LedgerWorker
 
 

@@ -15,8 +15,8 @@ from fleet_builder import write_fleet
 
 from pipeline.cli.sync import run_sync
 from pipeline.config import load_stores
+from pipeline.ledger import Ledger
 from pipeline.runner import processes
-from pipeline.runner.ledger import Ledger
 from pipeline.runner.processes import worker_count
 from pipeline.runner.store_sync import SyncOptions
 from pipeline.sandbox.seed import seed_from_stores

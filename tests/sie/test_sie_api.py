@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from pipeline.sie import SieDocument, iter_vouchers, read_sie, write_sie_4i
+from pipeline.sie import SieDocument, SieTransaction, SieVoucher, iter_vouchers, read_sie, write_sie_4i
 
 POS_DAY = (
     b"#FLAGGA 0\r\n#PROGRAM \"ES Kassasystem\" 7\r\n#FORMAT PC8\r\n#GEN 20210521\r\n#SIETYP 4\r\n"
@@ -54,3 +54,23 @@ def test_written_file_reads_back_with_a_verified_checksum(tmp_path: Path) -> Non
     assert next(stream).number == "64"
     assert list(stream) == []
     assert stream.document.checksum == "ok" and stream.document.vouchers == []
+
+
+def test_the_reader_builds_vouchers_and_rows_as_their_constructors_do() -> None:
+    # The reader builds SieVoucher with model.new_voucher and rows with tuple.__new__ (one per #VER and
+    # #TRANS line, so without the dataclass's list() calls): the objects are the constructors' objects.
+    from datetime import date
+
+    from pipeline.sie.model import new_voucher
+
+    day = date(2024, 1, 31)
+    built = new_voucher("A", "1", day, "Dagskassa", None, "me", 7)
+    assert built == SieVoucher("A", "1", day, "Dagskassa", None, "me", line=7)
+    assert list(vars(built)) == list(vars(SieVoucher("A", "1", day)))
+    assert built.rows is not built.added_rows and built.findings == []
+    (voucher,) = read_sie(b'#VER A 1 20240131 "Dagskassa" "" me\n{\n#TRANS 1910 {1 "100"} 5 20240131 "x" 2 s\n'
+                          b"#TRANS 3010 {} -5\n}\n").vouchers
+    assert voucher == SieVoucher("A", "1", day, "Dagskassa", None, "me", line=1, end_line=5, rows=[
+        SieTransaction("1910", Decimal(5), (("1", "100"),), day, "x", Decimal(2), "s", "TRANS", 3),
+        SieTransaction("3010", Decimal(-5), line=4)])
+    assert type(voucher.rows[0]) is SieTransaction

@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sie_helpers import FIXTURES
 
 from pipeline.cli.main import cli
 
 KEYS = {"file", "encoding", "program", "sie_type", "company", "org_number", "vouchers", "transactions",
-        "debit_total", "unbalanced", "checksum", "diagnostics", "rejected"}
+        "debit_total", "unbalanced", "unbalanced_count", "checksum", "diagnostics", "rejected"}
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -66,3 +67,30 @@ def test_readme_documents_every_code_and_json_key() -> None:
     readme = (REPO / "docs" / "sie.md").read_text(encoding="utf-8")  # `sie inspect --json` and its keys
     assert [code for code in CODES if f"| {code} |" not in codes_page] == []
     assert [key for key in KEYS if f"`{key}`" not in readme] == []
+
+
+def test_inspect_streams_and_caps_the_unbalanced_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.sie import summary
+
+    monkeypatch.setattr(summary, "MAX_UNBALANCED", 2)
+    day = "".join(f"#VER A {n} 20240131\n{{\n#TRANS 1910 {{}} {n}.00\n#TRANS 3010 {{}} -{n}.50\n}}\n"
+                  for n in range(1, 6))
+    path = tmp_path / "day.si"
+    path.write_text("#FLAGGA 0\n#SIETYP 4\n" + day, encoding="ascii")
+    code, out = _run("--json", str(path))
+    entry = json.loads(out)["files"][0]
+    assert code == 0 and entry["vouchers"] == 5 and entry["unbalanced_count"] == 5
+    assert [u["id"] for u in entry["unbalanced"]] == ["A:1", "A:2"]
+    assert all(u["amount"] == "-0.50" for u in entry["unbalanced"])
+    code, out = _run(str(path))
+    assert "A 1 (line 3) off by -0.50; A 2 (line 8) off by -0.50; and 3 more" in out
+
+
+def test_strict_inspect_reports_every_error_instead_of_stopping(tmp_path: Path) -> None:
+    path = tmp_path / "day.si"
+    path.write_text("#FLAGGA 1\n#VER A 1 2024-01-31\n{\n#TRANS 1910 {} 1\n}\n#VER A 2 20240131\n{\n"
+                    "#TRANS 1910 {} 1\n}\n", encoding="ascii")
+    code, out = _run("--strict", "--json", str(path))
+    entry = json.loads(out)["files"][0]
+    assert code == 1 and entry["rejected"] and entry["vouchers"] == 1
+    assert [d["code"] for d in entry["diagnostics"]] == ["SIE213", "SIE204", "SIE301"]

@@ -66,3 +66,16 @@ def test_dos_end_of_file_mark_is_ignored() -> None:
 def test_utf16_is_rejected_with_a_clear_reason() -> None:
     doc = read_sie(HEAD.format(NAME).encode("utf-16"))
     assert [d.rule for d in doc.errors] == ["SIE106"] and doc.rejected
+
+
+def test_checksum_after_a_utf8_bom_in_a_cp437_file_covers_the_cp437_bytes_as_written() -> None:
+    # A BOM, then CP437 bytes (not UTF-8): the BOM belongs to no item, and the checksum is taken over the
+    # items' CP437 bytes (sie-format.md §7). The C accelerator and the pure-Python path once disagreed here.
+    import zlib
+
+    items = ["#FLAGGA 0", "#SIETYP 4", '#FNAMN "Åbo Kött AB"', '#KONTO 1910 "Kassa Ö"']
+    crc = zlib.crc32("#FLAGGA0#SIETYP4#FNAMNÅbo Kött AB#KONTO1910Kassa Ö".encode("cp437"))
+    data = b"\xef\xbb\xbf#KSUMMA\r\n" + "\r\n".join(items).encode("cp437") + f"\r\n#KSUMMA {crc}\r\n".encode()
+    doc = read_sie(data)
+    assert (doc.encoding, doc.company, doc.accounts["1910"].name) == ("utf-8-bom+cp437", "Åbo Kött AB", "Kassa Ö")
+    assert (doc.checksum, doc.checksum_computed, doc.diagnostics) == ("ok", crc, [])

@@ -1,6 +1,7 @@
 """Every file in the corpus's malformed/ folder gives its documented problem, with the right line."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +22,7 @@ EXPECTED = {
     "blinfo__Sie4j/BLBLOV_SIE4_UTF_8_with_non_numeric_account_number.SE": ("SIE216", 16, False),
     "blinfo__Sie4j/BLBLOV_SIE4_UTF_8_with_missing_account_balance.SE": ("SIE216", 426, False),
     "blinfo__Sie4j/BLBLOV_SIE4_UTF_8_with_empty_voucher.SE": ("SIE302", 827, False),
-    "blinfo__Sie4j/BLBLOV_SIE4_UTF_8_with_missing_voucher_series.SE": ("SIE204", 821, True),
+    "blinfo__Sie4j/BLBLOV_SIE4_UTF_8_with_missing_voucher_series.SE": ("SIE308", 821, False),
     "blinfo__Sie4j/BLBLOV_SIE1_erroneous_leap_year.SE": ("SIE210", 10, False),
     "blinfo__Sie4j/Arousells_Visning_AB.SE": ("SIE104", 15, False),
     "iCalcreator__sie4ito5/Sie4I1ksumma.SI": ("SIE401", 63, True),
@@ -98,11 +99,18 @@ def test_unknown_label_is_kept(corpus: Path) -> None:
     assert doc.unbalanced[0].findings[0].amount == Decimal("-40")
 
 
-def test_missing_series_hint_points_at_the_shifted_fields(corpus: Path) -> None:
+def test_a_voucher_without_its_series_field_is_read_with_a_warning(corpus: Path) -> None:
+    # `#VER  1 20170101 " " 20170119 " "`: the series field is missing, not even "" (Sie4j reads it so too).
     doc = _read(corpus, "blinfo__Sie4j/BLBLOV_SIE4_UTF_8_with_missing_voucher_series.SE")
-    (diag,) = [d for d in doc.diagnostics if d.rule == "SIE204"]
-    assert diag.hint and "series" in diag.hint
-    assert doc.voucher_count == 19
+    (diag,) = doc.diagnostics
+    assert (diag.rule, diag.severity.value, diag.location.line, diag.location.col) == ("SIE308", "warning", 821, 7)
+    assert diag.hint and '#VER "" 1 20170101' in diag.hint
+    assert doc.voucher_count == 20 and not doc.rejected
+    first = doc.vouchers[0]
+    assert (first.series, first.number, first.date, first.text, first.reg_date, first.sign, first.line) == \
+        ("", "1", date(2017, 1, 1), " ", date(2017, 1, 19), " ", 821)
+    assert first.is_balanced and len(first.rows) > 1
+    assert _read(corpus, "blinfo__Sie4j/BLBLOV_SIE4_UTF_8_with_missing_voucher_series.SE", "strict").rejected
 
 
 def test_missing_account_numbers_are_reported_on_both_lines(corpus: Path) -> None:

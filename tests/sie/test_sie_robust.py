@@ -139,3 +139,36 @@ def test_digest_and_size_cover_the_whole_file_even_when_reading_stops_early() ->
     doc = read_sie(data)
     assert [d.rule for d in doc.errors] == ["SIE101"]
     assert doc.size == len(data) and doc.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_bom_a_lone_cp437_byte_and_a_cut_voucher_are_reported_not_raised() -> None:
+    # printf '\xef\xbb\xbf#KSUMMA\n\xba\n#VER \n{\n#': the C accelerator raised IndexError on it.
+    doc = read_sie(b"\xef\xbb\xbf#KSUMMA\n\xba\n#VER \n{\n#")
+    assert [(d.rule, d.location.line) for d in doc.diagnostics] == [
+        ("SIE108", 2), ("SIE204", 3), ("SIE201", 5), ("SIE110", 5), ("SIE402", 5)]
+    assert "#VER date is missing" in doc.diagnostics[1].message
+    assert doc.rejected and doc.voucher_count == 0 and doc.encoding == "utf-8-bom+cp437"
+    _well_formed_report(doc)
+
+
+def test_a_checksummed_file_of_many_pieces_verifies(tmp_path: Path) -> None:
+    # Longer than one 1 MiB block and many 64 KiB pieces, single-byte (CP437 letters), under #KSUMMA: the raw
+    # Latin-1 text is cut into the same pieces as the decoded text, and the written checksum verifies.
+    from datetime import date
+    from decimal import Decimal
+
+    from pipeline.sie import SieTransaction, SieVoucher, write_sie_4i
+
+    vouchers = [SieVoucher("A", str(n), date(2024, 1, 31), f"Dagskassa {n} åäö", rows=[
+        SieTransaction("1910", Decimal(n), (), None, "Kontant ö"), SieTransaction("3010", Decimal(-n))])
+        for n in range(1, 20_000)]
+    data = write_sie_4i(vouchers, company="Testbolaget AB", ksumma=True)
+    assert len(data) > 1 << 20
+    path = tmp_path / "many.si"
+    path.write_bytes(data)
+    doc = read_sie(path)
+    stream = iter_vouchers(path)
+    assert sum(1 for _ in stream) == len(vouchers)
+    assert (doc.checksum, stream.document.checksum) == ("ok", "ok")
+    assert doc.voucher_count == len(vouchers) and doc.encoding == "cp437" and not doc.diagnostics
+    assert doc.vouchers[-1].rows[0] == SieTransaction("1910", Decimal(19_999), (), None, "Kontant ö", line=doc.lines - 3)

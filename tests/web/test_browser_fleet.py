@@ -13,8 +13,8 @@ from fleet_builder import org_number, write_fleet
 from web_helpers import ADMIN_PASSWORD, TODAY, running_web
 
 from pipeline.fortnox.models import VoucherDraft, VoucherRowDraft
+from pipeline.ledger import Ledger, VoucherRecord
 from pipeline.runner import items
-from pipeline.runner.ledger import Ledger, VoucherRecord
 
 pytestmark = pytest.mark.browser
 STORES = 2000

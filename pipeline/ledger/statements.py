@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipeline.runner.tables import files, financial_years, vouchers
+from pipeline.ledger.tables import files, financial_years, vouchers
 
 VOUCHER_FILTERS = ("states", "from_date", "to_date", "file_digest", "dates")
 

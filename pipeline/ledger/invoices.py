@@ -14,15 +14,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipeline.runner.invoice_records import DocRecord, PaymentRecord
-from pipeline.runner.invoice_tables import (
-    TABLES,
+from pipeline.ledger.facade import Ledger
+from pipeline.ledger.invoice_records import DocRecord, PaymentRecord
+from pipeline.ledger.invoice_tables import (
     invoice_customers,
     invoice_docs,
     invoice_files,
     invoice_payments,
 )
-from pipeline.runner.ledger import Ledger, now
+from pipeline.ledger.records import now
 
 _DOC_FIELDS = [f.name for f in fields(DocRecord)]
 _PAYMENT_FIELDS = [f.name for f in fields(PaymentRecord)]
@@ -40,21 +40,11 @@ class InvoiceFileRecord:
 
 
 class InvoiceLedger:
-    """The invoice tables of one ledger database (created on first use; issue 15's migrations take them over)."""
+    """The invoice tables of one ledger database (created by the ledger's migrations, revision 0005_invoices)."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.engine = ledger.engine
-        self._create()
-
-    def _create(self, attempts: int = 5) -> None:
-        for attempt in range(attempts):  # two runners starting at once may race: the loser looks again
-            try:
-                TABLES[0].metadata.create_all(self.engine, tables=list(TABLES))
-                return
-            except sa.exc.DatabaseError as exc:
-                if "already exists" not in str(exc) or attempt == attempts - 1:
-                    raise
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sa.Connection]:

@@ -1,4 +1,4 @@
-"""The invoice stream's tables in the ledger's database (SQLAlchemy Core); invoice_ledger.py reads and writes them.
+"""The invoice stream's tables in the ledger's database (SQLAlchemy Core); invoices.py reads and writes them.
 
 - `invoice_files`: one row per (store, content digest) of a file in inbox/<store>/invoices/: where it was last
   seen, `state` (`read` | `quarantined` | `archived`), `note`, how many invoices it held.
@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-# Their own MetaData, created by InvoiceLedger on first use (as the web app's tables): the voucher ledger's
-# create_all at open stays what it was, whatever modules were imported before.
-metadata = sa.MetaData()
+from pipeline.ledger.tables import metadata  # under the ledger's migrations (revision 0005_invoices)
 
 DOC_STATES = ("planned", "pending", "created", "booked", "failed", "held", "skipped")
 PAYMENT_STATES = ("planned", "pending", "created", "booked", "failed")

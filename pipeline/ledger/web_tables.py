@@ -1,12 +1,12 @@
 """The web app's own tables (SQLAlchemy Core) in the ledger's database: invitations, upload tokens, uploads.
 
-Created like the ledger's tables (create_all on open); issue 15 turns every table into Alembic migrations.
+On the ledger's metadata and under its migrations (revision 0004_web), so one `db upgrade` covers them too.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
+from pipeline.ledger.tables import metadata
 
 # Every invitation `onboard invite` (or the reseller's re-send) issued, for the reseller's list and its state.
 # Verifying a link never needs its row: the link is signed; only the revoked list below is consulted.

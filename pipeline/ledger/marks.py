@@ -18,65 +18,18 @@ backup, two runners with a ledger each). After restoring a backup, run `kassasyn
 """
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from pipeline.runner.markers import KINDS
-from pipeline.runner.tables import reconciled, vouchers
-
-ONE_DAY = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A store's reconciled-through mark."""
-
-    from_date: date
-    through_date: date
-
-    def covers(self, day: date) -> bool:
-        return day >= self.from_date
-
-    def joined(self, first: date, last: date) -> Mark | None:
-        """The mark grown by a looked-up range that touches or overlaps it; None when there is a gap between."""
-        if last < self.from_date - ONE_DAY or first > self.through_date + ONE_DAY:
-            return None
-        return Mark(min(self.from_date, first), max(self.through_date, last))
+from pipeline.ledger.connection import LedgerBase
+from pipeline.ledger.records import FoundVoucher, Mark, Recorded
+from pipeline.ledger.tables import reconciled, vouchers
 
 
-@dataclass(frozen=True)
-class FoundVoucher:
-    """A voucher found in Fortnox by its marker, with the idempotency key the marker stands for."""
-
-    key: str
-    kind: str
-    marker: str
-    business_date: date
-    series: str
-    number: int
-    year: int
-
-
-@dataclass
-class Recorded:
-    """What recording found vouchers changed in the ledger."""
-
-    added: list[str] = field(default_factory=list)  # keys the ledger did not know
-    corrected: list[tuple[str, str]] = field(default_factory=list)  # (key, state before): now posted, Fortnox's numbers
-    unchanged: int = 0
-    mark: Mark | None = None  # the store's mark afterwards
-
-
-class FortnoxRecord:
-    """The Ledger's methods for marks and found vouchers (mixed into pipeline.runner.ledger.Ledger)."""
-
-    if TYPE_CHECKING:
-        def _connect(self, *, begin: bool = True) -> contextlib.AbstractContextManager[sa.Connection]: ...
+class MarkLog(LedgerBase):
+    """The Ledger's methods for marks and found vouchers."""
 
     def marks(self, stores: Iterable[str] | None = None) -> dict[str, Mark]:
         """The stores' marks (every store's when None): one query for a whole run."""
@@ -142,7 +95,7 @@ def _new_row(store: str, item: FoundVoucher, now: datetime) -> dict[str, object]
     """A ledger row for a voucher only Fortnox knew: what its key and Fortnox tell (no SIE rows, no payload).
     The key is `store/date/file digest (16 hex)/#VER id`; the file, if it comes back, lends its whole digest."""
     parts = item.key.split("/", 3)
-    ver_id = parts[3] if len(parts) > 3 else KINDS.get(item.kind, item.kind)
+    ver_id = parts[3] if len(parts) > 3 else item.kind  # a key not of that shape: its marker's kind letter
     return dict(key=item.key, store=store, business_date=item.business_date,
                 file_digest=parts[2] if len(parts) > 2 else "", ver_id=ver_id, marker=item.marker, source="[]", payload=None, payload_digest=None, state="posted",
                 series=item.series, number=item.number, year=item.year, attempts=0, run_id=None, created_at=now,

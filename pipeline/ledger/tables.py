@@ -1,4 +1,5 @@
-"""The ledger's tables (SQLAlchemy Core); what each column means is in `pipeline/runner/ledger.py`."""
+"""The ledger's tables (SQLAlchemy Core), as the newest migration leaves them; what each column means is in
+`pipeline/ledger/__init__.py`. A change here is a new migration (pipeline/ledger/migrations/versions/)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -71,7 +72,7 @@ financial_years = sa.Table(
 )
 
 # Per store, the business days for which the ledger knows every voucher Fortnox holds with kassasync's marker
-# (pipeline/runner/ledger_fortnox.py says how the mark is set and advanced).
+# (pipeline/ledger/marks.py says how the mark is set and advanced).
 reconciled = sa.Table(
     "reconciled", metadata,
     sa.Column("store", sa.String(64), primary_key=True),

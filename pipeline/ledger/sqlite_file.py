@@ -45,7 +45,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def check_or_create(url: str, create: Callable[[str], None], *, thorough: bool = False) -> None:
+def check_or_create(url: str, create: Callable[[str], object], *, thorough: bool = False) -> None:
     """A missing ledger file is created whole (tables and all, under another name, then linked into place);
     one that is there is checked (`check`)."""
     path = sqlite_path(url)
@@ -121,7 +121,7 @@ def move_aside(path: Path, now: datetime | None = None) -> Path:
     return target
 
 
-def _create_whole(url: str, path: Path, create: Callable[[str], None]) -> None:
+def _create_whole(url: str, path: Path, create: Callable[[str], object]) -> None:
     # A crash while creating leaves only a file under the temporary name, never a half-made ledger under its own.
     scratch = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
     try:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.runner.ledger import Ledger, VoucherRecord
-from pipeline.runner.ledger_file import BrokenLedger, check, move_aside
+from pipeline.ledger import Ledger, VoucherRecord
+from pipeline.ledger.sqlite_file import BrokenLedger, check, move_aside
 
 
 def _url(path: Path) -> str:
@@ -94,9 +94,13 @@ def test_another_sqlite_database_is_not_a_ledger(tmp_path: Path) -> None:
 def test_damage_inside_is_found_by_the_thorough_check(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     _filled(path)
+    with sqlite3.connect(path) as conn:  # the schema's pages (sqlite_master) come before the vouchers' rows
+        schema_pages = int(conn.execute("SELECT max(rootpage) FROM sqlite_master").fetchone()[0]) + 2
+    conn.close()
     data = bytearray(path.read_bytes())
     page = int.from_bytes(data[16:18], "big")
-    for offset in range(2 * page, len(data) - page, page):  # every page but the schema's: b-tree headers broken
+    assert len(data) // page > schema_pages + 20
+    for offset in range(schema_pages * page, len(data) - page, page):  # the rows' b-tree headers broken
         data[offset:offset + 12] = b"\xff" * 12
     path.write_bytes(bytes(data))
     Ledger.open(_url(path)).close()  # the quick check at open does not read every page

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pipeline.runner.ledger import Ledger, VoucherRecord, day_state
+from pipeline.ledger import Ledger, VoucherRecord, day_state
 
 
 def _ledger(tmp_path: Path) -> Ledger:

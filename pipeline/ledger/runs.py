@@ -1,0 +1,41 @@
+"""The ledger's `runs` table: one row per `kassasync sync`, from its start to its summary."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from typing import Any
+
+from pipeline.ledger.connection import LedgerBase
+from pipeline.ledger.records import now
+from pipeline.ledger.tables import runs
+
+
+class RunLog(LedgerBase):
+    def start_run(self, options: dict[str, Any]) -> int:
+        with self._connect() as conn:
+            result = conn.execute(runs.insert().values(
+                started_at=now(), host=socket.gethostname(), pid=os.getpid(),
+                options=json.dumps(options, default=str), state="running"))
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def finish_run(self, run_id: int, *, posted: int, failed: int, skipped: int, summary: str) -> None:
+        with self._connect() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(
+                finished_at=now(), state="finished", posted=posted, failed=failed, skipped=skipped,
+                summary=summary))
+
+    def interrupt_runs(self) -> int:
+        """This process's runs still `running` become `interrupted` (Ctrl-C): they will never finish."""
+        with self._connect() as conn:
+            result = conn.execute(runs.update().where(
+                runs.c.state == "running", runs.c.host == socket.gethostname(), runs.c.pid == os.getpid(),
+            ).values(finished_at=now(), state="interrupted"))
+            return int(result.rowcount or 0)
+
+    def last_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        with self._connect(begin=False) as conn:
+            rows = conn.execute(runs.select().order_by(runs.c.id.desc()).limit(limit))
+            return [dict(r._mapping) for r in rows]
