@@ -99,6 +99,8 @@ class StoreInvoices:
     guard: str
     days: tuple[InvoiceDay, ...]  # the status window, oldest first
     booked: int  # documents booked in Fortnox, all dates
+    credits: int = 0  # of those, credit notes
+    payments: int = 0  # till payments booked
     failed: tuple[InvoiceProblem, ...] = ()
     held: tuple[InvoiceProblem, ...] = ()
     waiting: tuple[InvoiceProblem, ...] = ()
@@ -108,8 +110,21 @@ class StoreInvoices:
     def needs_attention(self) -> bool:
         return bool(self.failed or self.held or (self.clearing and self.clearing.needs_attention))
 
+    @property
+    def text(self) -> str:
+        """What Fortnox holds, in words: `3 invoices, 1 credit note and 1 till payment booked`."""
+        invoices = self.booked - self.credits
+        parts = [f"{invoices} invoice{'' if invoices == 1 else 's'}"]
+        if self.credits:
+            parts.append(f"{self.credits} credit note{'' if self.credits == 1 else 's'}")
+        if self.payments:
+            parts.append(f"{self.payments} till payment{'' if self.payments == 1 else 's'}")
+        listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+        return f"{listed} booked"
+
     def to_json(self) -> dict[str, object]:
-        return {"guard": self.guard, "booked": self.booked, "needs_attention": self.needs_attention,
+        return {"guard": self.guard, "booked": self.booked, "credits": self.credits, "payments": self.payments,
+                "needs_attention": self.needs_attention,
                 "failed": [p.to_json() for p in self.failed], "held": [p.to_json() for p in self.held],
                 "waiting": [p.to_json() for p in self.waiting],
                 "clearing": self.clearing.to_json() if self.clearing else None,
@@ -123,7 +138,7 @@ class DocState:
     day: date
     state: str  # the ledger state: planned | pending | created | booked | failed | held | skipped
     problem: InvoiceProblem | None = None
-    payment: bool = False  # a till payment, not a document
+    kind: str = "invoice"  # invoice | credit | payment (a till payment)
 
 
 def _day_state(states: set[str]) -> str:
@@ -146,7 +161,9 @@ def build_invoices(guard: str, items: Sequence[DocState], window: Sequence[date]
                             sum(1 for i in by_day.get(day, []) if i.state == "booked")) for day in window)
     newest = sorted(items, key=lambda i: i.day, reverse=True)
     return StoreInvoices(
-        guard=guard, days=days, booked=sum(1 for i in items if i.state == "booked" and not i.payment),
+        guard=guard, days=days, booked=sum(1 for i in items if i.state == "booked" and i.kind != "payment"),
+        credits=sum(1 for i in items if i.state == "booked" and i.kind == "credit"),
+        payments=sum(1 for i in items if i.state == "booked" and i.kind == "payment"),
         failed=tuple(quarantined) + tuple(i.problem for i in newest if i.state == "failed" and i.problem),
         held=tuple(i.problem for i in newest if i.state == "held" and i.problem),
         waiting=tuple(i.problem for i in newest if i.state in ("planned", "pending", "created") and i.problem),
@@ -197,8 +214,8 @@ def collect_invoices(ledger: Any, configs: Mapping[str, StoreConfig], window: Se
             continue
         files = {f.digest: relative(f.path) for f in books.files(store)}
         items = [DocState(d.invoice_date, d.state, _problem(d.invoice_date, d.error_code, d.error_message,
-                                                          d.error_hint, files.get(d.file_digest), d.line, d.source_id))
-                 for d in books.docs(store)]
+                                                          d.error_hint, files.get(d.file_digest), d.line, d.source_id),
+                          d.kind) for d in books.docs(store)]
         docs = {d.source_id: d for d in books.docs(store)}
         for p in books.payments(store):
             owner = docs.get(p.source_id)
@@ -209,7 +226,7 @@ def collect_invoices(ledger: Any, configs: Mapping[str, StoreConfig], window: Se
             items.append(DocState(p.pay_date, "pending" if state in ("planned", "created") else state,
                                   _problem(p.pay_date, code, message, p.error_hint or "export the invoice from the POS "
                                            "too", files.get(owner.file_digest) if owner else None, p.line, p.key),
-                                  payment=True))
+                                  "payment"))
         found[store] = build_invoices(config.invoices.guard, items, window, quarantined.get(store, ()),
                                       _clearing(ledger, books, config, today))
     return found

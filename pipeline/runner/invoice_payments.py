@@ -60,6 +60,9 @@ class PaymentPoster:
             self.ledger.update_payment(row.key, state="booked", number=number, error_code=None, error_message=None,
                                        error_hint=None)
             self.result.payments += 1
+            self.result.booked.append({"date": row.pay_date.isoformat(), "kind": "payment", "number": doc.number,
+                                       "document": number, "customer": "", "total": str(row.amount),
+                                       "how": f"{row.tender} at the till, on Fortnox invoice {doc.document_number}"})
 
     async def _register(self, doc: DocRecord, row: PaymentRecord, claimed: set[str]) -> str:
         assert doc.document_number is not None and row.account is not None

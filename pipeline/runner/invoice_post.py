@@ -86,6 +86,12 @@ class InvoicePoster:
             self.result.credits += 1
         else:
             self.result.invoices += 1
+        how = {"credit_endpoint": f"Fortnox's credit invoice of {fortnox.get('CreditInvoiceReference')}",
+               "new_invoice": "a new invoice with negative quantities"}.get(
+            str((self.ledger.doc(doc.source_id) or doc).credit_path), "")
+        self.result.booked.append({"date": doc.invoice_date.isoformat(), "kind": doc.kind, "number": doc.number,
+                                   "document": number, "customer": str(fortnox.get("CustomerNumber") or ""),
+                                   "total": str(doc.total), "how": how})
 
     async def _recorded(self, doc: DocRecord) -> Json | None:
         """Fortnox's copy of a document the ledger knows it created; None when there is none (any more)."""

@@ -29,6 +29,7 @@ class InvoiceResult:
     notes: list[dict[str, Any]] = field(default_factory=list)
     waiting: list[dict[str, Any]] = field(default_factory=list)
     would_post: list[dict[str, Any]] = field(default_factory=list)
+    booked: list[dict[str, Any]] = field(default_factory=list)  # what this run booked: POS number -> Fortnox number
 
     @property
     def ok(self) -> bool:

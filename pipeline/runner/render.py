@@ -110,6 +110,12 @@ def _invoices(summary: RunSummary, dry: bool) -> list[str]:
             continue
         lines += ["", invoices_line(s, dry)]
         store = f"{s.store} invoices"
+        for item in inv.booked:
+            what = {"invoice": "invoice", "credit": "credit note", "payment": "till payment of invoice"}[item["kind"]]
+            target = f"Fortnox payment {item['document']}" if item["kind"] == "payment" else \
+                f"Fortnox invoice {item['document']}"
+            how = f", {item['how']}" if item["how"] else ""
+            lines.append(f"  {item['date']} {what} {item['number']}: {item['total']} SEK, {target}{how}")
         if inv.message:
             lines += [f"{store}: {inv.message}"] + ([f"  fix: {inv.hint}"] if inv.hint else [])
         for failure in inv.failures:
