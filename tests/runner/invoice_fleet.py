@@ -94,8 +94,8 @@ def settled(path: Path) -> Path:
 class InvoiceFleet:
     """One store (more with `add_store`) and its sandbox tenant; `run` is the CLI in this process."""
 
-    def __init__(self, root: Path, sandbox: Any) -> None:
-        self.root, self.sandbox = root, sandbox
+    def __init__(self, root: Path, sandbox: Any, today: str = TODAY) -> None:
+        self.root, self.sandbox, self.today = root, sandbox, today
         self.env = {**sandbox.env(), "KASSASYNC_SECRET_KEY": "invoice-test-key-0123456789abcdef",
                     "KASSASYNC_DATABASE_URL": ""}
 
@@ -107,7 +107,7 @@ class InvoiceFleet:
 
     def run(self, *args: str, codes: tuple[int, ...] = (0, 1)) -> Any:
         result = CliRunner().invoke(cli, ["--stores", str(self.root / "stores"), "--inbox", str(self.root / "inbox"),
-                                          "--state-dir", str(self.root / "state"), *args, "--today", TODAY],
+                                          "--state-dir", str(self.root / "state"), *args, "--today", self.today],
                                     env=self.env)
         assert result.exit_code in codes, result.output + repr(result.exception)
         return result
@@ -136,8 +136,10 @@ class InvoiceFleet:
 
 
 @contextmanager
-def invoice_fleet(root: Path, *stores: str, **sandbox_options: Any) -> Iterator[InvoiceFleet]:
-    """The store files (`stores`: YAML texts) in root/stores, a sandbox seeded from them."""
+def invoice_fleet(root: Path, *stores: str, today: date = date(2026, 11, 28),
+                  **sandbox_options: Any) -> Iterator[InvoiceFleet]:
+    """The store files (`stores`: YAML texts) in root/stores, a sandbox seeded from them (`tenant`: seed keys for
+    every tenant, e.g. invoice_rounding)."""
     from pipeline.config import load_stores
     from pipeline.sandbox.seed import seed_from_stores
     from pipeline.sandbox.testing import running_sandbox
@@ -148,9 +150,9 @@ def invoice_fleet(root: Path, *stores: str, **sandbox_options: Any) -> Iterator[
         (root / "stores" / f"{store_id}.yaml").write_text(text, encoding="utf-8")
     configs, diagnostics = load_stores(root / "stores")
     assert not [d.render() for d in diagnostics if d.is_error]
-    seed = seed_from_stores(list(configs.values()), today=date(2026, 11, 28))
+    seed = seed_from_stores(list(configs.values()), today=today)
+    extra = sandbox_options.pop("tenant", {})
     for tenant in seed["tenants"]:
-        tenant.update(sandbox_options.pop("tenant", {}))
-    with running_sandbox(root / "sandbox", seed, today=date(2026, 11, 28),
-                         **{"rate_limit": 0, **sandbox_options}) as sandbox:
-        yield InvoiceFleet(root, sandbox)
+        tenant.update(extra)
+    with running_sandbox(root / "sandbox", seed, today=today, **{"rate_limit": 0, **sandbox_options}) as sandbox:
+        yield InvoiceFleet(root, sandbox, today.isoformat())
