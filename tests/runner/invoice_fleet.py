@@ -115,7 +115,7 @@ class InvoiceFleet:
     def sync(self, store: str = "bokhandeln", *more: str) -> dict[str, Any]:
         """`sync --json` of one store; its summary entry."""
         result = self.run("sync", "--store", store, "--json", *more)
-        summary = json.loads(result.output)
+        summary = json.loads(result.stdout)
         return next(s for s in summary["stores"] if s["store"] == store)  # type: ignore[no-any-return]
 
     def documents(self, kind: str, tenant: str = TENANT) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ def test_unticked_holds_a_day_file_with_invoiced_sales_and_points_at_the_invoice
 
 
 def _status(fleet: object, *args: str) -> dict[str, object]:
-    out = fleet.run("status", "--store", "bokhandeln", "--format", "json", *args).output  # type: ignore[attr-defined]
+    out = fleet.run("status", "--store", "bokhandeln", "--format", "json", *args).stdout  # type: ignore[attr-defined]
     return json.loads(out)["stores"][0]  # type: ignore[no-any-return]
 
 
