@@ -49,6 +49,10 @@ CSV_SECOND = CSV_HEADER + (
     "7004;Faktura;;2026-11-26;301;Stadsskogens OK;817605-2461;kansli@ok.example.se;Karta;BOCKER;6;249,00;1 494,00;;;\n")
 
 
+# a day: cash sales, and 7001's 2 490 kr on the "Faktura" tender (1512), as a ticked box writes it
+INVOICED_DAY_ROWS = [(3003, "-4698.12"), (2630, "-281.88"), (1910, "2490.00"), (1512, "2490.00")]
+
+
 def store_yaml(store: str = "bokhandeln", *, guard: str = "unticked", section: str = CSV_SECTION,
                org: str = ORG, tenant: str = TENANT, extra: str = "") -> str:
     clearing = guard == "clearing"

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from invoice_fleet import CSV_FIRST, CSV_HEADER, TENANT, day_file, invoice_fleet, store_yaml
+from invoice_fleet import CSV_FIRST, CSV_HEADER, INVOICED_DAY_ROWS, TENANT, day_file, invoice_fleet, store_yaml
 
-# 2026-11-24: cash sales, and 7001's 2 490 kr on the "Faktura" tender (1512)
-INVOICED_DAY = [(3003, "-4698.12"), (2630, "-281.88"), (1910, "2490.00"), (1512, "2490.00")]
+INVOICED_DAY = INVOICED_DAY_ROWS
 ONE_INVOICE = CSV_HEADER + CSV_FIRST.splitlines(keepends=True)[1]
 
 
