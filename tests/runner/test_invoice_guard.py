@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from invoice_fleet import CSV_FIRST, CSV_HEADER, INVOICED_DAY_ROWS, TENANT, day_file, invoice_fleet, store_yaml
+from invoice_fleet import (
+    CSV_FIRST,
+    CSV_HEADER,
+    INVOICED_DAY_ROWS,
+    TENANT,
+    day_file,
+    invoice_fleet,
+    store_yaml,
+)
 
 INVOICED_DAY = INVOICED_DAY_ROWS
 ONE_INVOICE = CSV_HEADER + CSV_FIRST.splitlines(keepends=True)[1]
