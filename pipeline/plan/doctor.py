@@ -178,14 +178,14 @@ class InvoicedRows:
 
 def invoice_stream_step(config: StoreConfig, plan: StorePlan) -> Step | None:
     """The invoice stream's Fortnox side: scopes, payment terms, clearing account, accounting method (plan's
-    KS430-KS434)."""
+    KS440-KS444)."""
     if not config.invoice_sync or config.invoices is None:
         return None
-    rules = {m.KS430_INVOICE_SCOPE, m.KS431_CUSTOMER_SCOPE, m.KS432_PAYMENT_TERMS, m.KS433_CLEARING_ACCOUNT}
+    rules = {m.KS440_INVOICE_SCOPE, m.KS441_CUSTOMER_SCOPE, m.KS442_PAYMENT_TERMS, m.KS443_CLEARING_ACCOUNT}
     terms = f", payment terms {config.invoices.payment_terms} exist" if config.invoices.payment_terms else ""
     step = _from_blockers(KS459_INVOICE_STREAM, "the invoice stream can post: the invoice and customer permissions"
                           f" are granted{terms}", plan, rules, "invoices and customers can be read and created")
-    cash = [w for w in plan.warnings if w.rule == m.KS434_CASH_METHOD]
+    cash = [w for w in plan.warnings if w.rule == m.KS444_CASH_METHOD]
     if step.passed and cash:
         return Step(step.rule, step.title, True, f"{step.detail}; but {cash[0].message}", cash[0].fix, warned=True)
     return step

@@ -24,15 +24,15 @@ async def invoice_findings(api: FortnoxApi, config: StoreConfig, snap: LiveSnaps
     settings = config.invoices
     if not config.invoice_sync or settings is None:
         return [], []
-    blockers = [b for b in (await _scope(api, config, "invoice", m.KS430_INVOICE_SCOPE),
-                            await _scope(api, config, "customer", m.KS431_CUSTOMER_SCOPE)) if b]
-    if settings.payment_terms and not any(b.rule == m.KS430_INVOICE_SCOPE for b in blockers):
+    blockers = [b for b in (await _scope(api, config, "invoice", m.KS440_INVOICE_SCOPE),
+                            await _scope(api, config, "customer", m.KS441_CUSTOMER_SCOPE)) if b]
+    if settings.payment_terms and not any(b.rule == m.KS440_INVOICE_SCOPE for b in blockers):
         blockers += await _terms(api, config, settings.payment_terms)
     blockers += _clearing(config, snap)
     warnings = []
     if snap.current is not None and snap.current.year.accounting_method == "CASH":
         warnings.append(Finding(
-            m.KS434_CASH_METHOD, f"store {config.store}'s Fortnox company uses the cash method (kontantmetoden) "
+            m.KS444_CASH_METHOD, f"store {config.store}'s Fortnox company uses the cash method (kontantmetoden) "
                                  "this financial year: Fortnox books an invoice only when it is paid, so the invoices "
                                  "kassasync sends stay unbooked until then",
             "Use the accrual method (fakturametoden) for invoice sync, or set invoice_sync: false; ask the "
@@ -57,7 +57,7 @@ async def _terms(api: FortnoxApi, config: StoreConfig, code: str) -> list[Findin
     try:
         await api.terms_of_payment(code)
     except fe.NotFound:
-        return [Finding(m.KS432_PAYMENT_TERMS, f"payment terms {code} (invoices.payment_terms of store "
+        return [Finding(m.KS442_PAYMENT_TERMS, f"payment terms {code} (invoices.payment_terms of store "
                                                f"{config.store}) do not exist in Fortnox",
                         f"Create them in Fortnox (Inställningar → Fakturering → Betalningsvillkor, code {code}), "
                         "or set invoices.payment_terms to a code that exists.")]
@@ -79,7 +79,7 @@ def _clearing(config: StoreConfig, snap: LiveSnapshot) -> list[Finding]:
         if live is None or not live.active:
             what = "does not exist" if live is None else "is inactive"
             found.append(Finding(
-                m.KS433_CLEARING_ACCOUNT, f"clearing account {account} of store {config.store} {what} in "
+                m.KS443_CLEARING_ACCOUNT, f"clearing account {account} of store {config.store} {what} in "
                                           f"financial year {m.year_label(state.year)}: the day vouchers that park "
                                           "invoiced sales on it would fail",
                 f"Declare it under accounts: in {config.path or 'the store file'} (e.g. `{account}: Ej "

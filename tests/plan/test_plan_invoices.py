@@ -50,8 +50,8 @@ def test_a_consent_without_the_invoice_permissions_and_unknown_payment_terms_blo
     seed["tenants"][0]["consents"][0]["scopes"] = ["bookkeeping", "companyinformation", "settings", "customer"]
     with running_sandbox(tmp_path / "sandbox", seed, today=TODAY, rate_limit=0) as handle:
         blockers = {b["rule"]: b for b in _plan(tmp_path, handle)["blockers"]}
-        assert set(blockers) == {"KS430"}, blockers  # without the invoice scope the terms are not read either
-        assert "invoice permission" in blockers["KS430"]["fix"]
+        assert set(blockers) == {"KS440"}, blockers  # without the invoice scope the terms are not read either
+        assert "invoice permission" in blockers["KS440"]["fix"]
         doctor = _run(tmp_path, handle, "doctor", "--store", "bokhandeln")
         assert doctor.exit_code == 1 and "[FAIL] KS459 the invoice stream can post" in doctor.stdout
 
@@ -68,9 +68,9 @@ def test_unknown_payment_terms_an_undeclared_clearing_account_and_the_cash_metho
     with running_sandbox(tmp_path / "sandbox", seed, today=TODAY, rate_limit=0) as handle:
         plan = _plan(tmp_path, handle)
         rules = sorted(b["rule"] for b in plan["blockers"])
-        assert rules == ["KS432", "KS433", "KS433"], plan["blockers"]  # 1518 is missing in 2025 and 2026
-        assert [w["rule"] for w in plan["warnings"]] == ["KS434"]
-        terms = next(b for b in plan["blockers"] if b["rule"] == "KS432")
+        assert rules == ["KS442", "KS443", "KS443"], plan["blockers"]  # 1518 is missing in 2025 and 2026
+        assert [w["rule"] for w in plan["warnings"]] == ["KS444"]
+        terms = next(b for b in plan["blockers"] if b["rule"] == "KS442")
         assert "Betalningsvillkor, code 45" in terms["fix"]
 
 
