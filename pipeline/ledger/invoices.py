@@ -119,16 +119,19 @@ class InvoiceLedger:
 
     def add_docs(self, records: Sequence[DocRecord]) -> None:
         """New documents (a source id already known is left as it is: the caller decides about re-exports)."""
-        if not records:
-            return
         stamp = now()
+        self._insert_new(invoice_docs.c.source_id, [{**{n: getattr(r, n) for n in _DOC_FIELDS}, "created_at": stamp,
+                                                     "updated_at": stamp} for r in records])
+
+    def _insert_new(self, key: sa.Column[Any], rows: list[dict[str, Any]]) -> None:
+        """Inserts the rows whose key the table does not hold yet, in one transaction."""
+        if not rows:
+            return
         with self._write() as conn:
-            known = set(conn.execute(sa.select(invoice_docs.c.source_id).where(
-                invoice_docs.c.source_id.in_([r.source_id for r in records]))).scalars())
-            fresh = [{**{n: getattr(r, n) for n in _DOC_FIELDS}, "created_at": stamp, "updated_at": stamp}
-                     for r in records if r.source_id not in known]
+            known = set(conn.execute(sa.select(key).where(key.in_([r[key.name] for r in rows]))).scalars())
+            fresh = [r for r in rows if r[key.name] not in known]
             if fresh:
-                conn.execute(invoice_docs.insert(), fresh)
+                conn.execute(key.table.insert(), fresh)
 
     def update_doc(self, source_id: str, **values: Any) -> None:
         values["updated_at"] = now()
@@ -179,16 +182,9 @@ class InvoiceLedger:
             return [PaymentRecord(**{**dict(row._mapping), "amount": Decimal(str(row.amount))}) for row in rows]
 
     def add_payments(self, records: Sequence[PaymentRecord]) -> None:
-        if not records:
-            return
         stamp = now()
-        with self._write() as conn:
-            known = set(conn.execute(sa.select(invoice_payments.c.key).where(
-                invoice_payments.c.key.in_([r.key for r in records]))).scalars())
-            fresh = [{**{n: getattr(r, n) for n in _PAYMENT_FIELDS}, "updated_at": stamp}
-                     for r in records if r.key not in known]
-            if fresh:
-                conn.execute(invoice_payments.insert(), fresh)
+        self._insert_new(invoice_payments.c.key, [{**{n: getattr(r, n) for n in _PAYMENT_FIELDS},
+                                                   "updated_at": stamp} for r in records])
 
     def update_payment(self, key: str, **values: Any) -> None:
         values["updated_at"] = now()

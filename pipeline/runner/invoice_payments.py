@@ -16,6 +16,7 @@ from pipeline.invoices import InvoiceKind, TillPayment, find_payment, payment_bo
 from pipeline.invoices.settings import InvoiceSettings
 from pipeline.ledger.invoice_records import DocRecord, PaymentRecord
 from pipeline.ledger.invoices import InvoiceLedger
+from pipeline.runner.invoice_post import booked_once, error_code
 from pipeline.runner.invoice_result import InvoiceResult
 
 log = logging.getLogger("kassasync.runner")
@@ -54,7 +55,7 @@ class PaymentPoster:
             except fe.TransientError:
                 raise
             except fe.FortnoxError as exc:
-                self.ledger.update_payment(row.key, state="failed", error_code=_code(exc), error_message=exc.message,
+                self.ledger.update_payment(row.key, state="failed", error_code=error_code(exc), error_message=exc.message,
                                            error_hint=exc.hint)
                 continue
             self.ledger.update_payment(row.key, state="booked", number=number, error_code=None, error_message=None,
@@ -83,12 +84,4 @@ class PaymentPoster:
         return number
 
     async def _bookkeep(self, number: str) -> None:
-        try:
-            await self.client.bookkeep_invoice_payment(number)
-        except fe.AlreadyBooked:  # the PUT was retried after Fortnox had booked it
-            if not (await self.client.invoice_payment(number)).get("Booked"):
-                raise
-
-
-def _code(exc: fe.FortnoxError) -> str:
-    return str(exc.code) if exc.code else type(exc).__name__
+        await booked_once(self.client.bookkeep_invoice_payment(number), lambda: self.client.invoice_payment(number))

@@ -13,6 +13,7 @@ original's CreditInvoiceReference), any other credit a new invoice with negative
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -49,6 +50,21 @@ REFERENCE = "ExternalInvoiceReference1"
 
 class Stop(Exception):
     """This document stops here; the ledger already says why (failed, deferred)."""
+
+
+async def booked_once(book: Awaitable[Json], read: Callable[[], Awaitable[Json]]) -> None:
+    """A bookkeep PUT. The session retries a PUT whose answer was lost, so "already booked" on the retry means
+    the first try did it: read back (`read`) that Fortnox says Booked, else the refusal stands."""
+    try:
+        await book
+    except fe.AlreadyBooked:
+        if not (await read()).get("Booked"):
+            raise
+
+
+def error_code(exc: fe.FortnoxError) -> str:
+    """What the ledger records as a Fortnox error's code: Fortnox's number, else the error's kind."""
+    return str(exc.code) if exc.code else type(exc).__name__
 
 
 class InvoicePoster:
@@ -131,11 +147,7 @@ class InvoicePoster:
             raise exc
 
     async def _bookkeep(self, number: int) -> None:
-        try:
-            await self.client.bookkeep_invoice(number)
-        except fe.AlreadyBooked:  # the PUT was retried after Fortnox had booked it
-            if not (await self.client.invoice(number)).get("Booked"):
-                raise
+        await booked_once(self.client.bookkeep_invoice(number), lambda: self.client.invoice(number))
 
     # -- credit notes ------------------------------------------------------------------------------------
     async def _credit(self, doc: DocRecord, credit: PosInvoice, customer: str) -> Json:

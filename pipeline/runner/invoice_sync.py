@@ -19,7 +19,7 @@ from pipeline.ledger.invoices import InvoiceLedger
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.invoice_ingest import FOLDER, InvoiceIngest, entry, ingest_invoices, scan_invoices
 from pipeline.runner.invoice_payments import PaymentPoster
-from pipeline.runner.invoice_post import InvoicePoster, Stop
+from pipeline.runner.invoice_post import InvoicePoster, Stop, error_code
 from pipeline.runner.invoice_result import InvoiceResult
 from pipeline.runner.store_sync import STORE_WIDE, ClientOpener, SyncOptions, store_wide_hint
 
@@ -112,12 +112,12 @@ async def _post_all(config: StoreConfig, books: InvoiceLedger, poster: InvoicePo
             except fe.TransientError as exc:
                 log.info("%s: %s: uncertain outcome (%s); searched for first next time", config.store,
                          doc.source_id, exc)
-                books.update_doc(doc.source_id, error_code=_code(exc), error_message=exc.message, error_hint=exc.hint,
+                books.update_doc(doc.source_id, error_code=error_code(exc), error_message=exc.message, error_hint=exc.hint,
                                  error_permanent=False)
                 uncertain.append(doc)
             except fe.FortnoxError as exc:
                 store_wide = isinstance(exc, STORE_WIDE)
-                books.update_doc(doc.source_id, state="failed", error_code=_code(exc), error_message=exc.message,
+                books.update_doc(doc.source_id, state="failed", error_code=error_code(exc), error_message=exc.message,
                                  error_hint=store_wide_hint(exc, config) if store_wide else exc.hint,
                                  error_permanent=not store_wide)
                 if store_wide:
@@ -229,7 +229,3 @@ def _count(result: InvoiceResult, books: InvoiceLedger, inbox: Inbox, store: str
 def _entry(doc: DocRecord, files: dict[str, str]) -> dict[str, Any]:
     return entry(doc.error_code or "", files.get(doc.file_digest, ""), doc.line, doc.error_message or "",
                  doc.error_hint, doc.source_id, doc.invoice_date.isoformat(), bool(doc.error_permanent))
-
-
-def _code(exc: fe.FortnoxError) -> str:
-    return str(exc.code) if exc.code else type(exc).__name__
