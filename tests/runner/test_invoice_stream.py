@@ -96,9 +96,19 @@ def test_two_customers_with_the_org_number_stop_that_customers_invoices(tmp_path
         assert [i["ExternalInvoiceReference1"] for i in fleet.documents("invoices")] == ["KS1.bokhandeln.I.7002"]
         assert len(fleet.documents("customers")) == 3
         status = _status(fleet)
-        print(status)
         assert "KS509" in status and "merge" in status
 
 
 def _status(fleet: InvoiceFleet) -> str:
     return fleet.run("status", "--store", "bokhandeln").output  # type: ignore[no-any-return]
+
+
+def test_the_invoice_stream_on_postgresql(postgres_ledger_url: str, tmp_path: Path) -> None:
+    with invoice_fleet(tmp_path) as fleet:
+        fleet.env["KASSASYNC_DATABASE_URL"] = postgres_ledger_url
+        _put_both(fleet)
+        assert fleet.sync()["state"] == "ok"
+        again = fleet.sync()["invoices"]
+        assert (again["invoices"], again["files_read"]) == (0, 0)
+        _assert_each_once(fleet)
+        assert "3 invoices, 1 credit note and 1 till payment booked" in _status(fleet)
