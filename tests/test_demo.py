@@ -24,6 +24,10 @@ def test_demo_runs_the_whole_job_and_posts_each_z_report_once(tmp_path: Path) ->
     assert "booked by hand: F " in done.stdout and "Kassadifferens" in done.stdout
     assert "3 of 3 stores reconciled for 2026-11: 2 agree, 1 with differences (1 only vouchers booked by hand)" \
         in done.stdout
+    # kartbutiken-uppsala's invoice stream: three invoices, one credit (PUT /credit of 7001) and a till payment
+    assert ("customer invoices: 3 and 1 credit invoice(s), each booked once; till payments: 1; customers: 2"
+            in done.stdout)
+    assert "credit note 7003: -2490.00 SEK, Fortnox invoice 4, Fortnox's credit invoice of 1" in done.stdout
     assert "KS304" in done.stdout and "3 clean, 0 with changes, 0 blocked" in done.stdout
     page = (out / "report" / "index.html").read_text(encoding="utf-8")
     assert "Hamnens Delikatesser AB" in page

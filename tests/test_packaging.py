@@ -44,4 +44,7 @@ def test_the_examples_the_demo_runs_on() -> None:
     assert examples == ROOT / "examples"  # an editable install: the checkout's folder
     assert sorted(p.name for p in (examples / "stores").glob("*.yaml")) == [
         "hamnens-delikatesser.yaml", "kartbutiken-uppsala.yaml", "sjobodens-krog.yaml"]
-    assert (examples / "corrections").is_dir() and len(list((examples / "inbox").glob("*/*"))) == 14
+    assert (examples / "corrections").is_dir() and len([p for p in (examples / "inbox").glob("*/*") if p.is_file()]) == 14
+    # the invoice stream's example: the till's CSV exports of one store
+    assert sorted(p.name for p in (examples / "inbox").glob("*/invoices/*")) == [
+        "fakturor_20261124.csv", "fakturor_20261126.csv"]

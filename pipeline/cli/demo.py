@@ -55,9 +55,12 @@ STEPS = [
     Step("Apply the plan (what the merge to main runs)", ["apply", "--all", "--yes", "--force"], frozenset({0})),
     Step("Plan again: nothing left to change", ["plan", "--all", "--detailed-exitcode"], frozenset({0})),
     Step("Doctor: the preparation checklist, checked live", ["doctor", "--all"], frozenset({0, 1})),
-    Step("Sync the inbox: every Z-report posted once (one day has a mapping error on purpose)",
+    Step("Sync the inbox: every Z-report posted once (one day has a mapping error on purpose), and "
+         "kartbutiken-uppsala's invoices from the till: an invoice, a credit note and a till payment",
          ["sync", "--all"], frozenset({0, 1})),
     Step("Sync again: nothing is posted twice", ["sync", "--all"], frozenset({0, 1})),
+    Step("Status of kartbutiken-uppsala: its day reports and its invoices, each booked once",
+         ["status", "--store", "kartbutiken-uppsala"], frozenset({0})),
     Step("The POS exports the failed day again, with 6 % food VAT: the corrected day is posted",
          ["sync", "--all"], frozenset({0}), drop_corrections=True),
     Step("Status per store", ["status"], frozenset({0})),
@@ -90,7 +93,7 @@ def demo(out_dir: Path, examples: Path | None) -> None:
     if not configs:
         raise UserError(f"no valid store files in {examples / 'stores'}", "run `kassasync validate` on it to see why")
     today = _demo_today(inbox)
-    _written_last_night(inbox.glob("*/*"))
+    _written_last_night([*inbox.glob("*/*"), *inbox.glob("*/invoices/*")])
     seed_path = out_dir / "sandbox-seed.yaml"
     seed = seed_from_stores(list(configs.values()), drift=True, today=today)
     seed_path.write_text(dump_seed(seed), encoding="utf-8")
@@ -127,10 +130,17 @@ def demo(out_dir: Path, examples: Path | None) -> None:
             code = subprocess.run([*base, *step.args, *dated], env=env, check=False).returncode
             if code not in step.expected:
                 surprises.append(f"step {number} (kassasync {' '.join(step.args)}) exited {code}")
-        posted = sum(len(sandbox.posted_vouchers(c.tenant_id)) for c in configs.values() if c.tenant_id)
+        tenants = [c.tenant_id for c in configs.values() if c.tenant_id]
+        posted = sum(1 for t in tenants for v in sandbox.posted_vouchers(t) if v["reference_type"] == "MANUAL")
+        invoices = [i for t in tenants for i in sandbox.documents("invoices", t)]
+        payments = sum(len(sandbox.documents("invoicepayments", t)) for t in tenants)
+        customers = sum(len(sandbox.documents("customers", t)) for t in tenants)
 
     click.secho(f"\n== done in {time.monotonic() - started:.1f} s", bold=True)
-    click.echo(f"vouchers in the sandbox: {posted}; status page: {_shown(out_dir / 'report' / 'index.html')}")
+    credits = sum(1 for i in invoices if i.get("Credit") == "true")
+    click.echo(f"vouchers in the sandbox: {posted}; customer invoices: {len(invoices) - credits} and {credits} "
+               f"credit invoice(s), each booked once; till payments: {payments}; customers: {customers}; status "
+               f"page: {_shown(out_dir / 'report' / 'index.html')}")
     if surprises:
         raise UserError("the demo did not go as expected: " + "; ".join(surprises),
                         f"see the output above and the debug log in {out_dir / 'state' / 'logs'}")

@@ -10,7 +10,7 @@ import click
 from pipeline.cli.context import app_context, today_from
 from pipeline.cli.plan import plan_selected, store_options
 from pipeline.plan.doctor import Step, checklist
-from pipeline.plan.inputs import day_file_step
+from pipeline.plan.inputs import day_file_step, invoiced_rows
 from pipeline.plan.render import environment
 
 
@@ -44,7 +44,8 @@ def doctor_command(store_ids: tuple[str, ...], all_stores: bool, concurrency: in
     settings = app_context().settings
     reports = []
     for item in plan_selected(store_ids, all_stores, day, concurrency):
-        steps = checklist(item.config, item.plan, item.snapshot)
+        evidence = invoiced_rows(settings.inbox_dir, item.config, settings.settle_seconds)
+        steps = checklist(item.config, item.plan, item.snapshot, evidence)
         steps.append(day_file_step(settings.inbox_dir, item.config, day, settings.stores_dir,
                                     settings.settle_seconds))
         reports.append(DoctorReport(item.config.store, item.config.name, item.config.tenant_id, steps))

@@ -4,31 +4,69 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config.located import YDict, describe, locate
 from pipeline.config.model import ArticleGroupRow, StoreConfig
 from pipeline.diagnostics import Diagnostic, Severity
 
+if TYPE_CHECKING:
+    from pipeline.invoices.settings import InvoiceSettings
+
 DEFAULT_DESCRIPTION = "Dagskassa {{ date }} {{ store.name }}"
 
 
 def build_config(doc: YDict, path: Path | None) -> tuple[StoreConfig | None, list[tuple[tuple[Any, ...], Diagnostic]]]:
-    """The StoreConfig for a document that passed the schema; a date that is no real date is a finding.
+    """The StoreConfig for a document that passed the schema; a date that is no real date, and an `invoices:`
+    section the invoice layer cannot use, are findings.
 
     Findings come with the path of the bad value, so the caller can leave it out and build again.
     """
     bad: list[tuple[tuple[Any, ...], str]] = []
-    config = _build(doc, path, bad)
-    if not bad:
+    invoices, unusable = _read_invoices(doc)
+    config = _build(doc, path, bad, invoices)
+    if not bad and not unusable:
         return config, []
-    return None, [(where, Diagnostic(locate(doc, where), Severity.ERROR, "KS105",
-                                     f"{describe(where)}: `{text}` is not a real date",
-                                     "write an existing date as YYYY-MM-DD, e.g. 2026-04-01"))
-                  for where, text in bad]
+    found = [(where, Diagnostic(locate(doc, where), Severity.ERROR, "KS105",
+                                f"{describe(where)}: `{text}` is not a real date",
+                                "write an existing date as YYYY-MM-DD, e.g. 2026-04-01"))
+             for where, text in bad]
+    return None, found + unusable
 
 
-def _build(doc: YDict, path: Path | None, bad: list[tuple[tuple[Any, ...], str]]) -> StoreConfig:
+def _read_invoices(doc: YDict) -> tuple[InvoiceSettings | None, list[tuple[tuple[Any, ...], Diagnostic]]]:
+    """The `invoices:` section as the invoice layer reads it (it owns the keys), or None with what the schema
+    cannot see: a pattern that is no regular expression, an unknown encoding, CSV columns that cannot make an
+    invoice; each at its key, as KS105."""
+    from pipeline.invoices.settings import InvoiceSettingsError, from_mapping
+
+    section = doc.get("invoices")
+    if not isinstance(section, dict):
+        return None, []
+    try:
+        return from_mapping(section), []
+    except InvoiceSettingsError as exc:
+        found = []
+        for problem in exc.problems:
+            where = _existing(doc, tuple(problem.key.split(".")))
+            found.append((where, Diagnostic(locate(doc, where), Severity.ERROR, "KS105",
+                                            f"{problem.key}: {problem.message}",
+                                            "fix the key as docs/invoices.md describes it")))
+        return None, found
+
+
+def _existing(doc: YDict, path: tuple[str, ...]) -> tuple[str, ...]:
+    """The longest start of `path` that is in the document (a missing key is reported at its section)."""
+    node: Any = doc
+    for depth, key in enumerate(path):
+        if not isinstance(node, dict) or key not in node:
+            return path[:depth]
+        node = node[key]
+    return path
+
+
+def _build(doc: YDict, path: Path | None, bad: list[tuple[tuple[Any, ...], str]],
+           invoices: InvoiceSettings | None) -> StoreConfig:
     fortnox = doc.get("fortnox") or {}
     pos = doc.get("pos") or {}
     voucher = doc.get("voucher") or {}
@@ -60,6 +98,7 @@ def _build(doc: YDict, path: Path | None, bad: list[tuple[tuple[Any, ...], str]]
         require_orgnr=bool(pos.get("require_orgnr", False)),
         corrections=doc.get("corrections", "hold"),
         settle_seconds=int(inbox["settle_seconds"]) if inbox.get("settle_seconds") is not None else None,
+        invoices=invoices,
         path=path,
     )
 

@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the invoices layer reads its own section; the config layer only carries it
+    from pipeline.invoices.settings import InvoiceSettings
 
 
 def norm_org_number(text: str | None) -> str:
@@ -57,6 +61,7 @@ class StoreConfig:
     require_orgnr: bool = False  # pos.require_orgnr: a day file without #ORGNR is quarantined, not posted
     corrections: str = "hold"  # "hold" | "post": what a re-export after posting becomes
     settle_seconds: int | None = None  # inbox.settle_seconds; None: the runner's default
+    invoices: InvoiceSettings | None = None  # the `invoices:` section (pipeline.invoices.settings.from_mapping)
     path: Path | None = None  # the store file it came from
 
     def fortnox_account(self, pos_account: int) -> int:
@@ -72,6 +77,14 @@ class StoreConfig:
                     chosen[group] = row
                     break
         return chosen
+
+    @property
+    def invoice_guard(self) -> str | None:
+        """How invoiced sales are kept from being booked twice: "unticked" | "clearing"; None without the
+        invoice stream (then the POS checkbox alone decides, KS114)."""
+        if not self.invoice_sync or self.invoices is None:
+            return None
+        return self.invoices.guard
 
     @property
     def managed_accounts(self) -> dict[int, str]:

@@ -59,7 +59,16 @@ def sheet_context(config: StoreConfig, on: date) -> dict[str, Any]:
         "coming": [line for _, line in sorted(coming, key=lambda item: (item[0], item[1].group))],
         "groups_without_row": missing,
         "accounts": sorted(config.accounts.items()),
+        "invoices": config.invoices if config.invoice_sync else None,
+        # guard clearing: the POS accounts of the "Faktura" tender, which must land on the clearing account
+        "clearing_pos": [str(a) for a in config.invoiced_sales_accounts],
+        "till_payment": config.invoices.till_payment_account if config.invoices else None,
+        "matching": [_MATCHED_BY[key] for key in config.invoices.customer_matching] if config.invoices else [],
     }
+
+
+_MATCHED_BY = {"pos_id": "the POS customer number (kassasync remembers each match)",
+               "org_number": "organisation number", "email": "e-mail"}
 
 
 def _row(config: StoreConfig, label: str, account: int) -> SheetRow:

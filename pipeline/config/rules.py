@@ -97,6 +97,22 @@ def _declared(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
             path = _fix_path(doc, path)
             owner = path[:-1] if path[-1] in ("revenue", "vat_account") else path
             yield Finding(path, f"{describe(owner)}: {role} {_mapped(config, account)} is not declared in `accounts`")
+    for path, role, account in invoice_account_uses(config):
+        if account not in config.accounts:
+            yield Finding(path, f"{describe(path)}: {role} {account} is not declared in `accounts`, so `plan` "
+                                "does not make sure it exists and is active")
+
+
+def invoice_account_uses(config: StoreConfig) -> Iterator[tuple[tuple[Any, ...], str, int]]:
+    """(path, role, Fortnox account) of the invoice stream's own accounts; they are Fortnox's numbers already."""
+    settings = config.invoices if config.invoice_sync else None
+    if settings is None:
+        return
+    yield ("invoices", "receivable_account"), "customer receivable account", settings.receivable_account
+    if settings.guard == "clearing" and settings.clearing_account is not None:
+        yield ("invoices", "clearing_account"), "clearing account", settings.clearing_account
+    if settings.till_payment_account is not None:
+        yield ("invoices", "till_payment_account"), "till payment account", settings.till_payment_account
 
 
 @rule("KS111", "VAT account does not match the VAT rate",
@@ -153,9 +169,15 @@ def _payment_class(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
 
 @rule("KS114", "invoice sync would book invoiced sales twice",
       "untick \"include invoiced in account report\" in the POS and set "
-      "`pos.include_invoiced_in_account_report: false` (or set `invoice_sync: false`)")
+      "`pos.include_invoiced_in_account_report: false`, or keep it ticked with `invoices.guard: clearing` "
+      "(or set `invoice_sync: false`)")
 def _double_booking(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
-    if config.invoice_sync and config.include_invoiced_in_account_report:
+    # Guard clearing needs the box ticked (KS134 says so): the Z-report books the sale, the invoice only moves
+    # the receivable. Only guard unticked (the default) has the invoice carry the sale.
+    section = doc.get("invoices")
+    written = section.get("guard") if isinstance(section, YDict) else None  # also when the section is unusable
+    if config.invoice_sync and config.include_invoiced_in_account_report and "clearing" not in (
+            config.invoice_guard, written):
         yield Finding(("invoice_sync",), "invoice_sync is true and pos.include_invoiced_in_account_report is true: "
                                          "with invoice sync on, invoiced sales must be left out of the POS's "
                                          "account report, otherwise the sales are double-booked (once in the "
@@ -302,3 +324,7 @@ def _known_rule_ids(config: StoreConfig, doc: YDict) -> Iterator[Finding]:
         if rule_id not in RULES:
             yield Finding(("rules", "disable", i), f"rules.disable lists {rule_id}, which is not a rule that "
                                                    "can be switched off")
+
+
+# The invoice stream's rules (KS130-KS137) register themselves on import; they live in their own module.
+from pipeline.config import invoice_rules  # noqa: E402,F401

@@ -9,13 +9,12 @@ import httpx2
 from pipeline.fortnox import convert
 from pipeline.fortnox.auth import TokenProvider
 from pipeline.fortnox.errormap import RequestContext
+from pipeline.fortnox.invoicing import InvoicingCalls
 from pipeline.fortnox.models import (
     Account,
     CompanyInformation,
     CostCenter,
-    Customer,
     FinancialYear,
-    Invoice,
     Voucher,
     VoucherDraft,
     VoucherSeries,
@@ -26,7 +25,7 @@ from pipeline.fortnox.throttle import RetryPolicy, SlidingWindow
 PAGE_LIMIT = 500  # Fortnox's maximum page size (§3.1): a 1200-account chart takes 3 calls
 
 
-class FortnoxClient:
+class FortnoxClient(InvoicingCalls):
     """One tenant's Fortnox. `financialyear` is sent on every call where Fortnox accepts it (§8)."""
 
     def __init__(self, http: httpx2.AsyncClient, api_url: str, auth: TokenProvider, throttle: SlidingWindow, *,
@@ -207,39 +206,3 @@ class FortnoxClient:
                                         self._ctx(f"read voucher {series}{number}", year_id, series=series),
                                         params={"financialyear": year_id})
         return convert.voucher(data.get("Voucher") or {})
-
-    # Customers and invoices (for invoice sync later)
-
-    async def create_customer(self, name: str, organisation_number: str | None = None,
-                              customer_number: str | None = None) -> Customer:
-        fields: dict[str, Any] = {"Name": name}
-        if organisation_number:
-            fields["OrganisationNumber"] = organisation_number
-        if customer_number:
-            fields["CustomerNumber"] = customer_number
-        data = await self._session.call("POST", "/customers", self._ctx(f"create customer {name}"),
-                                        body={"Customer": fields})
-        return convert.customer(data.get("Customer") or {})
-
-    async def customer(self, customer_number: str) -> Customer:
-        data = await self._session.call("GET", f"/customers/{customer_number}",
-                                        self._ctx(f"read customer {customer_number}"))
-        return convert.customer(data.get("Customer") or {})
-
-    async def create_invoice(self, customer_number: str, invoice_date: date,
-                             rows: list[dict[str, object]]) -> Invoice:
-        body = {"Invoice": {"CustomerNumber": customer_number, "InvoiceDate": invoice_date.isoformat(),
-                            "InvoiceRows": convert.invoice_rows(rows)}}
-        data = await self._session.call("POST", "/invoices",
-                                        self._ctx(f"create invoice for customer {customer_number}"), body=body)
-        return convert.invoice(data.get("Invoice") or {})
-
-    async def invoice(self, document_number: int) -> Invoice:
-        data = await self._session.call("GET", f"/invoices/{document_number}",
-                                        self._ctx(f"read invoice {document_number}"))
-        return convert.invoice(data.get("Invoice") or {})
-
-    async def bookkeep_invoice(self, document_number: int) -> Invoice:
-        data = await self._session.call("PUT", f"/invoices/{document_number}/bookkeep",
-                                        self._ctx(f"bookkeep invoice {document_number}"))
-        return convert.invoice(data.get("Invoice") or {})

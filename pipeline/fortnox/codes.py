@@ -153,6 +153,36 @@ ALREADY_EXISTS = MessageCase(
 INVOICE_ALREADY_BOOKED = MessageCase(
     "invoice_already_booked", 400, "Fakturan är redan bokförd", "assumed", "invoice already bookkept",
     (r"redan bokförd", r"already (booked|bookkept)"))
+# The invoice stream's refusals (customer invoices, credits, payments): no public codes or quoted texts.
+PAYMENT_ALREADY_BOOKED = MessageCase(
+    "payment_already_booked", 400, "Inbetalningen är redan bokförd", "assumed", "invoice payment already bookkept",
+    (r"inbetalning\w*\b.*\bredan bokförd", r"payment\b.*\balready (booked|bookkept)"))
+INVOICE_ALREADY_CREDITED = MessageCase(
+    "invoice_already_credited", 400, "Fakturan är redan krediterad", "assumed (the UI hides Kreditera then)",
+    "the invoice has its credit invoice already (PUT /credit works once)",
+    (r"redan krediterad", r"already credited"))
+INVOICE_NOT_BOOKED = MessageCase(
+    "invoice_not_booked", 400, "Fakturan måste vara bokförd", "assumed (the UI offers Kreditera only then)",
+    "the action needs a booked invoice (credit, payment)",
+    (r"måste vara bokförd", r"(inte|ej) bokförd", r"must be (booked|bookkept)", r"not (booked|bookkept)"))
+INVOICE_CANCELLED = MessageCase(
+    "invoice_cancelled", 400, "Fakturan är makulerad", "assumed", "the invoice is cancelled",
+    (r"makulerad", r"\bcancell?ed\b"))
+INVOICE_BOOKED_LOCKED = MessageCase(
+    "invoice_booked_locked", 400, "En bokförd faktura kan inte ändras", "assumed (WooCommerce Fortnox Hub)",
+    "a booked accrual invoice cannot be changed or cancelled",
+    (r"bokförd faktura kan (inte|ej)", r"booked invoice can ?not"))
+TERMS_OF_PAYMENT_NOT_FOUND = MessageCase(
+    "terms_of_payment_not_found", 400, "Betalningsvillkoret finns inte", "assumed",
+    "the TermsOfPayment code does not exist in the company",
+    (r"betalningsvillkor\w*\b.*\b(finns inte|saknas|hittades inte)", r"kan inte hitta betalningsvillkor",
+     r"terms? of payments?\b.*\b(not found|does not exist|missing)"))
+TERMS_OF_PAYMENT_NOT_FOUND_404 = MessageCase(
+    "terms_of_payment_not_found_404", 404, "Kan inte hitta betalningsvillkoret.", "assumed (Fortnox's 404 wording)",
+    "terms of payment not found", TERMS_OF_PAYMENT_NOT_FOUND.patterns)
+PAYMENT_NOT_FOUND = MessageCase(
+    "payment_not_found", 404, "Kan inte hitta inbetalningen.", "assumed (Fortnox's 404 wording)",
+    "invoice payment not found", (r"kan inte hitta inbetalning", r"payment\b.*\bnot found"))
 FINANCIAL_YEAR_NOT_FOUND = MessageCase(
     "financial_year_not_found", 404, "Kan inte hitta räkenskapsåret.", "assumed (Fortnox's 404 wording)",
     "financial year not found", NO_FINANCIAL_YEAR.patterns)
@@ -171,7 +201,9 @@ MESSAGE_CASES: tuple[MessageCase, ...] = (
     SERIES_NOT_MANUAL, SERIES_NOT_FOUND, SERIES_NOT_FOUND_404, COST_CENTER_REQUIRED_TEXT, COST_CENTER_INACTIVE_TEXT,
     COST_CENTER_NOT_ALLOWED, COST_CENTER_NOT_FOUND, COST_CENTER_NOT_FOUND_404, ACCOUNT_NOT_ACTIVE_TEXT,
     LOCKED_PERIOD_TEXT, FINANCIAL_YEAR_OVERLAP, NO_FINANCIAL_YEAR, FINANCIAL_YEAR_NOT_FOUND, VOUCHER_UNBALANCED,
-    TOO_FEW_ROWS_TEXT, TOO_MANY_ROWS, TEXT_TOO_LONG, INVOICE_ALREADY_BOOKED, ALREADY_EXISTS, VOUCHER_NOT_FOUND,
+    TOO_FEW_ROWS_TEXT, TOO_MANY_ROWS, TEXT_TOO_LONG, PAYMENT_ALREADY_BOOKED, INVOICE_ALREADY_BOOKED,
+    INVOICE_ALREADY_CREDITED, INVOICE_BOOKED_LOCKED, INVOICE_NOT_BOOKED, INVOICE_CANCELLED,
+    TERMS_OF_PAYMENT_NOT_FOUND, TERMS_OF_PAYMENT_NOT_FOUND_404, PAYMENT_NOT_FOUND, ALREADY_EXISTS, VOUCHER_NOT_FOUND,
 )
 
 

@@ -12,9 +12,7 @@ from pipeline.fortnox.models import (
     Account,
     CompanyInformation,
     CostCenter,
-    Customer,
     FinancialYear,
-    Invoice,
     Voucher,
     VoucherDraft,
     VoucherRow,
@@ -146,37 +144,3 @@ def voucher_body(draft: VoucherDraft) -> Json:
     if draft.cost_center:
         body["CostCenter"] = draft.cost_center
     return {"Voucher": body}
-
-
-def customer(obj: Json) -> Customer:
-    return Customer(customer_number=str(obj.get("CustomerNumber") or ""), name=str(obj.get("Name") or ""),
-                    organisation_number=_opt_str(obj.get("OrganisationNumber")))
-
-
-def invoice(obj: Json) -> Invoice:
-    voucher_number = obj.get("VoucherNumber")
-    voucher_year = obj.get("VoucherYear")
-    return Invoice(
-        document_number=_int(obj.get("DocumentNumber")),
-        customer_number=str(obj.get("CustomerNumber") or ""),
-        invoice_date=day(obj.get("InvoiceDate")),
-        total=money(obj.get("Total")),
-        booked=bool(obj.get("Booked", False)),
-        voucher_series=_opt_str(obj.get("VoucherSeries")),
-        voucher_number=None if voucher_number in (None, "", 0) else _int(voucher_number),
-        voucher_year=None if voucher_year in (None, "", 0) else _int(voucher_year),
-    )
-
-
-def invoice_rows(rows: list[dict[str, object]]) -> list[Json]:
-    """Invoice rows with Decimal prices turned into JSON numbers (DeliveredQuantity is a string in Fortnox)."""
-    out = []
-    for row in rows:
-        item: Json = {}
-        for key, value in row.items():
-            if isinstance(value, Decimal):
-                item[key] = str(value) if key == "DeliveredQuantity" else money_out(value)
-            else:
-                item[key] = value
-        out.append(item)
-    return out

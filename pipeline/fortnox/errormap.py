@@ -199,7 +199,20 @@ _CASE_HINTS: dict[str, tuple[type[fe.FortnoxError], str]] = {
     codes.FINANCIAL_YEAR_OVERLAP.name: (fe.ValidationError, "a financial year already covers those dates"),
     codes.ALREADY_EXISTS.name: (fe.AlreadyExists, "it already exists in Fortnox: run `kassasync plan` again"),
     codes.VOUCHER_NOT_FOUND.name: (fe.NotFound, "the voucher does not exist in that financial year"),
-    codes.INVOICE_ALREADY_BOOKED.name: (fe.ValidationError, "the invoice is already bookkept; nothing to do"),
+    codes.INVOICE_ALREADY_BOOKED.name: (fe.AlreadyBooked, "the invoice is already bookkept; nothing to do"),
+    codes.PAYMENT_ALREADY_BOOKED.name: (fe.AlreadyBooked, "the payment is already bookkept; nothing to do"),
+    codes.INVOICE_ALREADY_CREDITED.name: (fe.AlreadyCredited, "the invoice has its credit invoice already; "
+                                          "a further credit is a new invoice with negative quantities"),
+    codes.INVOICE_NOT_BOOKED.name: (fe.InvoiceState, "book the invoice first (Fortnox: Bokför)"),
+    codes.INVOICE_CANCELLED.name: (fe.InvoiceState, "the invoice is cancelled (makulerad) in Fortnox"),
+    codes.INVOICE_BOOKED_LOCKED.name: (fe.InvoiceState, "a booked invoice cannot be changed: correct it with a "
+                                       "credit note"),
+    codes.TERMS_OF_PAYMENT_NOT_FOUND.name: (fe.ValidationError, "create the payment terms in Fortnox "
+                                            "(Inställningar > Fakturering > Betalningsvillkor) or change "
+                                            "invoices.payment_terms in the store file"),
+    codes.TERMS_OF_PAYMENT_NOT_FOUND_404.name: (fe.NotFound, "create the payment terms in Fortnox (Inställningar > "
+                                                "Fakturering > Betalningsvillkor)"),
+    codes.PAYMENT_NOT_FOUND.name: (fe.NotFound, "the invoice payment does not exist in Fortnox"),
 }
 _UNKNOWN = (fe.FortnoxError, "see Fortnox's message; if it persists, report it with the debug log")
 

@@ -107,22 +107,3 @@ class Voucher:
     comments: str | None = None
     cost_center: str | None = None
     rows: tuple[VoucherRow, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class Customer:
-    customer_number: str
-    name: str
-    organisation_number: str | None = None
-
-
-@dataclass(frozen=True)
-class Invoice:
-    document_number: int
-    customer_number: str
-    invoice_date: date | None
-    total: Decimal
-    booked: bool
-    voucher_series: str | None = None
-    voucher_number: int | None = None
-    voucher_year: int | None = None

@@ -23,6 +23,10 @@ RULES: dict[str, tuple[Severity, str]] = {
     "KS514": (Severity.INFO, "vouchers in the file that are not customer invoices or till payments: not synced"),
     "KS515": (Severity.ERROR, "Fortnox's totals for the created invoice differ from the POS invoice"),
     "KS516": (Severity.WARNING, "the customer has no name: it can be matched in Fortnox but not created"),
+    # Found while posting (pipeline/runner/invoice_*.py):
+    "KS517": (Severity.ERROR, "an invoice already sent to Fortnox was exported again with other content: held"),
+    "KS518": (Severity.ERROR, "Fortnox holds a document kassasync cannot tell apart from this one: stopped"),
+    "KS519": (Severity.WARNING, "a till payment of an invoice kassasync has not read: it waits for the invoice"),
 }
 
 

@@ -1,8 +1,8 @@
-"""Proposed store-file rules for the invoice stream (KS13x), as pure checks of StoreConfig + InvoiceSettings.
+"""The store-file rules of the invoice stream (KS130-KS137), as pure checks of StoreConfig + InvoiceSettings.
 
-The config layer registers them with its rule registry (file and line come from the key path). Until then
-they are callable and tested here; docs/invoices.md lists them. Rule KS114 (the POS checkbox) must then apply
-to guard `unticked` only: guard `clearing` needs the box ticked (KS134).
+pipeline/config/invoice_rules.py registers them with `validate` (file and line come from the key path);
+docs/invoices.md lists them. Rule KS114 (the POS checkbox) applies to guard `unticked` only: guard `clearing`
+needs the box ticked (KS134).
 """
 from __future__ import annotations
 

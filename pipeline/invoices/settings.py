@@ -80,6 +80,7 @@ class InvoiceSettings:
     payment_terms: str | None = None  # a Fortnox TermsOfPayment code
     rounding_account: int | None = None  # POS account of rounding rows; None: the store's rounding_account
     till_payment_account: int | None = None  # what a till payment debits; None: the tender's own account
+    clearing_open_days: int = 7  # guard clearing: a balance older than this needs attention (status)
     sie: SieSettings = field(default_factory=SieSettings)
     csv: CsvSettings | None = None
 
@@ -131,6 +132,13 @@ class _Reader:
         self.problem(name, f"expected true or false, got {value!r}")
         return default
 
+    def days(self, name: str, default: int) -> int:
+        value = self.data.get(name, default)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 366:
+            return value
+        self.problem(name, f"expected a number of days from 1 to 366, got {value!r}")
+        return default
+
     def account(self, name: str, default: int | None = None) -> int | None:
         value = self.data.get(name, default)
         if value is None:
@@ -165,7 +173,7 @@ def from_mapping(data: Mapping[str, Any], prefix: str = "invoices") -> InvoiceSe
     problems: list[SettingsProblem] = []
     top = _Reader(data, prefix, problems)
     top.unknown(("adapter", "sie", "csv", "customer_matching", "payment_terms", "receivable_account", "guard",
-                 "clearing_account", "rounding_account", "till_payment_account"))
+                 "clearing_account", "rounding_account", "till_payment_account", "clearing_open_days"))
     adapter = top.choice("adapter", ADAPTERS, None) if "adapter" in data else None
     if "adapter" not in data:
         top.problem("adapter", f"missing: say which adapter reads the POS's invoices ({', '.join(ADAPTERS)})")
@@ -183,6 +191,7 @@ def from_mapping(data: Mapping[str, Any], prefix: str = "invoices") -> InvoiceSe
         payment_terms=top.text("payment_terms"),
         rounding_account=top.account("rounding_account"),
         till_payment_account=top.account("till_payment_account"),
+        clearing_open_days=top.days("clearing_open_days", 7),
         sie=sie,
         csv=csv,
     )

@@ -26,6 +26,8 @@ SQLAlchemy Core; SQLite in the state directory by default (`Settings.ledger_url`
 - `web_*`: the web app's invitations, revoked invitations, upload tokens and uploads (web_tables.py).
 - `posted_rows`, `reconciliations`: each voucher as Fortnox answered its POST, and each store-month's outcome of
   `kassasync reconcile` (reconcile_tables.py; read and written by pipeline/runner/reconcile_records.py).
+- `invoice_*`: the invoice stream's files, POS documents, customer matches and till payments
+  (invoice_tables.py; read and written by invoices.py).
 
 `pending` means "the POST may have happened": before posting a pending voucher again the runner looks for
 its marker in Fortnox. See `pipeline/runner/store_sync.py`.

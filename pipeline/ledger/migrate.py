@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 log = logging.getLogger("kassasync.ledger")
-HEAD = "0005_reconcile"  # the newest revision (a test checks it against migrations/versions/)
+HEAD = "0006_invoices"  # the newest revision (a test checks it against migrations/versions/)
 # The tables each revision creates, oldest first: a ledger made before migrations (tables, no alembic_version)
 # is stamped at the last revision whose tables, and every earlier revision's, are all there.
 REVISION_TABLES: tuple[tuple[str, frozenset[str]], ...] = (
@@ -30,6 +30,7 @@ REVISION_TABLES: tuple[tuple[str, frozenset[str]], ...] = (
     ("0003_corrections", frozenset({"corrections"})),
     ("0004_web", frozenset({"web_invitations", "web_revoked_invitations", "web_upload_tokens", "web_uploads"})),
     ("0005_reconcile", frozenset({"posted_rows", "reconciliations"})),
+    ("0006_invoices", frozenset({"invoice_files", "invoice_docs", "invoice_customers", "invoice_payments"})),
 )
 VERSION_TABLE = "alembic_version"
 _UPGRADE_LOCK = 0x6B61737361  # PostgreSQL advisory lock key of the upgrade ("kassa")

@@ -103,12 +103,17 @@ def _source_findings(voucher: SieVoucher, config: StoreConfig, amounts: dict[int
                                     row.line or voucher.line))
             continue
         amounts[account] = amounts.get(account, Decimal(0)) + row.amount
-        if config.invoice_sync and account in config.invoiced_sales_accounts and row.amount != 0:
+        # Guard clearing expects these rows: the day's "Faktura" tender parked on the clearing account, which
+        # the invoices clear. Guard unticked (and invoice_sync without an invoices: section) must not see them.
+        if (config.invoice_sync and config.invoice_guard != "clearing" and account in config.invoiced_sales_accounts
+                and row.amount != 0):
             findings.append(Finding(
                 "KS305", f"{label} books {row.amount} on invoiced-sales account {account} while invoice_sync "
-                "is on: the sale would be booked twice (the invoice is synced too)",
+                "is on: the sale would be booked twice, once by this day's voucher and once by its invoice, which "
+                f"the invoice stream posts from the inbox folder {config.store}/invoices/; the day is held",
                 "in the POS untick \"include invoiced in account report\" (pos.include_invoiced_in_account_report"
-                f": false), re-export the day, or set invoice_sync: false in stores/{config.store}.yaml",
+                f": false) and export the day again; or keep it ticked with invoices.guard: clearing in "
+                f"stores/{config.store}.yaml (docs/invoices.md, the guard), or set invoice_sync: false",
                 row.line or voucher.line))
     return findings
 

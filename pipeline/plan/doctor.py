@@ -21,6 +21,7 @@ KS455_COST_CENTER = "KS455"
 KS456_LOCKED = "KS456"
 KS457_INVOICE_SYNC = "KS457"
 KS458_DAY_FILE = "KS458"
+KS459_INVOICE_STREAM = "KS459"
 
 ACCESS_RULES = {m.KS403_LICENCE, m.KS404_CREDENTIALS, m.KS406_NOT_CONNECTED, m.KS490_FORTNOX_ERROR}
 
@@ -116,17 +117,30 @@ def _cost_center_step(config: StoreConfig, plan: StorePlan) -> Step | None:
         {m.KS421_COST_CENTER_INACTIVE})
 
 
-def invoice_sync_step(config: StoreConfig) -> Step:
-    """Invoiced sales must reach Fortnox exactly once: through invoices or through the Z-report, not both."""
+def invoice_sync_step(config: StoreConfig, evidence: InvoicedRows | None = None) -> Step:
+    """The seed's checkbox step: invoiced sales reach Fortnox exactly once, through the invoice or through the
+    Z-report. `evidence`: what the newest day file books on the invoiced-sales accounts, where one was read."""
     title = "the invoice-sync setting and the POS checkbox agree"
+    guard = config.invoice_guard
+    untick = ("In the POS untick \"Ta med fakturerat i kontorapporten\" (include invoiced in account report) "
+              "and set pos.include_invoiced_in_account_report: false in the store file")
+    if config.invoice_sync and guard == "clearing":
+        return _clearing_step(config, title, evidence)
     if config.invoice_sync and config.include_invoiced_in_account_report:
         return Step(KS457_INVOICE_SYNC, title, False,
                     "invoice_sync is on, and the POS still includes invoiced sales in the account report: "
                     "invoiced sales would be booked twice",
-                    "In the POS untick 'include invoiced in account report' and set "
-                    "pos.include_invoiced_in_account_report: false in the store file, or set invoice_sync: false.")
+                    f"{untick}, or set invoice_sync: false (or keep the box ticked with invoices.guard: clearing).")
+    if config.invoice_sync and evidence is not None and evidence.amounts:
+        return Step(KS457_INVOICE_SYNC, title, False,
+                    f"the box is unticked in the store file, but the newest day file {evidence.file} books "
+                    f"{evidence.text} on the invoiced-sales account: the till still has it ticked, and the day is "
+                    "held (KS305) while the invoice stream books those sales",
+                    f"{untick} in the till itself, then export that day again.")
     if config.invoice_sync:
-        how = "invoices are synced; the Z-report leaves them out"
+        how = "invoices are synced (guard unticked); the Z-report leaves them out"
+        if evidence is not None:
+            how += f" (the newest day file {evidence.file} books nothing on {evidence.accounts})"
     elif config.include_invoiced_in_account_report:
         how = "invoiced sales come with the Z-report"
     else:  # consistent, but worth saying: nothing of ours books them
@@ -134,8 +148,53 @@ def invoice_sync_step(config: StoreConfig) -> Step:
     return Step(KS457_INVOICE_SYNC, title, True, how)
 
 
-def checklist(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot | None) -> list[Step]:
-    """Every step but the day file (which needs the inbox): in the order the seed's preparation lists them."""
+def _clearing_step(config: StoreConfig, title: str, evidence: InvoicedRows | None) -> Step:
+    assert config.invoices is not None
+    clearing = config.invoices.clearing_account
+    if not config.include_invoiced_in_account_report:
+        return Step(KS457_INVOICE_SYNC, title, False, "guard clearing needs invoiced sales in the Z-report, but the "
+                    "store file says the POS leaves them out: their revenue would never be booked",
+                    "In the POS tick \"Ta med fakturerat i kontorapporten\" and set "
+                    "pos.include_invoiced_in_account_report: true, or use invoices.guard: unticked.")
+    how = f"the Z-report parks invoiced sales on {clearing}; each invoice moves them to the customer ledger"
+    if evidence is not None:
+        how += (f" (the newest day file {evidence.file} books {evidence.text} there)" if evidence.amounts else
+                f" (the newest day file {evidence.file} has no invoiced sales)")
+    return Step(KS457_INVOICE_SYNC, title, True, how)
+
+
+@dataclass(frozen=True)
+class InvoicedRows:
+    """What one day file books on the store's invoiced-sales accounts (POS account -> amount; empty: nothing)."""
+
+    file: str
+    accounts: str  # the accounts looked at, as text
+    amounts: dict[int, str]
+
+    @property
+    def text(self) -> str:
+        return ", ".join(f"{amount} on {account}" for account, amount in sorted(self.amounts.items()))
+
+
+def invoice_stream_step(config: StoreConfig, plan: StorePlan) -> Step | None:
+    """The invoice stream's Fortnox side: scopes, payment terms, clearing account, accounting method (plan's
+    KS440-KS444)."""
+    if not config.invoice_sync or config.invoices is None:
+        return None
+    rules = {m.KS440_INVOICE_SCOPE, m.KS441_CUSTOMER_SCOPE, m.KS442_PAYMENT_TERMS, m.KS443_CLEARING_ACCOUNT}
+    terms = f", payment terms {config.invoices.payment_terms} exist" if config.invoices.payment_terms else ""
+    step = _from_blockers(KS459_INVOICE_STREAM, "the invoice stream can post: the invoice and customer permissions"
+                          f" are granted{terms}", plan, rules, "invoices and customers can be read and created")
+    cash = [w for w in plan.warnings if w.rule == m.KS444_CASH_METHOD]
+    if step.passed and cash:
+        return Step(step.rule, step.title, True, f"{step.detail}; but {cash[0].message}", cash[0].fix, warned=True)
+    return step
+
+
+def checklist(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot | None,
+              evidence: InvoicedRows | None = None) -> list[Step]:
+    """Every step but the day file (which needs the inbox): in the order the seed's preparation lists them.
+    `evidence`: what the newest day file books on the invoiced-sales accounts (the checkbox step reads it)."""
     access = _from_blockers(KS450_ACCESS, "credentials work and the Integration licence and scopes are granted",
                             plan, ACCESS_RULES)
     steps = [access]
@@ -145,7 +204,7 @@ def checklist(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot | None) -
                    "every account exists and is active", "nothing is locked over days not yet posted"]
         rules = [KS451_COMPANY, KS452_YEAR, KS453_SERIES, KS454_ACCOUNTS, KS456_LOCKED]
         steps += [Step(r, t, None, "needs a working connection (see above)") for r, t in zip(rules, skipped, strict=True)]
-        return steps + [invoice_sync_step(config)]
+        return steps + [invoice_sync_step(config, evidence)]
     steps.append(_from_blockers(KS451_COMPANY, "the org number and tenant match Fortnox's company", plan,
                                 {m.KS401_ORG_NUMBER, m.KS407_TENANT_MISMATCH},
                                 f"{snap.company.company_name}, {snap.company.organization_number}"))
@@ -158,5 +217,8 @@ def checklist(config: StoreConfig, plan: StorePlan, snap: LiveSnapshot | None) -
     locked = f"locked through {snap.locked_through}" if snap.locked_through else "no period is locked"
     steps.append(_from_blockers(KS456_LOCKED, "nothing is locked over days not yet posted", plan,
                                 {m.KS402_LOCKED_PERIOD}, locked))
-    steps.append(invoice_sync_step(config))
+    steps.append(invoice_sync_step(config, evidence))
+    stream = invoice_stream_step(config, plan)
+    if stream is not None:
+        steps.append(stream)
     return steps

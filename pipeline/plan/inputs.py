@@ -103,3 +103,35 @@ def day_file_step(inbox_dir: Path, config: StoreConfig, today: date,  # type: ig
     warned = "; ".join(f"{f['rule']} {f['message']}" for f in report["findings"])
     return Step(KS458_DAY_FILE, title, True, f"{latest.name}: {len(report['vouchers'])} voucher(s)"
                 + (f"; warning {warned}" if warned else ""))
+
+
+def invoiced_rows(inbox_dir: Path, config: StoreConfig, settle: int | None = None):  # type: ignore[no-untyped-def]
+    """For doctor's checkbox step (KS457): what the newest settled day file books on the store's invoiced-sales
+    accounts; None when the store has none of them or no readable day file yet."""
+    import time
+    from decimal import Decimal
+
+    from pipeline.plan.doctor import InvoicedRows
+    from pipeline.runner.dayfile import read_day_file
+    from pipeline.runner.inbox import Inbox, name_key, settle_seconds
+
+    if not config.invoiced_sales_accounts:
+        return None
+    inbox = Inbox(inbox_dir, clock=time.time)
+    ready = inbox.scan(config.store, settle_seconds(settle, config.settle_seconds)).ready
+    if not ready:
+        return None
+    newest = max(ready, key=lambda seen: name_key(seen.path.name)).path
+    try:
+        day = read_day_file(inbox.read(newest), newest.name)
+    except OSError:
+        return None
+    if day.vouchers is None:
+        return None  # KS458 says why it cannot be read
+    wanted = {str(a) for a in config.invoiced_sales_accounts}
+    amounts: dict[int, Decimal] = {}
+    for voucher in day.vouchers:
+        for row in voucher.rows:
+            if row.account in wanted and row.amount:
+                amounts[int(row.account)] = amounts.get(int(row.account), Decimal(0)) + row.amount
+    return InvoicedRows(newest.name, ", ".join(sorted(wanted)), {a: str(v) for a, v in amounts.items() if v})

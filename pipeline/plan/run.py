@@ -15,6 +15,7 @@ from pipeline.fortnox.protocol import FortnoxApi
 from pipeline.plan import model as m
 from pipeline.plan.checksum import assemble, relevant_live_state, store_checksum
 from pipeline.plan.diff import access_blocked, diff_store
+from pipeline.plan.invoices import invoice_findings
 from pipeline.plan.model import Plan, StorePlan
 from pipeline.plan.snapshot import LiveSnapshot, take_snapshot
 
@@ -63,6 +64,8 @@ async def snapshot_and_diff(api: FortnoxApi, config: StoreConfig, today: date,
     """Snapshot one store's Fortnox through an open client and diff it; the plan carries its checksum."""
     snap = await take_snapshot(api, today, with_cost_centers=bool(config.cost_center))
     plan = diff_store(config, snap, unposted_from=unposted_from)
+    warnings, blockers = await invoice_findings(api, config, snap)
+    plan = replace(plan, warnings=plan.warnings + tuple(warnings), blockers=plan.blockers + tuple(blockers))
     plan = replace(plan, checksum=store_checksum(plan, relevant_live_state(config, snap)))
     return PlannedStore(config, plan, snap)
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from pipeline.config import load_stores
 from pipeline.config.model import StoreConfig
+from pipeline.diagnostics import Diagnostic
 from pipeline.errors import UserError
 from pipeline.ledger import Ledger
-from pipeline.report.build import DEFAULT_WINDOW, build_status
+from pipeline.report.build import DEFAULT_WINDOW, build_status, window_days
+from pipeline.report.invoices import collect_invoices
 from pipeline.report.model import ReconciledMonth, SettlingFile, StatusModel, StoreInfo
 from pipeline.report.plan_record import load_plan
 from pipeline.runner.inbox import Inbox, settle_seconds
@@ -24,9 +27,11 @@ from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.report")
 
-def store_infos(settings: Settings, ledger: Ledger, store_ids: Sequence[str]) -> list[StoreInfo]:
-    """The stores to show: every valid store file, plus stores only the ledger knows; or just `store_ids`."""
-    configs, diags = load_stores(settings.stores_dir)
+def store_infos(settings: Settings, ledger: Ledger, store_ids: Sequence[str],
+                loaded: tuple[dict[str, StoreConfig], list[Diagnostic]] | None = None) -> list[StoreInfo]:
+    """The stores to show: every valid store file, plus stores only the ledger knows; or just `store_ids`.
+    `loaded`: the store files as load_stores read them, when the caller has them."""
+    configs, diags = loaded or load_stores(settings.stores_dir)
     errors = [d for d in diags if d.severity.value == "error"]
     if errors:
         log.warning("%d problem(s) in the store files; stores with errors show without their start_date "
@@ -56,8 +61,10 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
                    generated_at: datetime | None = None) -> StatusModel:
     """Everything status and report show, read once."""
     ledger = open_ledger(settings)
+    inbox = Inbox(settings.inbox_dir, clock=time.time)  # status writes nothing, not even the inbox's clock probe
     try:
-        infos = store_infos(settings, ledger, store_ids)
+        loaded = load_stores(settings.stores_dir)
+        infos = store_infos(settings, ledger, store_ids, loaded)
         only = store_ids[0] if len(store_ids) == 1 else None
         days = ledger.store_days(only, references_from=today - timedelta(days=window))
         files = ledger.store_files(only, state="quarantined")
@@ -65,10 +72,11 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
         reconciled = {store: ReconciledMonth(o.month, o.agreed, o.only_manual, o.reconciled_at,
                                              tuple(o.summary.get("differences", ())))
                       for store, o in last_outcomes(ledger, [i.store for i in infos]).items()}
+        invoices = collect_invoices(ledger, {i.store: loaded[0][i.store] for i in infos if i.store in loaded[0]},
+                                    window_days(today, window), today, inbox.relative)
     finally:
         ledger.close()
     plan = load_plan(settings.state_dir, plan_path)
-    inbox = Inbox(settings.inbox_dir, clock=time.time)  # status writes nothing, not even the inbox's clock probe
     waiting = {info.store: [p.name for p in inbox.day_files(info.store)] for info in infos}
     settling = {info.store: [SettlingFile(u.path.name, u.reason)
                              for u in inbox.scan(info.store, info.settle_seconds).unsettled]
@@ -78,8 +86,9 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
         for problem in problems:
             if problem.state == state and problem.path is not None:
                 where.setdefault((problem.store, problem.business_date), (inbox.relative(problem.path), problem.line))
-    return build_status(infos, days, files, today, window=window, plan=plan, generated_at=generated_at,
-                        inbox=waiting, where=where, settling=settling, reconciled=reconciled)
+    model = build_status(infos, days, files, today, window=window, plan=plan, generated_at=generated_at,
+                         inbox=waiting, where=where, settling=settling, reconciled=reconciled)
+    return replace(model, stores=tuple(replace(s, invoices=invoices.get(s.store)) for s in model.stores))
 
 
 def _settle(settings: Settings, config: StoreConfig) -> int:

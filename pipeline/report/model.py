@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.report.invoices import StoreInvoices
 
 JSON_FORMAT = 1
 
@@ -228,6 +232,7 @@ class StoreStatus:
     before_start: tuple[DayCell, ...] = ()  # days before start_date a day file arrived for, newest first
     settling: tuple[SettlingFile, ...] = ()  # day files the next sync leaves alone until they have settled
     reconciled: ReconciledMonth | None = None  # the last month `kassasync reconcile` compared
+    invoices: StoreInvoices | None = None  # the invoice stream, for stores with invoice_sync (report/invoices.py)
 
     @property
     def store(self) -> str:
@@ -241,7 +246,8 @@ class StoreStatus:
     def needs_attention(self) -> bool:
         return bool(self.failed or self.held or self.missing or self.undated
                     or (self.drift and self.drift.status != "clean")
-                    or (self.reconciled and not self.reconciled.agreed and not self.reconciled.only_manual))
+                    or (self.reconciled and not self.reconciled.agreed and not self.reconciled.only_manual)
+                    or (self.invoices is not None and self.invoices.needs_attention))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from pipeline.report.build import quarantine_fix
+from pipeline.report.invoices import INVOICE_LABELS, INVOICE_MEANINGS, INVOICE_SYMBOLS
 from pipeline.report.model import (
     DAY_STATES,
     JSON_FORMAT,
@@ -35,7 +36,10 @@ def _environment(html: bool) -> jinja2.Environment:
         loader=jinja2.PackageLoader("pipeline", "templates"), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=html)
     env.globals.update(missing_text=missing_text, quarantine_fix=quarantine_fix, drift_text=drift_text, recent=recent, states=DAY_STATES,
-                       labels=STATE_LABELS, symbols=STATE_SYMBOLS, meanings=STATE_MEANINGS)
+                       labels=STATE_LABELS, symbols=STATE_SYMBOLS, meanings=STATE_MEANINGS,
+                       invoice_symbols=INVOICE_SYMBOLS, invoice_labels=INVOICE_LABELS, invoice_meanings=INVOICE_MEANINGS,
+                       invoice_classes={"booked": "posted", "failed": "failed", "held": "held", "waiting": "pending",
+                                        "none": "not_started"})
     env.filters["plural"] = plural
     env.filters["ticks"] = ticks
     return env
@@ -134,6 +138,7 @@ def _store_json(s: StoreStatus) -> dict[str, object]:
         "drift": s.drift.to_json() if s.drift else None,
         "reconciled": s.reconciled.to_json() if s.reconciled else None,
         "days": [c.to_json() for c in s.cells],
+        "invoices": s.invoices.to_json() if s.invoices else None,
     }
 
 

@@ -53,20 +53,21 @@ def _line_of(content: bytes, label: bytes) -> int:
 
 
 def belongs(config: StoreConfig, day: DayFile, *, owner: OrgOwner | None = None,
-            inbox_of: Callable[[str], str] | None = None) -> Finding | None:
+            inbox_of: Callable[[str], str] | None = None, what: str = "day file") -> Finding | None:
     """Why the file must not be posted for this store (KS314, KS317), a warning (KS315), or None: it is the
     store's own. `owner` and `inbox_of` name the store the file's org number belongs to and that store's inbox
-    folder. The finding's line is the #ORGNR line (0 when there is none): with the file, where to look."""
+    folder. The finding's line is the #ORGNR line (0 when there is none): with the file, where to look. `what`
+    names the file in the messages (an invoice journal is checked the same way)."""
     store = f'{config.name} ({config.org_number}, store {config.store})'
     if day.org_number is None:
         if config.require_orgnr:
-            return Finding("KS317", f"the day file has no #ORGNR line, and store {config.store} requires one "
+            return Finding("KS317", f"the {what} has no #ORGNR line, and store {config.store} requires one "
                            "(pos.require_orgnr: true): it is not posted, so no other company's day can reach "
                            f"{config.name}'s books",
                            "make the till write #ORGNR in its SIE export (Arkiv > Inställningar > Företagsuppgifter: "
                            "organisation number), export the day again and put the file in the store's inbox; or "
                            "set pos.require_orgnr: false in the store file", 0)
-        return Finding("KS315", f"the day file has no #ORGNR line, so kassasync cannot check that it is {store}'s: "
+        return Finding("KS315", f"the {what} has no #ORGNR line, so kassasync cannot check that it is {store}'s: "
                        "posted as the store's own", "nothing to do if the file is right; to be safe, make the till "
                        "write #ORGNR, or set pos.require_orgnr: true in the store file", 0)
     theirs = norm_org_number(day.org_number)
@@ -83,7 +84,7 @@ def belongs(config: StoreConfig, day: DayFile, *, owner: OrgOwner | None = None,
                f"in that store's inbox; if it is {config.store}'s own, fix the organisation number in the till "
                f"(or org_number in the store file, if that is the wrong one) and move the file back into "
                f"{config.store}'s inbox")
-    return Finding("KS314", f"the day file belongs to {company}(#ORGNR {day.org_number}), not to {store}: it is never "
+    return Finding("KS314", f"the {what} belongs to {company}(#ORGNR {day.org_number}), not to {store}: it is never "
                    f"posted to {config.name}'s books", fix, day.org_line)
 
 

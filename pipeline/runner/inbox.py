@@ -95,23 +95,26 @@ class Inbox:
     def store_dir(self, store: str) -> Path:
         return self.root / store
 
-    def day_files(self, store: str) -> list[Path]:
-        """Every day file in the store's folder, settled or not (for status and doctor), oldest name first."""
-        folder = self.store_dir(store)
+    def day_files(self, store: str, sub: str | None = None, accept: Callable[[str], bool] = is_day_file_name) -> list[Path]:
+        """Every day file in the store's folder, settled or not (for status and doctor), oldest name first.
+        `sub` and `accept`: another folder of the store's (its invoices/) and the names read there."""
+        folder = self.store_dir(store) / sub if sub else self.store_dir(store)
         if not folder.is_dir():
             return []
-        return sorted((p for p in folder.iterdir() if is_day_file_name(p.name) and (p.is_file() or p.is_symlink())),
+        return sorted((p for p in folder.iterdir() if accept(p.name) and (p.is_file() or p.is_symlink())),
                       key=lambda p: name_key(p.name))
 
-    def scan(self, store: str, settle_seconds: int) -> Scan:
-        """The store's day files split into ready (settled), unsettled, and symlinks out of its folder."""
+    def scan(self, store: str, settle_seconds: int, sub: str | None = None,
+             accept: Callable[[str], bool] = is_day_file_name) -> Scan:
+        """The store's day files split into ready (settled), unsettled, and symlinks out of its folder (`sub`,
+        `accept`: as for day_files)."""
         scan = Scan()
-        folder = self.store_dir(store)
+        folder = self.store_dir(store) / sub if sub else self.store_dir(store)
         if not folder.is_dir():
             return scan
         inside = os.path.realpath(folder)
         now: float | None = None
-        for path in self.day_files(store):
+        for path in self.day_files(store, sub, accept):
             try:
                 if path.is_symlink():
                     target = os.path.realpath(path)

@@ -25,8 +25,13 @@ def files_text(s: StoreResult) -> str:
 def one_line(s: StoreResult, dry: bool = False) -> str:
     """A store's result in one line: the same counts as its row in the table."""
     posted = f"{s.planned} would post" if dry else f"{s.posted} posted"
+    invoices = ""
+    if s.invoices is not None:
+        inv = s.invoices
+        invoices = (f"; invoices {inv.planned} would be sent" if dry else
+                    f"; invoices {inv.posted} booked, {inv.failed} failed")
     return (f"{s.store}: {posted}, {s.failed} failed, {s.held} held, {s.pending} pending, {s.skipped} skipped; "
-            f"files {files_text(s)}; {s.state}")
+            f"files {files_text(s)}{invoices}; {s.state}")
 
 
 def render_text(summary: RunSummary) -> str:
@@ -44,6 +49,7 @@ def render_text(summary: RunSummary) -> str:
                        enumerate(zip(row, widths, strict=True))).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += _details(summary, dry)
+    lines += _invoices(summary, dry)
     totals = summary.totals()
     verb = "would post" if dry else "posted"
     lines.append("")
@@ -77,6 +83,52 @@ def _notes(s: StoreResult) -> list[str]:
         first = notes[0]
         lines += ["", f"{s.store}: {first['code']} {first['message']} (warning)",
                   f"  in: {', '.join(str(n['file']) for n in notes)}", f"  fix: {first['hint']}"]
+    return lines
+
+
+def invoices_line(s: StoreResult, dry: bool = False) -> str:
+    """The store's invoice stream in one line (docs/invoices.md: part of sync for stores with invoice_sync)."""
+    inv = s.invoices
+    assert inv is not None
+    if dry:
+        done = f"{inv.planned} would be sent"
+    else:
+        done = (f"{inv.invoices} invoice(s), {inv.credits} credit note(s), {inv.payments} till payment(s) booked "
+                f"({inv.customers_created} customer(s) created, {inv.found} found in Fortnox)")
+    files = f"{inv.files_read} read" + "".join(f", {n} {what}" for n, what in (
+        (inv.files_archived, "archived"), (inv.files_quarantined, "quarantined"), (inv.files_waiting, "waiting")) if n)
+    return (f"{s.store} invoices: {done}, {inv.failed} failed, {inv.held} held, {inv.pending} pending; files {files}; "
+            f"{inv.state}")
+
+
+def _invoices(summary: RunSummary, dry: bool) -> list[str]:
+    """The invoice stream of each store that has it: a line, then its failures, held re-exports and notes."""
+    lines: list[str] = []
+    for s in summary.stores:
+        inv = s.invoices
+        if inv is None:
+            continue
+        lines += ["", invoices_line(s, dry)]
+        store = f"{s.store} invoices"
+        for item in inv.booked:
+            what = {"invoice": "invoice", "credit": "credit note", "payment": "till payment of invoice"}[item["kind"]]
+            target = f"Fortnox payment {item['document']}" if item["kind"] == "payment" else \
+                f"Fortnox invoice {item['document']}"
+            how = f", {item['how']}" if item["how"] else ""
+            lines.append(f"  {item['date']} {what} {item['number']}: {item['total']} SEK, {target}{how}")
+        if inv.message:
+            lines += [f"{store}: {inv.message}"] + ([f"  fix: {inv.hint}"] if inv.hint else [])
+        for failure in inv.failures:
+            lines += _problem(store, failure, "" if failure["permanent"] else " (retried on the next run)")
+        for held in inv.attention:
+            lines += _problem(store, held, " (needs a decision)")
+        for note in inv.notes:
+            lines += _problem(store, note, " (note)")
+        for waiting in inv.waiting:
+            lines += ["", f"{store}: {waiting['file']} {waiting['reason']}"]
+        for item in inv.would_post if dry else ():
+            lines.append(f"  {store} {item['date']}: {item['kind']} {item['number']} for {item['customer']} "
+                         f"({item['total']} SEK, {item['payments']} till payment(s))")
     return lines
 
 

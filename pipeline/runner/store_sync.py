@@ -33,6 +33,7 @@ from pipeline.runner.dayfile import OrgOwner
 from pipeline.runner.decisions import release_automatically
 from pipeline.runner.inbox import Inbox, Scan, settle_seconds
 from pipeline.runner.ingest import IngestResult, Waiting, ingest
+from pipeline.runner.invoice_result import InvoiceResult
 from pipeline.runner.locks import store_lock
 from pipeline.runner.look_before import LookBefore
 from pipeline.runner.reconcile_records import POST, record_vouchers
@@ -85,11 +86,12 @@ class StoreResult:
     notes: list[dict[str, Any]] = field(default_factory=list)  # warnings about this run's files (KS315, KS306)
     waiting: list[dict[str, Any]] = field(default_factory=list)  # {"file", "reason"} per day file left waiting
     would_post: list[dict[str, Any]] = field(default_factory=list)
+    invoices: InvoiceResult | None = None  # the invoice stream's run, for stores with invoice_sync (invoice_sync.py)
 
     @property
     def ok(self) -> bool:
         return (self.state in ("ok", "dry-run", "locked") and not self.failed and not self.files_quarantined
-                and not self.held)
+                and not self.held and (self.invoices is None or self.invoices.ok))
 
 
 async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
@@ -127,9 +129,15 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             result.hint = "see the debug log in the state directory; pending vouchers are checked on the next run"
         if not (options.dry_run or counted):  # the run stopped early: count what the ledger holds now
             await worker.finish(_count, result, ledger, inbox, config.store, options)
-        if result.state == "ok" and (result.failed or result.files_quarantined):
+        if config.invoice_sync:  # the second stream, under the same lock (docs/invoices.md)
+            from pipeline.runner.invoice_sync import sync_invoices
+
+            result.invoices = await sync_invoices(config, ledger=ledger, inbox=inbox, open_client=open_client,
+                                                  options=options)
+        invoices_state = result.invoices.state if result.invoices else "ok"
+        if result.state == "ok" and (result.failed or result.files_quarantined or invoices_state in ("failed", "error")):
             result.state = "failed"
-        elif result.state == "ok" and result.held:
+        elif result.state == "ok" and (result.held or invoices_state == "attention"):
             result.state = "attention"
     if progress:
         progress(config.store, "done", result)

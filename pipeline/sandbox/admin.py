@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -132,6 +133,41 @@ async def posted(request: Request) -> Response:
     } for r in rows]}, content_type="application/json; charset=utf-8")
 
 
+_DOCUMENTS = {"invoices": ("invoices", "invoice", "number"), "customers": ("customers", "customer", "number"),
+              "invoicepayments": ("invoice_payments", "payment", "number")}
+
+
+class _Documents(Convertor[str]):
+    regex = "|".join(_DOCUMENTS)
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("documents", _Documents())
+
+
+async def documents(request: Request) -> Response:
+    """Every invoice, customer or invoice payment of a tenant as stored (Fortnox's JSON), oldest first;
+    `dropped` marks those whose creating answer the drop-after-commit fault lost."""
+    state = sandbox_state(request)
+    try:
+        tid = _tenant(request)
+    except ValueError as exc:
+        return _bad(str(exc))
+    kind = request.path_params["kind"]
+    if kind not in _DOCUMENTS:
+        return json_response({"error": "not found", "path": request.url.path[:200]}, 404)
+    table, dropped_as, key = _DOCUMENTS[kind]
+    rows = state.db.query(f"SELECT {key}, data FROM {table} WHERE tenant_id = ? ORDER BY rowid", (tid,))
+    return json_response({"tenant_id": str(tid), kind: [
+        {**json.loads(r["data"]), "dropped": (tid, dropped_as, str(r[key])) in state.dropped_changes}
+        for r in rows]}, content_type="application/json; charset=utf-8")
+
+
 async def request_counts(request: Request) -> Response:
     state = sandbox_state(request)
     return json_response({"requests": {str(k): v for k, v in sorted(state.requests.items())},
@@ -193,6 +229,7 @@ ROUTES = [
     Route("/_sandbox/lifetimes", set_lifetimes, methods=["POST"]),
     Route("/_sandbox/tenants", tenants),
     Route("/_sandbox/tenants/{tenant_id:int}/vouchers", posted),
+    Route("/_sandbox/tenants/{tenant_id:int}/{kind:documents}", documents),
     Route("/_sandbox/tenants/{tenant_id:int}/locked-period", set_locked_period, methods=["POST"]),
     Route("/_sandbox/tenants/{tenant_id:int}/consents/{client_id}", revoke_consent, methods=["DELETE"]),
     Route("/_sandbox/requests", request_counts),

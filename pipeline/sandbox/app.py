@@ -16,7 +16,17 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.fortnox import codes
-from pipeline.sandbox import admin, admin_vouchers, chart, invoices, oauth, resources, vouchers
+from pipeline.sandbox import (
+    admin,
+    admin_vouchers,
+    chart,
+    customers,
+    invoices,
+    oauth,
+    payments,
+    resources,
+    vouchers,
+)
 from pipeline.sandbox.clock import Clock
 from pipeline.sandbox.faults import Faults
 from pipeline.sandbox.responses import fortnox_error, json_response
@@ -174,8 +184,8 @@ class _TrailingSlash:
 def app_for_state(state: SandboxState) -> Starlette:
     _install_log_filter()
     # Vouchers first: Starlette tries routes in order, and voucher posts are the hot path.
-    routes = [*vouchers.ROUTES, *oauth.ROUTES, *chart.ROUTES, *resources.ROUTES, *invoices.ROUTES,
-              *admin.ROUTES, *admin_vouchers.ROUTES]
+    routes = [*vouchers.ROUTES, *oauth.ROUTES, *chart.ROUTES, *resources.ROUTES, *customers.ROUTES,
+              *invoices.ROUTES, *payments.ROUTES, *admin.ROUTES, *admin_vouchers.ROUTES]
     app = Starlette(routes=_one_route_per_path(routes), exception_handlers={404: _not_found, 405: _not_allowed},
                     middleware=[Middleware(_BodyLimit), Middleware(_TrailingSlash)])
     app.state.sandbox = state

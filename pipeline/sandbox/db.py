@@ -46,6 +46,14 @@ CREATE TABLE IF NOT EXISTS customers (
     tenant_id INTEGER NOT NULL, number TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (tenant_id, number));
 CREATE TABLE IF NOT EXISTS invoices (
     tenant_id INTEGER NOT NULL, number INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (tenant_id, number));
+CREATE TABLE IF NOT EXISTS invoice_payments (
+    tenant_id INTEGER NOT NULL, number INTEGER NOT NULL, invoice INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, number));
+CREATE TABLE IF NOT EXISTS terms_of_payments (
+    tenant_id INTEGER NOT NULL, code TEXT NOT NULL, description TEXT NOT NULL, days INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, code));
+CREATE TABLE IF NOT EXISTS invoice_settings (
+    tenant_id INTEGER PRIMARY KEY, rounding TEXT NOT NULL DEFAULT 'none');
 """
 
 DB_FILE = "sandbox.sqlite3"

@@ -16,7 +16,7 @@ class Faults:
     jitter_ms: float = 0.0  # plus a uniform random 0..jitter
     error_rate: float = 0.0  # /3 requests answered 500 or 503 before doing anything
     html_error_rate: float = 0.0  # /3 requests answered with an HTML error page (502/503, text/html)
-    drop_after_commit_rate: float = 0.0  # voucher POSTs that commit, then lose the connection
+    drop_after_commit_rate: float = 0.0  # changes (vouchers, invoices, customers, payments) that commit, then lose the connection
     token_outage: bool = False  # /oauth-v1/token answers 503 with an HTML page
     token_error_rate: float = 0.0  # share of token requests answered like an outage
     list_without_comments: bool = False  # voucher list items leave out Comments (as older Fortnox docs show them)

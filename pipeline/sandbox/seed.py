@@ -63,6 +63,7 @@ def demo_seed(today: date | None = None) -> dict[str, Any]:
             "voucher_series": [
                 {"code": "A", "description": "Redovisning", "manual": True},
                 {"code": "B", "description": "Kundfakturor", "manual": False},
+                {"code": "C", "description": "Kundinbetalningar", "manual": False},
                 {"code": "F", "description": "Kassa", "manual": True},
             ],
             "cost_centers": [{"code": "CENT", "description": "Centrum"},
@@ -101,6 +102,10 @@ def _store_tenant(config: StoreConfig, drift: bool, year: int) -> dict[str, Any]
     if series != "A":
         series_entries.append({"code": series, "description": "Kassa" if series == "F" else f"Kassa {series}",
                                "manual": True})
+    if config.invoice_sync:  # bookkeeping an invoice or a payment makes a voucher in these (as in Fortnox)
+        series_entries += [{"code": code, "description": text, "manual": False}
+                           for code, text in (("B", "Kundfakturor"), ("C", "Kundinbetalningar"))
+                           if code != series]
     if drift:
         # Realistic drift: someone deactivated an account and unticked "Manuell kontering" on the series.
         first = min(config.accounts or accounts)
@@ -127,6 +132,8 @@ def _store_tenant(config: StoreConfig, drift: bool, year: int) -> dict[str, Any]
     }
     if config.cost_center:
         tenant["cost_centers"].append({"code": config.cost_center, "description": f"{config.name}"[:200]})
+    if config.invoices is not None and config.invoices.payment_terms:
+        tenant["terms_of_payment"] = [{"code": config.invoices.payment_terms}]
     return tenant
 
 
@@ -226,6 +233,21 @@ def _cost_centers(raw: Any, where: str) -> list[dict[str, Any]]:
     return list(result.values())
 
 
+def _terms(raw: Any, where: str) -> list[dict[str, Any]]:
+    """Payment terms beyond a fresh company's (0, 10, 15, 20 and 30 days): code, description, days."""
+    result = []
+    for item in raw or []:
+        if not isinstance(item, dict) or not str(item.get("code") or "").strip():
+            raise SeedError(f"{where}: every payment term needs a code")
+        code = str(item["code"])
+        days = item.get("days", int(code) if code.isdigit() else 0)
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 366:
+            raise SeedError(f"{where}: payment term {code}: days must be a whole number from 0 to 366")
+        result.append({"code": code, "description": str(item.get("description") or f"{days} dagar netto"),
+                       "days": days})
+    return result
+
+
 def _tenant(raw: Any, index: int) -> dict[str, Any]:
     if not isinstance(raw, dict) or "tenant_id" not in raw:
         raise SeedError(f"tenant #{index + 1}: needs a tenant_id")
@@ -249,6 +271,9 @@ def _tenant(raw: Any, index: int) -> dict[str, Any]:
     company.setdefault("name", f"Företag {tid}")
     company.setdefault("organization_number", "")
     locked = raw.get("locked_period")
+    rounding = str(raw.get("invoice_rounding", "none"))
+    if rounding not in ("none", "whole"):
+        raise SeedError(f"{where}: invoice_rounding must be none (öre) or whole (whole kronor)")
     return {
         "tenant_id": tid,
         **({"store": str(raw["store"])} if raw.get("store") else {}),
@@ -259,6 +284,8 @@ def _tenant(raw: Any, index: int) -> dict[str, Any]:
         "voucher_series": _series(raw.get("voucher_series"), where),
         "cost_centers": _cost_centers(raw.get("cost_centers"), where),
         "locked_period": None if locked is None else _date(locked, f"{where} locked_period"),
+        "invoice_rounding": rounding,
+        "terms_of_payment": _terms(raw.get("terms_of_payment"), where),
         "consents": [{"client_id": str(c["client_id"]), "scopes": [str(s) for s in c.get("scopes", ALL_SCOPES)],
                       "service_account": bool(c.get("service_account", True))} for c in raw.get("consents") or []],
     }

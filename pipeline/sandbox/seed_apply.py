@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.sandbox.bas import BAS_CHART, bas_cost_center_setting
 from pipeline.sandbox.db import Database
+from pipeline.sandbox.payments import DEFAULT_TERMS
 from pipeline.sandbox.seed import normalise_seed
 
 log = logging.getLogger("kassasync.sandbox")
@@ -66,6 +67,11 @@ def _insert_tenant(conn: sqlite3.Connection, tenant: dict[str, Any]) -> None:
     conn.executemany("INSERT INTO cost_centers (tenant_id, code, description, active) VALUES (?, ?, ?, ?)",
                      [(tid, c["code"], c["description"], int(c.get("active", True)))
                       for c in tenant.get("cost_centers") or []])
+    terms = {code: (text, days) for code, (text, days) in DEFAULT_TERMS.items()}
+    terms.update({t["code"]: (t["description"], t["days"]) for t in tenant.get("terms_of_payment") or []})
+    conn.executemany("INSERT INTO terms_of_payments VALUES (?, ?, ?, ?)",
+                     [(tid, code, text, days) for code, (text, days) in sorted(terms.items())])
+    conn.execute("INSERT OR REPLACE INTO invoice_settings VALUES (?, ?)", (tid, tenant.get("invoice_rounding", "none")))
     conn.executemany("INSERT OR REPLACE INTO consents VALUES (?, ?, ?, ?)",
                      [(c["client_id"], tid, " ".join(c["scopes"]), int(c["service_account"]))
                       for c in tenant.get("consents") or []])

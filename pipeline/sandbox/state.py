@@ -33,6 +33,8 @@ class SandboxState:
     requests: Counter[int] = field(default_factory=Counter)
     operations: Counter[str] = field(default_factory=Counter)  # the same requests by handler (list_vouchers, ...)
     dropped: set[tuple[int, int, str, int]] = field(default_factory=set)  # (tenant, year, series, number)
+    # other changes whose answer was dropped: (tenant, kind, key), e.g. (1000103, "invoice", "7"), ("credit", "7")
+    dropped_changes: set[tuple[int, str, str]] = field(default_factory=set)
     signing_key: bytes = b""
     lock: threading.Lock = field(default_factory=threading.Lock)
     _consents: dict[tuple[str, int], bool] = field(default_factory=dict)

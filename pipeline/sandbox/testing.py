@@ -48,6 +48,10 @@ class SandboxHandle:
     def posted_vouchers(self, tenant_id: str | int = DEMO_TENANT_ID) -> list[dict[str, Any]]:
         return self.admin("GET", f"/tenants/{int(tenant_id)}/vouchers")["vouchers"]  # type: ignore[no-any-return]
 
+    def documents(self, kind: str, tenant_id: str | int = DEMO_TENANT_ID) -> list[dict[str, Any]]:
+        """A tenant's `invoices`, `customers` or `invoicepayments` as Fortnox's JSON, each with `dropped`."""
+        return self.admin("GET", f"/tenants/{int(tenant_id)}/{kind}")[kind]  # type: ignore[no-any-return]
+
     def request_count(self, tenant_id: str | int = DEMO_TENANT_ID) -> int:
         return int(self.admin("GET", "/requests")["requests"].get(str(int(tenant_id)), 0))
 

@@ -54,13 +54,24 @@ class DroppedResponse(Response):
     ASGITransport the ConnectionDropped exception reaches the client. Either way the outcome is unknown.
     """
 
-    def __init__(self) -> None:
-        super().__init__(b"", status_code=201, media_type="application/json")
+    def __init__(self, status: int = 201) -> None:
+        super().__init__(b"", status_code=status, media_type="application/json")
         self.headers["content-length"] = "4096"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 201, "headers": self.raw_headers})
-        raise ConnectionDropped("sandbox fault: connection dropped after the voucher was committed")
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        raise ConnectionDropped("sandbox fault: connection dropped after the change was committed")
+
+
+def dropped_after_commit(caller: Caller, kind: str, key: str, status: int = 201) -> Response | None:
+    """The drop-after-commit fault for a change other than a voucher (an invoice, customer, payment, credit
+    or bookkeeping): committed, then the answer is lost; the admin lists show it as `dropped`."""
+    state = caller.state
+    if not state.dice.hit(state.faults.drop_after_commit_rate):
+        return None
+    state.dropped_changes.add((caller.tenant_id, kind, key))
+    log.info("fault: dropping the connection after %s %s of tenant %s", kind, key, caller.tenant_id)
+    return DroppedResponse(status)
 
 
 def year_facts(conn: sqlite3.Connection, caller: Caller, fy: sqlite3.Row, voucher: VoucherIn) -> YearFacts:

@@ -99,15 +99,15 @@ UNDECLARED = "add the Fortnox account under `accounts:` with its name"
 
 
 @pytest.mark.parametrize(("old", "new", "where", "message"), [
-    ("OVRIGT: {revenue: 3001", "OVRIGT: {revenue: 3009", (33, 21),
+    ("OVRIGT: {revenue: 3001", "OVRIGT: {revenue: 3009", (34, 21),
      "article group OVRIGT: revenue account 3009 is not declared in `accounts`"),
-    ("OVRIGT: {revenue: 3001, vat_account: 2610", "OVRIGT: {revenue: 3001, vat_account: 2611", (33, 40),
+    ("OVRIGT: {revenue: 3001, vat_account: 2610", "OVRIGT: {revenue: 3001, vat_account: 2611", (34, 40),
      "article group OVRIGT: VAT account 2611 is not declared in `accounts`"),
-    ("Swish: 1930", "Swish: 1931", (37, 10),
+    ("Swish: 1930", "Swish: 1931", (38, 10),
      "payment method Swish: payment account 1931 is not declared in `accounts`"),
     ("invoiced_sales_accounts: [1512]", "invoiced_sales_accounts: [1930, 1513]", (18, 35),
      "pos.invoiced_sales_accounts item 2: invoiced sales account 1513 is not declared in `accounts`"),
-    ("rounding_account: 3740", "rounding_account: 3741", (40, 19),
+    ("rounding_account: 3740", "rounding_account: 3741", (41, 19),
      "rounding_account: rounding account 3741 is not declared in `accounts`"),
 ])
 def test_ks110_names_each_kind_of_use_at_its_value(stores: Path, old: str, new: str, where: tuple[int, int],
@@ -144,7 +144,7 @@ def test_ks115_rows_without_dates_overlap_everywhere(stores: Path) -> None:
 
 def test_ks115_a_late_first_row_is_reported_at_its_from_with_the_fix(stores: Path) -> None:
     path = edit(stores / KART, "BOCKER: {revenue: 3003", "BOCKER: {from: 2026-09-02, revenue: 3003")
-    assert _found(path) == [(31, 18, "error", "KS115",
+    assert _found(path) == [(32, 18, "error", "KS115",
                              "article group BOCKER: no row from start_date 2026-09-01 to 2026-09-01")]
     (diag,) = validate_paths([path])
     assert diag.hint == "start the first row at or before start_date (or omit its `from`)"
@@ -153,7 +153,7 @@ def test_ks115_a_late_first_row_is_reported_at_its_from_with_the_fix(stores: Pat
 def test_a_finding_in_a_single_row_group_points_at_the_value(stores: Path) -> None:
     # A group written as one row has no list index; the location is that row's key in the mapping.
     path = edit(stores / KART, "OVRIGT: {revenue: 3001", "OVRIGT: {revenue: 1930")
-    assert _found(path) == [(33, 21, "error", "KS112", "article group OVRIGT: revenue account 1930 is not in class 3")]
+    assert _found(path) == [(34, 21, "error", "KS112", "article group OVRIGT: revenue account 1930 is not in class 3")]
     listed = edit(stores / HAM, "PRESENT: {revenue: 3050", "PRESENT: [{revenue: 1930")
     edit(listed, "vat_rate: 25}\n", "vat_rate: 25}]\n")
     assert [f for f in _found(listed) if f[3] == "KS112"] == [

@@ -62,7 +62,20 @@ BY_MESSAGE: dict[str, tuple[type[fe.FortnoxError], tuple[str, ...]]] = {
     "financial_year_overlap": (fe.ValidationError, ("Räkenskapsåret överlappar ett befintligt räkenskapsår",)),
     "already_exists": (fe.AlreadyExists, ("Posten finns redan (konto 3001)", "The account already exists")),
     "voucher_not_found": (fe.NotFound, ("Kan inte hitta verifikationen. (F 3)",)),
-    "invoice_already_booked": (fe.ValidationError, ("Fakturan är redan bokförd (1)",)),
+    "invoice_already_booked": (fe.AlreadyBooked, ("Fakturan är redan bokförd (1)", "The invoice is already booked")),
+    "payment_already_booked": (fe.AlreadyBooked, ("Inbetalningen är redan bokförd (4)",
+                                                  "The payment is already bookkept")),
+    "invoice_already_credited": (fe.AlreadyCredited, ("Fakturan är redan krediterad (7)",
+                                                      "Invoice 7 is already credited")),
+    "invoice_not_booked": (fe.InvoiceState, ("Fakturan måste vara bokförd (7)", "Fakturan är inte bokförd",
+                                             "The invoice must be booked")),
+    "invoice_cancelled": (fe.InvoiceState, ("Fakturan är makulerad (7)", "The invoice is cancelled")),
+    "invoice_booked_locked": (fe.InvoiceState, ("En bokförd faktura kan inte ändras (7)",
+                                                "A booked invoice cannot be changed")),
+    "terms_of_payment_not_found": (fe.ValidationError, ("Betalningsvillkoret finns inte (45)",
+                                                        "Terms of payment 45 not found")),
+    "terms_of_payment_not_found_404": (fe.NotFound, ("Kan inte hitta betalningsvillkoret. (45)",)),
+    "payment_not_found": (fe.NotFound, ("Kan inte hitta inbetalningen. (9)", "Invoice payment not found")),
 }
 
 

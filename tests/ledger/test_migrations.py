@@ -113,8 +113,9 @@ def test_a_ledger_from_458d272_is_stamped_at_the_baseline_and_upgraded_with_its_
     assert _revision(url) == (migrate.HEAD, False)
 
 
-def test_a_ledger_from_main_before_migrations_is_stamped_at_0004_and_upgraded(url: str) -> None:
+def test_a_ledger_from_main_before_migrations_is_stamped_at_its_revision_and_upgraded(url: str) -> None:
     _make_old(url, legacy_schemas.on_main_before_alembic())
+    # main before migrations had every table up to the web app's (0004_web); later revisions come on top
     assert upgrade_url(url) == migrate.Upgraded("0004_web", True, migrate.HEAD)
     assert _differences(url) == [] and _revision(url) == (migrate.HEAD, False)
 

@@ -53,12 +53,29 @@ CALLS: list[tuple[str, str, str, Any]] = [
     ("POST", "/3/invoices", "/3/invoices", {"Invoice": {"CustomerNumber": "1", "InvoiceDate": "2026-11-20",
                                                         "InvoiceRows": [{"AccountNumber": 3001, "Price": 80}]}}),
     ("GET", "/3/invoices/{DocumentNumber}", "/3/invoices/1", None),
+    ("PUT", "/3/invoices/{DocumentNumber}", "/3/invoices/1", {"Invoice": {"ExternalInvoiceReference1": "KS1.s.I.1",
+                                                                          "YourOrderNumber": "1"}}),
+    ("GET", "/3/invoices", "/3/invoices?externalinvoicereference1=KS1.s.I", None),
+    ("GET", "/3/customers", "/3/customers?organisationnumber=5560000000", None),
     ("PUT", "/3/invoices/{DocumentNumber}/bookkeep", "/3/invoices/1/bookkeep", None),
+    ("POST", "/3/invoicepayments", "/3/invoicepayments",
+     {"InvoicePayment": {"InvoiceNumber": 1, "Amount": 50, "PaymentDate": "2026-11-21", "ModeOfPaymentAccount": 1910}}),
+    ("GET", "/3/invoicepayments", "/3/invoicepayments?invoicenumber=1", None),
+    ("GET", "/3/invoicepayments/{Number}", "/3/invoicepayments/1", None),
+    ("PUT", "/3/invoicepayments/{Number}/bookkeep", "/3/invoicepayments/1/bookkeep", None),
+    ("PUT", "/3/invoices/{DocumentNumber}/credit", "/3/invoices/1/credit", None),
+    ("PUT", "/3/invoices/{DocumentNumber}/cancel", "/3/invoices/2/cancel", None),
+    ("GET", "/3/termsofpayments", "/3/termsofpayments", None),
+    ("GET", "/3/termsofpayments/{Code}", "/3/termsofpayments/30", None),
     # Errors: the document's `default` response (ErrorInformationWrap).
     ("GET", "/3/accounts/{Number}", "/3/accounts/9998?financialyear=2", None),
     ("POST", "/3/vouchers", "/3/vouchers", voucher(VoucherSeries="B")),
     ("GET", "/3/vouchers/{VoucherSeries}/{VoucherNumber}", "/3/vouchers/F/77?financialyear=2", None),
     ("GET", "/3/customers/{CustomerNumber}", "/3/customers/404", None),
+    ("PUT", "/3/invoices/{DocumentNumber}/credit", "/3/invoices/1/credit", None),
+    ("PUT", "/3/invoices/{DocumentNumber}/bookkeep", "/3/invoices/2/bookkeep", None),
+    ("PUT", "/3/invoicepayments/{Number}/bookkeep", "/3/invoicepayments/1/bookkeep", None),
+    ("GET", "/3/termsofpayments/{Code}", "/3/termsofpayments/99", None),
 ]
 
 
@@ -107,10 +124,10 @@ def test_every_response_matches_the_document(spec: dict[str, Any], make_app: Any
 
 
 def test_every_implemented_route_is_in_the_document_and_checked(spec: dict[str, Any]) -> None:
-    from pipeline.sandbox import chart, invoices, resources, vouchers
+    from pipeline.sandbox import chart, customers, invoices, payments, resources, vouchers
 
     checked = {(m, t) for m, t, _, _ in CALLS}
-    for module in (resources, chart, vouchers, invoices):
+    for module in (resources, chart, vouchers, customers, invoices, payments):
         for route in module.ROUTES:
             template = route.path.rstrip("/")
             for name in ("id", "number", "code", "series"):

@@ -80,7 +80,7 @@ def test_new_financial_year_copies_chart_and_series(app: Any) -> None:
     created, overlap, series, account, january = run(app, scenario)
     assert created.status_code == 201 and created.json()["FinancialYear"]["Id"] == 3
     assert overlap.status_code == 400 and overlap.json()["ErrorInformation"]["code"] == 8000008
-    assert {s["Code"] for s in series["VoucherSeriesCollection"]} == {"A", "B", "F"}
+    assert {s["Code"] for s in series["VoucherSeriesCollection"]} == {"A", "B", "C", "F"}
     assert account["Account"]["Active"] is True
     assert january.status_code == 201 and january.json()["Voucher"]["VoucherNumber"] == 1
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
+import pipeline.ledger.invoice_tables  # noqa: F401 - the invoice stream's tables, on the same metadata
 import pipeline.ledger.reconcile_tables  # noqa: F401 - reconcile's tables, on the same metadata
 import pipeline.ledger.web_tables  # noqa: F401 - the web app's tables, on the same metadata
 from pipeline.ledger.tables import metadata
