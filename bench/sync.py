@@ -10,11 +10,10 @@ The cold run fetches one access token per store (client credentials; not an API 
 count); the later runs start without the tokens held in memory, as a new process would, and find them in the
 encrypted token store (KASSASYNC_SECRET_KEY is set, as in any deployment), valid until shortly before expiry.
 
-The runner shares the stores out over worker processes as `kassasync sync` does by default (one per CPU,
-at most 4, see pipeline/runner/processes.py); `--workers 1` measures one process. Runner CPU is this
-process's and its finished worker processes' together; the sandbox's is its own.
+The runner is the embedded one, in this process (one event loop, `--concurrency` stores at a time), as
+`kassasync sync` runs it. Runner CPU is this process's; the sandbox's is its own.
 
-    .venv/bin/python bench/sync.py [--stores 500] [--latency-ms 50] [--concurrency 16] [--workers N]
+    .venv/bin/python bench/sync.py [--stores 500] [--latency-ms 50] [--concurrency 16]
                                    [--expire-tokens] [--list-without-comments]
 """
 from __future__ import annotations
@@ -22,7 +21,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import resource
 import shutil
 import socket
 import subprocess
@@ -39,7 +37,6 @@ from fleet_builder import write_fleet  # noqa: E402
 
 from pipeline.cli.sync import run_sync  # noqa: E402
 from pipeline.config import load_stores  # noqa: E402
-from pipeline.runner.processes import worker_count  # noqa: E402
 from pipeline.runner.store_sync import SyncOptions  # noqa: E402
 from pipeline.sandbox.seed import dump_seed, seed_from_stores  # noqa: E402
 from pipeline.sandbox.testing import SandboxHandle  # noqa: E402
@@ -101,18 +98,12 @@ def saved_tokens(state: Path) -> dict[str, int]:
 
 def tokens_fetched(before: dict[str, int], after: dict[str, int]) -> int:
     """Access tokens fetched during a run: each one fetched is saved, encrypted, to the token store, so they are
-    counted there (the worker processes fetch them, not this one)."""
+    counted there."""
     return sum(1 for name, written in after.items() if before.get(name) != written)
 
 
-def _children_cpu() -> float:
-    """CPU seconds of this process's finished children (the worker processes of a run; not the sandbox)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed_run(root: Path, handle: SandboxHandle, concurrency: int, sandbox_pid: int,
-              workers: int | None = None) -> tuple[float, tuple[int, dict[str, int]], dict[str, int]]:
+def timed_run(root: Path, handle: SandboxHandle, concurrency: int,
+              sandbox_pid: int) -> tuple[float, tuple[int, dict[str, int]], dict[str, int]]:
     env = {**os.environ, **handle.env(), "KASSASYNC_SECRET_KEY": BENCH_SECRET_KEY}
     settings = Settings.from_env(stores_dir=root / "stores", inbox_dir=root / "inbox", state_dir=root / "state",
                                  env=env)
@@ -120,14 +111,12 @@ def timed_run(root: Path, handle: SandboxHandle, concurrency: int, sandbox_pid: 
     handle.reset_request_counts()
     sandbox_cpu = process_cpu_ms(sandbox_pid)
     tokens_before = saved_tokens(root / "state")
-    started, cpu, workers_cpu = time.perf_counter(), time.process_time(), _children_cpu()
-    summary = run_sync(settings, configs, SyncOptions(today=TODAY), concurrency=concurrency, show_progress=False,
-                       workers=workers)
+    started, cpu = time.perf_counter(), time.process_time()
+    summary = run_sync(settings, configs, SyncOptions(today=TODAY), concurrency=concurrency, show_progress=False)
     elapsed = time.perf_counter() - started
     totals = summary.totals()
-    totals["cpu_ms"] = int((time.process_time() - cpu + _children_cpu() - workers_cpu) * 1000)
+    totals["cpu_ms"] = int((time.process_time() - cpu) * 1000)
     totals["token_calls"] = tokens_fetched(tokens_before, saved_tokens(root / "state"))
-    totals["workers"] = worker_count(workers, len(configs), concurrency)
     sandbox_after = process_cpu_ms(sandbox_pid)
     totals["sandbox_cpu_ms"] = -1 if sandbox_cpu is None or sandbox_after is None else sandbox_after - sandbox_cpu
     return elapsed, api_requests(handle), totals
@@ -154,7 +143,7 @@ def report(label: str, stores: int, elapsed: float, counted: tuple[int, dict[str
           + (f", {other / stores:.2f} other" if other else ""))
     print(f"  token calls          {totals['token_calls']:8d}     (access tokens fetched; not API requests)")
     print(f"  runner CPU           {totals['cpu_ms'] / 1000:8.2f} s   ({totals['cpu_ms'] / stores:.1f} ms per store, "
-          f"{totals['workers']} worker process(es); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     if totals["sandbox_cpu_ms"] >= 0:
         print(f"  sandbox CPU          {totals['sandbox_cpu_ms'] / 1000:8.2f} s   (its own process)")
 
@@ -164,8 +153,6 @@ def main() -> None:
     parser.add_argument("--stores", type=int, default=500)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes (default: as `kassasync sync` chooses: one per CPU, up to 4)")
     parser.add_argument("--expire-tokens", action="store_true",
                         help="the next day's run finds no cached access token (as 24 h later: they live 1 h)")
     parser.add_argument("--list-without-comments", action="store_true",
@@ -180,18 +167,18 @@ def main() -> None:
             print(f"bench/sync.py: {args.stores} stores, one day each, sandbox latency {args.latency_ms:g} ms, "
                   f"concurrency {args.concurrency}"
                   + (", voucher lists without Comments" if args.list_without_comments else ""))
-            elapsed, counted, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
+            elapsed, counted, totals = timed_run(root, handle, args.concurrency, process.pid)
             report("cold run (empty ledger)", args.stores, elapsed, counted, totals, args.latency_ms,
                    args.concurrency, "target <= 3: the years, one look-up, the POST")
             write_next_day(root, args.stores, 1, "day2")
             forget_tokens(root / "state" / "tokens" if args.expire_tokens else None)
-            elapsed, counted, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
+            elapsed, counted, totals = timed_run(root, handle, args.concurrency, process.pid)
             report("next day's run" + (" (cached access tokens expired)" if args.expire_tokens else ""), args.stores,
                    elapsed, counted, totals, args.latency_ms, args.concurrency, "target <= 1.2")
             lose_ledger(root)
             write_next_day(root, args.stores, 2, "day3")
             forget_tokens(None)
-            elapsed, counted, totals = timed_run(root, handle, args.concurrency, process.pid, args.workers)
+            elapsed, counted, totals = timed_run(root, handle, args.concurrency, process.pid)
             report("after ledger loss (2 days put back, 1 new)", args.stores, elapsed, counted, totals,
                    args.latency_ms, args.concurrency, "target: <= 1 list per store per 30 days, plus the posts",
                    days=3)

@@ -53,11 +53,11 @@ def test_an_interrupted_sync_is_recorded_as_interrupted(tmp_path: Path, monkeypa
         started.append(run_id)
         raise KeyboardInterrupt  # Ctrl-C while the stores are being synced
 
-    monkeypatch.setattr(sync, "run_share", interrupted)
+    monkeypatch.setattr(sync, "run_stores", interrupted)
     shutil.copytree(ROOT / "examples" / "inbox", tmp_path / "inbox")
     state = tmp_path / "state"
     code = _exit_code(["--stores", str(ROOT / "examples" / "stores"), "--inbox", str(tmp_path / "inbox"),
-                       "--state-dir", str(state), "sync", "--all", "--workers", "1", "--today", "2026-11-28"])
+                       "--state-dir", str(state), "sync", "--all", "--today", "2026-11-28"])
     assert code == 130
     err = capsys.readouterr().err.splitlines()
     assert err[-1].startswith("interrupted: run `kassasync sync` again to carry on")

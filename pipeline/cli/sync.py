@@ -15,10 +15,9 @@ from pipeline.errors import UserError
 from pipeline.ledger import Ledger
 from pipeline.runner.dayfile import OrgOwner, org_owners
 from pipeline.runner.inbox import Inbox
-from pipeline.runner.processes import run_share, sync_in_processes, worker_count
 from pipeline.runner.render import one_line, render_json, render_text
 from pipeline.runner.store_sync import ClientOpener, StoreResult, SyncOptions
-from pipeline.runner.sync_all import DEFAULT_CONCURRENCY, RunSummary, begin_run, end_run
+from pipeline.runner.sync_all import DEFAULT_CONCURRENCY, RunSummary, begin_run, end_run, run_stores
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.cli")
@@ -38,13 +37,10 @@ DATE = click.DateTime(["%Y-%m-%d"])
 @click.option("--json", "as_json", is_flag=True, help="Print the versioned JSON summary instead of the table.")
 @click.option("--concurrency", type=click.IntRange(1, 512), default=DEFAULT_CONCURRENCY, show_default=True,
               help="Stores talking to Fortnox at the same time (one store's vouchers stay in date order).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Processes to share the stores out over. Default: one per CPU (at most 4) when there are "
-                   "enough stores to pay for it, else 1.")
 @today_option
 def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | None, from_day: datetime | None,
                  to_day: datetime | None, dry_run: bool, retry_failed: bool, as_json: bool, concurrency: int,
-                 workers: int | None, today: datetime | None) -> None:
+                 today: datetime | None) -> None:
     """Post every store's new Z-reports to Fortnox, each exactly once.
 
     Reads <inbox>/<store>/*.se|*.si once they have settled, maps them with the store file, posts them in
@@ -65,7 +61,7 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
     configs, broken, owner = _select(settings, store_ids)
     options = sync_options(settings, today=today_from(today), from_date=from_date, to_date=to_date, owner=owner,
                            dry_run=dry_run, retry_failed=retry_failed)
-    summary = run_sync(settings, configs, options, concurrency=concurrency, workers=workers,
+    summary = run_sync(settings, configs, options, concurrency=concurrency,
                        show_progress=not (as_json or dry_run or context.quiet))
     summary.stores = sorted(summary.stores + broken, key=lambda s: s.store)
     click.echo(render_json(summary) if as_json else render_text(summary), nl=False)
@@ -83,19 +79,15 @@ def sync_options(settings: Settings, *, today: date, from_date: date | None, to_
 
 
 def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOptions, *, concurrency: int,
-             show_progress: bool, opener: ClientOpener | None = None, workers: int | None = None) -> RunSummary:
-    """The sync of the given stores with the ledger and inbox from the settings (the demo calls this too).
-
-    `workers`: processes to share the stores out over (None: as many as pay off, see worker_count); a
-    given `opener` (tests' fake clients) keeps the run in this process."""
+             show_progress: bool, opener: ClientOpener | None = None) -> RunSummary:
+    """The sync of the given stores with the ledger and inbox from the settings, in this process (the demo and
+    `correct` call this too; `opener`: tests' fake clients)."""
     if settings.ledger_url.startswith("sqlite"):
         settings.state_dir.mkdir(parents=True, exist_ok=True)
     ledger = Ledger.open(settings.ledger_url, thorough=True)  # a broken ledger stops the run (BrokenLedger)
     progress = _Progress(len(configs), show_progress)
-    count = 1 if opener is not None else worker_count(workers, len(configs), concurrency)
     # What exists now (modules, store files) lives for the whole run: the cycle collector need not walk it
-    # again and again (its time in a 500-store run fell from 0.16 to 0.07 ms per store), and forked workers
-    # do not copy those pages by touching them.
+    # again and again (its time in a 500-store run fell from 0.16 to 0.07 ms per store).
     gc.freeze()
     # The event loop and the ledger thread share one interpreter lock. A thread that wants it waits up to the
     # switch interval; the loop, woken by an answer from Fortnox, should not wait 5 ms (the default) behind the
@@ -103,12 +95,9 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, 0.001))
     try:
-        if count > 1:
-            return sync_in_processes(settings, configs, options, ledger=ledger, concurrency=concurrency,
-                                     workers=count, progress=progress if show_progress else None)
         run_id, started = begin_run(ledger, options, configs)
-        results = run_share(settings, configs, options, ledger=ledger, run_id=run_id, concurrency=concurrency,
-                            progress=progress, opener=opener)
+        results = run_stores(settings, configs, options, ledger=ledger, run_id=run_id, concurrency=concurrency,
+                             progress=progress, opener=opener)
         return end_run(ledger, run_id, started, options, results)
     except KeyboardInterrupt:
         ledger.interrupt_runs()  # the run's row says so, rather than `running` for ever

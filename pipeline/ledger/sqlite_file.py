@@ -3,8 +3,9 @@ damaged file stops the run with the fix instead of passing for a new ledger.
 
 A missing file is a new ledger (the reconciled-through marks make that safe: every day is looked up in Fortnox
 before it is posted). A file that is there was complete once, because a new file only appears under its name
-once its tables exist; so a file that is empty, shorter than its header says, not SQLite, without the tables
-or damaged inside has lost what it held, and kassasync says so rather than starting over in silence.
+once its tables exist; so a file that is empty, shorter than its header says (and than its WAL makes up for),
+not SQLite, without the tables or damaged inside has lost what it held, and kassasync says so rather than
+starting over in silence.
 """
 from __future__ import annotations
 
@@ -74,7 +75,11 @@ def check(path: Path, *, thorough: bool = False) -> None:
         if short is None or not Path(f"{path}-wal").exists():
             break
         time.sleep(0.05)
-    if short is not None:
+    # A checkpoint that was killed (a runner killed while it checkpointed) leaves the file short for good, but
+    # its WAL still holds every page: SQLite reads them from there and finishes the checkpoint itself. With a
+    # WAL beside it, a short file is broken only if SQLite, reading both, finds pages missing.
+    wal_holds_the_rest = short is not None and _wal_size(path) > 0
+    if short is not None and not wal_holds_the_rest:
         raise BrokenLedger(path, short)
     try:
         conn = sqlite3.connect(str(path), timeout=60)
@@ -84,14 +89,23 @@ def check(path: Path, *, thorough: bool = False) -> None:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "vouchers" not in tables:
             raise BrokenLedger(path, "it is an SQLite database without the ledger's tables")
-        if thorough:
+        if wal_holds_the_rest or thorough:
             problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
             if problems != ["ok"]:
-                raise BrokenLedger(path, f"SQLite finds it damaged: {'; '.join(problems)}")
+                why = f"{short}, and its WAL does not hold the rest" if wal_holds_the_rest else "SQLite finds it damaged"
+                raise BrokenLedger(path, f"{why}: {'; '.join(problems)}")
     except sqlite3.DatabaseError as exc:
-        raise BrokenLedger(path, f"SQLite cannot read it: {exc}") from exc
+        raise BrokenLedger(path, f"{short}, and SQLite cannot read it with its WAL: {exc}" if wal_holds_the_rest
+                           else f"SQLite cannot read it: {exc}") from exc
     finally:
         conn.close()
+
+
+def _wal_size(path: Path) -> int:
+    try:
+        return Path(f"{path}-wal").stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _cut_short(path: Path) -> str | None:

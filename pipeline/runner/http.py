@@ -43,8 +43,7 @@ def shared_http_client(max_connections: int = 200) -> httpx2.AsyncClient:
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """The TLS settings with the CA bundle loaded (tens of milliseconds): once per process, and inherited by
-    the worker processes of a run (processes.py), which are forked after it is made."""
+    """The TLS settings with the CA bundle loaded (tens of milliseconds): once per process."""
     return httpx2.create_ssl_context()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -116,3 +118,51 @@ def test_move_aside_keeps_the_file_and_its_side_files(tmp_path: Path) -> None:
     assert kept.name == "ledger.sqlite3.broken-20261128T030000Z"
     assert kept.read_bytes() == b"junk" and Path(f"{kept}-wal").read_bytes() == b"wal"
     assert not path.exists() and not Path(f"{path}-wal").exists()
+
+
+def _killed_while_checkpointing(path: Path) -> None:
+    """The ledger as a runner killed in the middle of a checkpoint leaves it: more rows in the WAL (the runner
+    died before checkpointing them), and page 1 copied from the WAL into the file (with the new page count)
+    while the pages that make the file longer are not yet. SQLite checkpoints in page order."""
+    _filled(path, rows=50)
+    script = (
+        "import os, sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1])\n"
+        "conn.execute('PRAGMA wal_autocheckpoint=0')\n"
+        "conn.executemany('INSERT INTO vouchers (key, store, business_date, file_digest, ver_id, marker, source,"
+        " state, attempts, created_at, updated_at) VALUES (?, \"s\", \"2026-05-02\", \"d\", \":1\", \"m\","
+        " ?, \"planned\", 0, \"2026-05-02 00:00:00\", \"2026-05-02 00:00:00\")',"
+        " [(f'late/{n}', '[]' * 200) for n in range(400)])\n"
+        "conn.commit()\n"
+        "os._exit(0)\n")  # no close: nothing is checkpointed
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True)
+    wal = Path(f"{path}-wal").read_bytes()
+    page = int.from_bytes(path.read_bytes()[16:18], "big")
+    frame = 24 + page
+    newest_first_page = [wal[at + 24:at + frame] for at in range(32, len(wal) - frame + 1, frame)
+                         if int.from_bytes(wal[at:at + 4], "big") == 1][-1]
+    with path.open("r+b") as handle:
+        handle.write(newest_first_page)
+
+
+def test_a_checkpoint_killed_half_way_is_finished_by_sqlite_not_taken_for_a_broken_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    _killed_while_checkpointing(path)
+    header = path.read_bytes()[:100]
+    assert path.stat().st_size < int.from_bytes(header[16:18], "big") * int.from_bytes(header[28:32], "big")
+    check(path, thorough=True)
+    ledger = Ledger.open(_url(path), thorough=True)
+    try:
+        assert ledger.counts()["planned"] == 450  # the rows of the file and of the WAL
+    finally:
+        ledger.close()
+
+
+def test_a_short_file_whose_wal_does_not_hold_the_rest_is_broken(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    _filled(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    Path(f"{path}-wal").write_bytes(os.urandom(4000))  # not a WAL SQLite can use
+    message = _broken(path).message
+    assert "it is cut short:" in message and "its WAL" in message

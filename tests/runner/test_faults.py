@@ -23,9 +23,9 @@ from pipeline.sandbox.testing import SandboxHandle, running_sandbox
 TODAY = "2026-11-28"
 
 
-def _command(root: Path, workers: int = 1) -> list[str]:
+def _command(root: Path) -> list[str]:
     return [sys.executable, "-m", "pipeline", "--stores", str(root / "stores"), "--inbox", str(root / "inbox"),
-            "-q", "sync", "--all", "--json", "--today", TODAY, "--workers", str(workers)]
+            "-q", "sync", "--all", "--json", "--today", TODAY]
 
 
 def _env(root: Path, sandbox: SandboxHandle) -> dict[str, str]:
@@ -60,8 +60,8 @@ def _assert_exactly_once(sandbox: SandboxHandle, expected: Expected) -> int:
 def _finish(root: Path, sandbox: SandboxHandle, runs: int = 8) -> dict[str, Any]:
     """Runs to completion until nothing is pending or planned (faults stay on)."""
     summary: dict[str, Any] = {}
-    for run in range(runs):
-        done = subprocess.run(_command(root, workers=1 + run % 2), env=_env(root, sandbox), capture_output=True,
+    for _ in range(runs):
+        done = subprocess.run(_command(root), env=_env(root, sandbox), capture_output=True,
                               text=True, timeout=300)
         assert done.returncode in (0, 1), done.stderr
         assert done.stdout.strip(), done.stderr  # an error before the run (e.g. a broken ledger) prints no summary
@@ -91,9 +91,8 @@ def test_every_z_report_posted_exactly_once_despite_faults_and_kills(tmp_path: P
                          rate_limit=0, fault_seed=11) as sandbox:
         rng = random.Random(3)
         kills = 0
-        for run in range(5):  # runs killed at a random moment (or finishing first, which is fine too); every
-            # other run shares the stores out over two worker processes, which die with the runner
-            process = subprocess.Popen(_command(tmp_path, workers=1 + run % 2), env=_env(tmp_path, sandbox),
+        for run in range(5):  # runs killed at a random moment (or finishing first, which is fine too)
+            process = subprocess.Popen(_command(tmp_path), env=_env(tmp_path, sandbox),
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if run == 2:  # this one runs to its end; then the ledger is lost, and the files it archived come back
                 process.wait(timeout=300)
@@ -120,8 +119,7 @@ def test_two_runners_at_once_post_each_voucher_once(tmp_path: Path) -> None:
     with running_sandbox(tmp_path / "sandbox", seed=_seed(tmp_path), rate_limit=0, latency_ms=5) as sandbox:
         env = _env(tmp_path, sandbox)
         first = subprocess.Popen(_command(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        second = subprocess.Popen(_command(tmp_path, workers=2), env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
+        second = subprocess.Popen(_command(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         outputs = [p.communicate(timeout=120) for p in (first, second)]
         assert all(p.returncode == 0 for p in (first, second)), [o[1][-2000:] for o in outputs]
         summaries = [json.loads(out) for out, _ in outputs]
@@ -179,7 +177,7 @@ def test_correction_vouchers_posted_exactly_once_despite_faults_and_kills(tmp_pa
         rng = random.Random(7)
         kills = killed_corrects = 0
         for _ in range(3):  # sync holds the re-exports of the holding stores, posts the others' corrections
-            kills += _killed_at_random(_command(tmp_path, workers=2), env, rng) is None
+            kills += _killed_at_random(_command(tmp_path), env, rng) is None
         summary = _finish(tmp_path, sandbox)
         assert summary["totals"]["held"] == 2 * len(holding), summary["totals"]
         base = [sys.executable, "-m", "pipeline", "--stores", str(tmp_path / "stores"), "--inbox",

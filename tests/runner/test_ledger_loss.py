@@ -56,7 +56,7 @@ class Fleet:
 
     def sync(self, **options: Any) -> Any:
         return run_sync(self.settings, self.configs(), SyncOptions(today=TODAY, **options), concurrency=4,
-                        workers=1, show_progress=False)
+                        show_progress=False)
 
     def put_back(self) -> int:
         """Every archived day file back into its store's inbox, as a person restoring files would."""
