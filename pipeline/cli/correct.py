@@ -43,6 +43,7 @@ def correct_command(store_id: str, day: datetime, post: bool, dismissed: bool, r
     records that nothing is posted. Exit 1 when nothing is held on that day or it cannot be posted.
     """
     from pipeline.config import get_store
+    from pipeline.config.revision import with_revisions
     from pipeline.report.collect import open_ledger
 
     if post and dismissed:
@@ -50,7 +51,7 @@ def correct_command(store_id: str, day: datetime, post: bool, dismissed: bool, r
     if dismissed and not (reason or "").strip():
         raise UserError("--dismiss needs --reason", 'say why, e.g. --reason "the first export was right"')
     settings = app_context().settings
-    config = get_store(settings.stores_dir, store_id)
+    config = with_revisions([get_store(settings.stores_dir, store_id)], settings.stores_dir)[0]
     business_date = day.date()
     ledger = open_ledger(settings)
     try:
@@ -113,6 +114,7 @@ def _view(config: StoreConfig, day: date, held: list[Proposal], ledger: Ledger, 
         total = sum((r.debit for r in proposal.rows), Decimal(0))
         items.append({
             "key": proposal.held.key, "ver_id": proposal.held.ver_id.lstrip(":"),
+            "store_commit": proposal.held.store_commit,  # the store file's git commit the re-export was read with
             "file": inbox.relative(found.path) if found and found.path else proposal.held.file_digest[:12],
             "line": found.line if found else 0,
             "fortnox": [f"{r.series} {r.number} (year {r.year})" for r in proposal.booked if r.number is not None],

@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "apply": ("apply",), "doctor": ("doctor",), "sync": ("sync",), "status": ("status",), "report": ("report",),
     "demo": ("demo",), "serve": ("serve",), "onboard": ("onboard",),
     "disconnect": ("disconnect",), "ledger": ("ledger",), "correct": ("correct",), "db": ("db",),
-    "reconcile": ("reconcile",),
+    "reconcile": ("reconcile",), "worker": ("worker",), "enqueue": ("worker",),
 }
 
 log = logging.getLogger("kassasync.cli")

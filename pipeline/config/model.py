@@ -63,6 +63,9 @@ class StoreConfig:
     settle_seconds: int | None = None  # inbox.settle_seconds; None: the runner's default
     invoices: InvoiceSettings | None = None  # the `invoices:` section (pipeline.invoices.settings.from_mapping)
     path: Path | None = None  # the store file it came from
+    # the git commit of the store file (`<sha>-dirty`: changed since; None: not in git); set by the runners from
+    # the stores directory (pipeline.config.revision.with_revisions), never by the loader
+    revision: str | None = None
 
     def fortnox_account(self, pos_account: int) -> int:
         """The Fortnox account for a POS account: `account_map` where it says so, the same number otherwise."""

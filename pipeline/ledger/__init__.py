@@ -14,7 +14,8 @@ SQLAlchemy Core; SQLite in the state directory by default (`Settings.ledger_url`
   `skipped` | `held`: a re-export after posting, waiting for a decision), Fortnox `series`, `number`,
   `year`, `attempts`, the last error (`error_code` such as KS304 or 2000550, `error_message`, `error_hint` =
   the fix, `error_permanent`), `findings` (JSON warnings), `business_date`, `run_id`, `created_at`,
-  `updated_at`, `posted_at`.
+  `updated_at`, `posted_at`, `store_commit` (the git commit of the store file it was mapped with, `<sha>-dirty`
+  with uncommitted changes; pipeline/config/revision.py).
 - `runs`: one row per `kassasync sync`: `started_at`, `finished_at`, `host`, `pid`, `options`,
   `state` (`running` | `finished` | `interrupted`), the counts, and `summary` (the JSON summary).
 - `financial_years`: Fortnox financial years seen per store (cache, so a daily run needs no lookup).

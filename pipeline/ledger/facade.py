@@ -16,8 +16,9 @@ class Ledger(RunLog, FileLog, VoucherLog, YearCache, MarkLog, CorrectionLog, Sta
     """All reads and writes of the ledger; every write is its own committed transaction."""
 
     @classmethod
-    def open(cls, url: str, *, thorough: bool = False) -> Ledger:
+    def open(cls, url: str, *, thorough: bool = False, connections: int | None = None) -> Ledger:
         """The ledger at `url`, its schema current (opening.open_engine: a SQLite file is created or upgraded;
         a broken one raises BrokenLedger; a PostgreSQL schema that is behind raises SchemaNotCurrent).
-        `thorough`: SQLite also checks every page (`sync` and `ledger` do; it reads the whole file)."""
-        return cls(open_engine(url, thorough=thorough))
+        `thorough`: SQLite also checks every page (`sync` and `ledger` do; it reads the whole file).
+        `connections`: the pool's size for a server database (opening.engine_for)."""
+        return cls(open_engine(url, thorough=thorough, connections=connections))

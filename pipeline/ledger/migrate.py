@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 log = logging.getLogger("kassasync.ledger")
-HEAD = "0006_invoices"  # the newest revision (a test checks it against migrations/versions/)
+HEAD = "0008_job_engine"  # the newest revision (a test checks it against migrations/versions/)
 # The tables each revision creates, oldest first: a ledger made before migrations (tables, no alembic_version)
-# is stamped at the last revision whose tables, and every earlier revision's, are all there.
+# is stamped at the last revision whose tables, and every earlier revision's, are all there. A revision that
+# creates no table cannot be recognised so: the walk stops before it (its upgrade looks before it changes).
 REVISION_TABLES: tuple[tuple[str, frozenset[str]], ...] = (
     ("0001_baseline", frozenset({"files", "vouchers", "runs", "financial_years"})),
     ("0002_reconciled", frozenset({"reconciled"})),
@@ -31,8 +32,17 @@ REVISION_TABLES: tuple[tuple[str, frozenset[str]], ...] = (
     ("0004_web", frozenset({"web_invitations", "web_revoked_invitations", "web_upload_tokens", "web_uploads"})),
     ("0005_reconcile", frozenset({"posted_rows", "reconciliations"})),
     ("0006_invoices", frozenset({"invoice_files", "invoice_docs", "invoice_customers", "invoice_payments"})),
+    ("0007_store_commit", frozenset()),  # a column (vouchers.store_commit), no table
+    ("0008_job_engine", frozenset()),  # procrastinate's tables, on PostgreSQL only
 )
 VERSION_TABLE = "alembic_version"
+ENGINE_PREFIX = "procrastinate_"  # the job engine's tables (0008_job_engine): beside the ledger's, not declared
+
+
+def declared_object(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's include_name: the ledger's own objects, not the job engine's (autogenerate and the tests that
+    compare the database with the declared tables)."""
+    return not (type_ == "table" and name is not None and name.startswith(ENGINE_PREFIX))
 _UPGRADE_LOCK = 0x6B61737361  # PostgreSQL advisory lock key of the upgrade ("kassa")
 
 
@@ -72,7 +82,7 @@ def legacy_revision(tables: set[str]) -> str | None:
     """The revision a ledger made before migrations has reached, judged by its tables."""
     reached = None
     for revision, created in REVISION_TABLES:
-        if not created <= tables:
+        if not created or not created <= tables:
             break
         reached = revision
     return reached

@@ -11,12 +11,12 @@ from pipeline.ledger import migrate
 from pipeline.ledger.sqlite_file import check_or_create
 
 
-def open_engine(url: str, *, thorough: bool = False) -> Engine:
+def open_engine(url: str, *, thorough: bool = False, connections: int | None = None) -> Engine:
     """The ledger's engine, its schema current. A SQLite file that is missing is created whole; one that is
     there but broken raises BrokenLedger (`thorough`: every page checked); one that is behind is upgraded.
     A PostgreSQL schema that is behind raises SchemaNotCurrent (the fix: `kassasync db upgrade`)."""
     check_or_create(url, upgrade_url, thorough=thorough)
-    engine = engine_for(url)
+    engine = engine_for(url, connections=connections)
     try:
         migrate.ensure_current(engine)
     except BaseException:
@@ -25,9 +25,10 @@ def open_engine(url: str, *, thorough: bool = False) -> Engine:
     return engine
 
 
-def engine_for(url: str) -> Engine:
+def engine_for(url: str, *, connections: int | None = None) -> Engine:
     """An engine for the ledger's URL, with no schema work. `postgresql://` means psycopg (version 3, the
-    `postgres` extra), not SQLAlchemy's default psycopg2."""
+    `postgres` extra), not SQLAlchemy's default psycopg2. `connections`: the pool's size for a server database
+    (a fleet worker's: two per store it runs at once), else SQLAlchemy's default of 5 (and 10 more at a peak)."""
     parsed = sa.engine.make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -35,6 +36,8 @@ def engine_for(url: str) -> Engine:
     kwargs: dict[str, Any] = {}
     if is_sqlite:
         kwargs["connect_args"] = {"timeout": 60}
+    elif connections is not None:
+        kwargs["pool_size"] = connections
     engine = sa.create_engine(parsed, **kwargs)
     if is_sqlite:
         sa.event.listen(engine, "connect", _sqlite_pragmas)

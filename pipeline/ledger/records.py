@@ -41,6 +41,7 @@ class VoucherRecord:
     findings: str | None = None
     posted_at: datetime | None = None
     updated_at: datetime | None = None
+    store_commit: str | None = None  # the git commit of the store file it was mapped with (`<sha>-dirty`)
 
 
 VOUCHER_FIELDS = [f for f in VoucherRecord.__dataclass_fields__]

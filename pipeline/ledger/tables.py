@@ -45,6 +45,7 @@ vouchers = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("posted_at", sa.DateTime),
+    sa.Column("store_commit", sa.String(48)),  # revision 0007_store_commit
     sa.Index("ix_vouchers_store_date", "store", "business_date"),
 )
 

@@ -16,6 +16,7 @@ from pipeline.config import load_stores
 from pipeline.config.model import StoreConfig
 from pipeline.diagnostics import Diagnostic
 from pipeline.errors import UserError
+from pipeline.fleet.jobs import store_jobs
 from pipeline.ledger import Ledger
 from pipeline.report.build import DEFAULT_WINDOW, build_status, window_days
 from pipeline.report.invoices import collect_invoices
@@ -74,6 +75,7 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
                       for store, o in last_outcomes(ledger, [i.store for i in infos]).items()}
         invoices = collect_invoices(ledger, {i.store: loaded[0][i.store] for i in infos if i.store in loaded[0]},
                                     window_days(today, window), today, inbox.relative)
+        jobs = store_jobs(ledger.engine, [i.store for i in infos]) or {}
     finally:
         ledger.close()
     plan = load_plan(settings.state_dir, plan_path)
@@ -88,7 +90,8 @@ def collect_status(settings: Settings, today: date, *, store_ids: Sequence[str] 
                 where.setdefault((problem.store, problem.business_date), (inbox.relative(problem.path), problem.line))
     model = build_status(infos, days, files, today, window=window, plan=plan, generated_at=generated_at,
                          inbox=waiting, where=where, settling=settling, reconciled=reconciled)
-    return replace(model, stores=tuple(replace(s, invoices=invoices.get(s.store)) for s in model.stores))
+    return replace(model, stores=tuple(replace(s, invoices=invoices.get(s.store), jobs=jobs.get(s.store))
+                                       for s in model.stores))
 
 
 def _settle(settings: Settings, config: StoreConfig) -> int:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pipeline.fleet.jobs import StoreJobs
     from pipeline.report.invoices import StoreInvoices
 
 JSON_FORMAT = 1
@@ -233,6 +234,7 @@ class StoreStatus:
     settling: tuple[SettlingFile, ...] = ()  # day files the next sync leaves alone until they have settled
     reconciled: ReconciledMonth | None = None  # the last month `kassasync reconcile` compared
     invoices: StoreInvoices | None = None  # the invoice stream, for stores with invoice_sync (report/invoices.py)
+    jobs: StoreJobs | None = None  # the store's fleet jobs (None: no job engine, the embedded runner)
 
     @property
     def store(self) -> str:
@@ -247,7 +249,8 @@ class StoreStatus:
         return bool(self.failed or self.held or self.missing or self.undated
                     or (self.drift and self.drift.status != "clean")
                     or (self.reconciled and not self.reconciled.agreed and not self.reconciled.only_manual)
-                    or (self.invoices is not None and self.invoices.needs_attention))
+                    or (self.invoices is not None and self.invoices.needs_attention)
+                    or (self.jobs is not None and self.jobs.failed > 0))
 
 
 @dataclass(frozen=True)

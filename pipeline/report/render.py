@@ -139,6 +139,7 @@ def _store_json(s: StoreStatus) -> dict[str, object]:
         "reconciled": s.reconciled.to_json() if s.reconciled else None,
         "days": [c.to_json() for c in s.cells],
         "invoices": s.invoices.to_json() if s.invoices else None,
+        "jobs": s.jobs.to_json() if s.jobs else None,
     }
 
 

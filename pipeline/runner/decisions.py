@@ -19,7 +19,7 @@ from pipeline.mapping.findings import Finding
 from pipeline.runner import items, markers
 from pipeline.runner.corrections import RowDifference, correction_key, correction_payload, differences
 from pipeline.runner.reconcile_records import stored_vouchers
-from pipeline.runner.records import apply_mapping
+from pipeline.runner.records import apply_mapping, remapped_by
 
 AUTOMATIC = "corrections: post"  # decided_by when the store file decides
 
@@ -96,8 +96,8 @@ def propose(config: StoreConfig, record: VoucherRecord, on_day: list[VoucherReco
     """The proposal for one held re-export (`on_day`: the store's ledger rows of its business date; `known`: the
     amounts, by key, of posted vouchers whose ledger row has none, from Fortnox)."""
     chain = tuple(r for r in on_day if r.ver_id == record.ver_id and r.state in ("posted", "pending"))
-    mapped = apply_mapping(record, items.map_source(items.source_vouchers(record.source), config,
-                                                    record.business_date, today=today))
+    mapped = apply_mapping(remapped_by(record, config), items.map_source(
+        items.source_vouchers(record.source), config, record.business_date, today=today))
     booked = tuple(r for r in chain if r.state == "posted")
     pending = any(r.state == "pending" for r in chain)
     amounts = {r.key: r.payload or (known or {}).get(r.key) for r in booked}
@@ -129,7 +129,8 @@ def release(ledger: Ledger, proposal: Proposal, *, by: str) -> VoucherRecord | N
                                file_digest=held.file_digest, ver_id=held.ver_id,
                                marker=items.marker(key, markers.CORRECTION),
                                source=held.source, state="planned", payload=proposal.payload,
-                               payload_digest=items.payload_digest(proposal.payload))
+                               payload_digest=items.payload_digest(proposal.payload),
+                               store_commit=proposal.mapped.store_commit)
     numbers = ", ".join(f"{r.series} {r.number}" for r in proposal.booked if r.number is not None) or "Fortnox"
     done = replace(held, state="skipped", error_code="KS312", error_permanent=None,
                    error_message=f"a re-export of the Z-report {held.ver_id} of {held.business_date}: its difference "

@@ -38,7 +38,8 @@ def plan_records(config: StoreConfig, digest: str, vouchers: list[SieVoucher], *
         key = items.idempotency_key(config.store, day, digest, ver_id)
         result = items.map_source(group, config, day, today=today)
         record = VoucherRecord(key=key, store=config.store, business_date=day, file_digest=digest, ver_id=ver_id,
-                               marker=items.marker(key), source=items.source_json(group), state="planned")
+                               marker=items.marker(key), source=items.source_json(group), state="planned",
+                               store_commit=config.revision)
         record = apply_mapping(record, result)
         # o.key != key: a row rebuilt from Fortnox (ledger rebuild) carries only the first 16 digits of this
         # very file's digest until the file is read again: it is this voucher, not an earlier export
@@ -92,6 +93,11 @@ def held(config: StoreConfig, record: VoucherRecord, booked: Sequence[VoucherRec
 def _identified(ver_id: str) -> bool:
     """A numbered Z-report (or a store's whole day) can be recognised in another file; a bare #VER cannot."""
     return not ver_id.startswith("line")
+
+
+def remapped_by(record: VoucherRecord, config: StoreConfig) -> VoucherRecord:
+    """The record about to be mapped again with `config`: it carries the commit of that store file, where known."""
+    return replace(record, store_commit=config.revision or record.store_commit)
 
 
 def apply_mapping(record: VoucherRecord, result: MappingResult) -> VoucherRecord:

@@ -37,7 +37,7 @@ from pipeline.runner.invoice_result import InvoiceResult
 from pipeline.runner.locks import store_lock
 from pipeline.runner.look_before import LookBefore
 from pipeline.runner.reconcile_records import POST, record_vouchers
-from pipeline.runner.records import apply_mapping
+from pipeline.runner.records import apply_mapping, remapped_by
 from pipeline.runner.worker import LedgerWorker
 
 log = logging.getLogger("kassasync.runner")
@@ -294,7 +294,8 @@ def _remap(config: StoreConfig, ledger: Ledger, options: SyncOptions, waiting: l
             ledger.update_voucher(record.key, state=fresh.state, payload=fresh.payload,
                                   payload_digest=fresh.payload_digest, findings=fresh.findings,
                                   error_code=fresh.error_code, error_message=fresh.error_message,
-                                  error_hint=fresh.error_hint, error_permanent=fresh.error_permanent)
+                                  error_hint=fresh.error_hint, error_permanent=fresh.error_permanent,
+                                  store_commit=fresh.store_commit)
             ingested.skipped += fresh.state == "skipped" and record.state != "skipped"
         if fresh.state == "planned":
             work.append(fresh)
@@ -315,7 +316,7 @@ def _mapped_again(record: VoucherRecord, config: StoreConfig, options: SyncOptio
             and options.from_date <= record.business_date):
         config = replace(config, start_date=min(config.start_date, record.business_date))
     mapped = items.map_source(items.source_vouchers(record.source), config, record.business_date, today=options.today)
-    return apply_mapping(record, mapped)
+    return apply_mapping(remapped_by(record, config), mapped)
 
 
 class _Poster(LookBefore):

@@ -47,10 +47,12 @@ class Runtime:
 @contextlib.asynccontextmanager
 async def runtime(ledger: Ledger, inbox: Inbox, open_client: ClientOpener, state_dir: Path, *,
                   concurrency: int = DEFAULT_CONCURRENCY, run_id: int | None = None,
-                  progress: Progress | None = None, preload: bool = False) -> AsyncIterator[Runtime]:
+                  progress: Progress | None = None, preload: bool = False,
+                  ledger_threads: int | None = None) -> AsyncIterator[Runtime]:
     """A Runtime on the running event loop. `preload`: every store's financial years and reconciled-through
-    mark read at once (one query each for a run of many stores, instead of one per store)."""
-    worker = LedgerWorker(ledger, run_id)
+    mark read at once (one query each for a run of many stores, instead of one per store). `ledger_threads`:
+    the ledger worker's threads (default: LedgerWorker's), each holding a connection."""
+    worker = LedgerWorker(ledger, run_id, threads=ledger_threads)
     try:
         if preload:
             worker.years = await worker.run(ledger.all_cached_years)

@@ -29,12 +29,13 @@ URGENT, FINISH, START, _STOP = 0, 1, 2, 3  # job priorities, most urgent first
 
 
 class LedgerWorker:
-    def __init__(self, ledger: Ledger, run_id: int | None) -> None:
+    def __init__(self, ledger: Ledger, run_id: int | None, *, threads: int | None = None) -> None:
         self.ledger = ledger
         self.run_id = run_id
         self._connections: list[Any] = []  # each ledger thread's own connection (Ledger.hold_connection)
-        # SQLite: one writer anyway, so one thread; a server database takes a few at once
-        self._threads = _LedgerThreads(1 if ledger.is_sqlite else 4, initializer=self._hold)
+        # SQLite: one writer anyway, so one thread; a server database takes a few at once (`threads`: a fleet
+        # job's one store needs one)
+        self._threads = _LedgerThreads(threads or (1 if ledger.is_sqlite else 4), initializer=self._hold)
         self._pending = _GroupCommit[str](self, lambda keys: ledger.mark_pending(keys, run_id))
         self._years = _GroupCommit[tuple[str, int, date, date]](self, ledger.cache_years)
         self.years: dict[str, list[tuple[int, date, date]]] | None = None  # preloaded FY cache of every store

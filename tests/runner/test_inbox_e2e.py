@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fleet_builder import write_fleet
+from git_repo import commit_all
 from runner_fakes import SETTLED, age_file
 
 from pipeline.cli.main import cli
+from pipeline.ledger import Ledger
 
 TODAY = "2026-11-28"
 
@@ -129,3 +131,28 @@ def test_a_sign_in_failure_says_what_to_check_and_a_plain_sync_after_the_fix_pos
     fixed = fleet.run("sync", "--store", "cafe-000")  # plain sync: before, the stale failure stayed
     assert fixed.exit_code == 0, fixed.output
     assert len(fleet.vouchers("3200000")) == 2
+
+
+def test_each_voucher_records_the_git_commit_of_its_store_file(fleet: Fleet) -> None:
+    stores = fleet.root / "stores"  # a git checkout the deployment updates
+    first = commit_all(stores)
+    edited = stores / "cafe-001.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# not committed yet\n", encoding="utf-8")
+    assert fleet.run("sync", "--all").exit_code == 0
+    ledger = Ledger.open(f"sqlite:///{fleet.root / 'state' / 'ledger.sqlite3'}")
+    try:
+        assert {v.store_commit for v in ledger.store_vouchers("cafe-000")} == {first}
+        assert {v.store_commit for v in ledger.store_vouchers("cafe-001")} == {f"{first}-dirty"}
+        second = commit_all(stores, "cafe-000 changed")
+        again = fleet.root / "inbox" / "cafe-000" / "Z100_igen.se"
+        again.write_bytes(_doubled((fleet.root / "inbox" / "archive" / "cafe-000" / "2026" / "Z100.se").read_bytes()))
+        age_file(again, SETTLED)
+        assert fleet.run("sync", "--store", "cafe-000").exit_code == 1  # the re-export, held
+        proposal = json.loads(fleet.run("correct", "--store", "cafe-000", "--date", "2026-10-01", "--format",
+                                        "json").output)
+        assert proposal["corrections"][0]["store_commit"] == second
+        assert fleet.run("correct", "--store", "cafe-000", "--date", "2026-10-01", "--yes").exit_code == 0
+        correction = next(v for v in ledger.store_vouchers("cafe-000") if v.key.endswith("/correction"))
+        assert correction.state == "posted" and correction.store_commit == second
+    finally:
+        ledger.close()

@@ -9,12 +9,14 @@ from alembic import context
 import pipeline.ledger.invoice_tables  # noqa: F401 - the invoice stream's tables, on the same metadata
 import pipeline.ledger.reconcile_tables  # noqa: F401 - reconcile's tables, on the same metadata
 import pipeline.ledger.web_tables  # noqa: F401 - the web app's tables, on the same metadata
+from pipeline.ledger.migrate import declared_object
 from pipeline.ledger.tables import metadata
 
 
 def _run(connection: sa.Connection) -> None:
     # batch mode: SQLite changes a column by copying its table, so later revisions work there too
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                      include_name=declared_object)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,254 @@
+"""The fleet's procrastinate app: its tasks, its schedule and the stalled-job sweep.
+
+Every job that touches a store carries the lock `store:<id>`: procrastinate runs at most one of them at a time,
+across every worker. The nightly job also carries the queueing lock `store:<id>`, so a store has at most one
+waiting sync. No task is retried by the engine: a queueing lock and retries do not mix (procrastinate issues
+#1446 and #1543: a retried job that finds a newer job waiting under its queueing lock fails with a unique
+violation), and a store's sync needs no retry of its own, since whatever it left (a failed or pending voucher,
+a file still settling) is taken up by the store's next job. A job whose worker died (SIGKILL, a lost host) stays
+`doing` until the sweep: it is retried, or, when a newer job for the store already waits, ended as failed,
+as that job does its work.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import procrastinate
+from procrastinate import exceptions as pe
+from procrastinate.jobs import Status
+
+from pipeline.fleet.schedule import PRUNE_CRON, RECONCILE_CRON, SWEEP_CRON, TOKEN_CRON, LocalCron
+from pipeline.fleet.work import FleetWork
+from pipeline.settings import Settings
+
+log = logging.getLogger("kassasync.fleet")
+
+SYNC_QUEUE = "sync"  # the stores' jobs: syncs, reconciliations, token refreshes
+ENGINE_QUEUE = "engine"  # the engine's own: the nightly tick and the sweep
+QUEUES = (SYNC_QUEUE, ENGINE_QUEUE)
+KEEP_JOBS_HOURS = 24 * 45  # finished jobs older than this are deleted daily (status reads the recent ones)
+LOCKED_RETRY = timedelta(minutes=5)  # a store whose lock another runner holds is tried again after this
+
+
+def store_lock(store: str) -> str:
+    return f"store:{store}"
+
+
+def conninfo(database_url: str) -> str:
+    """The libpq address of a SQLAlchemy PostgreSQL URL (the driver name dropped, the query kept)."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        from pipeline.errors import UserError
+
+        raise UserError(f"the fleet needs PostgreSQL, and KASSASYNC_DATABASE_URL is {url.get_backend_name()}",
+                        "set KASSASYNC_DATABASE_URL=postgresql://user@host/db, run `kassasync db upgrade`, "
+                        "then start the workers (docs/fleet.md)")
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    sync: LocalCron
+    periodic: bool = True  # False: no periodic task (a `--until-idle` worker, `enqueue`)
+
+
+class Fleet:
+    """The procrastinate App with kassasync's tasks. Open it (`opened`) to defer jobs or run a worker."""
+
+    def __init__(self, settings: Settings, schedule: Schedule, *, stalled_after: float = 30.0,
+                 today: date | None = None) -> None:
+        if settings.database_url is None:
+            conninfo("sqlite://")  # raises the UserError that says what to set
+        self.settings = settings
+        self.schedule = schedule
+        self.stalled_after = stalled_after
+        self.work = FleetWork(settings, today=today)
+        self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(
+            conninfo=conninfo(settings.database_url or ""), min_size=1, max_size=8))
+        self._register()
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Fleet]:
+        async with self.app.open_async():
+            yield self
+
+    # -- deferring ------------------------------------------------------------------------------------------
+
+    async def defer_sync(self, store: str, first: date | None = None, last: date | None = None, *,
+                         waiting: bool = True, delay: timedelta | None = None) -> int | None:
+        """A sync job for the store (None: one already waits, under the queueing lock, when `waiting`)."""
+        options: dict[str, Any] = {"lock": store_lock(store), "queue": SYNC_QUEUE}
+        if waiting:
+            options["queueing_lock"] = store_lock(store)
+        if delay is not None:
+            options["schedule_in"] = {"seconds": int(delay.total_seconds())}
+        try:
+            return await self.sync_task.configure(**options).defer_async(
+                store=store, first=first.isoformat() if first else None, last=last.isoformat() if last else None)
+        except pe.AlreadyEnqueued:
+            return None
+
+    async def defer_reconcile(self, store: str, month: str) -> int | None:
+        try:
+            return await self.reconcile_task.configure(
+                lock=store_lock(store), queueing_lock=f"reconcile:{store}", queue=SYNC_QUEUE,
+            ).defer_async(store=store, month=month)
+        except pe.AlreadyEnqueued:
+            return None
+
+    async def defer_token_refresh(self, store: str) -> int | None:
+        try:
+            return await self.token_task.configure(
+                lock=store_lock(store), queueing_lock=f"token:{store}", queue=SYNC_QUEUE,
+            ).defer_async(store=store)
+        except pe.AlreadyEnqueued:
+            return None
+
+    async def defer_all(self, stores: Iterable[str], first: date | None = None, last: date | None = None) -> int:
+        """A sync job per store (one that already waits is kept); how many were deferred."""
+        deferred = 0
+        for store in stores:
+            deferred += await self.defer_sync(store, first, last) is not None
+        return deferred
+
+    # -- the stalled-job sweep ------------------------------------------------------------------------------
+
+    async def sweep(self) -> int:
+        """Jobs left `doing` by a worker that stopped sending heartbeats: each is retried, or ended as failed
+        when a newer job for its store already waits (that one does the work). How many were settled."""
+        manager = self.app.job_manager
+        settled = 0
+        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after):
+            assert job.id is not None
+            try:
+                await manager.retry_job(job)
+                log.warning("job %s (%s, %s) was left running by a stopped worker: retried", job.id,
+                            job.task_name, job.lock)
+            except pe.UniqueViolation:  # a newer job waits under the same queueing lock
+                await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+                log.warning("job %s (%s, %s) was left running by a stopped worker: ended, a newer job for the "
+                            "store waits", job.id, job.task_name, job.lock)
+            settled += 1
+        return settled
+
+    async def idle(self) -> bool:
+        """No job waiting (due now) or running, in any worker."""
+        row = await self.app.connector.execute_query_one_async(
+            "SELECT count(*) AS busy FROM procrastinate_jobs WHERE status = 'doing' OR (status = 'todo' AND "
+            "(scheduled_at IS NULL OR scheduled_at <= now()))")
+        return int(row["busy"]) == 0
+
+    # -- the tasks ------------------------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        app, work = self.app, self.work
+
+        @app.task(name="kassasync.sync_store", queue=SYNC_QUEUE)
+        async def sync_store(store: str, first: str | None, last: str | None) -> dict[str, Any]:
+            result = await work.sync(store, _day(first), _day(last))
+            if result.state == "locked":  # an embedded `sync` has the store: its own job comes later
+                await self.defer_sync(store, _day(first), _day(last), delay=LOCKED_RETRY)
+            if result.state == "error":
+                raise StoreFailed(f"{store}: {result.message}" + (f" ({result.hint})" if result.hint else ""))
+            return {"state": result.state, "posted": result.posted, "failed": result.failed, "held": result.held,
+                    "pending": result.pending}
+
+        @app.task(name="kassasync.reconcile_store", queue=SYNC_QUEUE)
+        async def reconcile_store(store: str, month: str) -> dict[str, Any]:
+            return await work.reconcile(store, month)
+
+        @app.task(name="kassasync.refresh_token", queue=SYNC_QUEUE)
+        async def refresh_token(store: str) -> dict[str, Any]:
+            outcome = await work.refresh_token(store)
+            if outcome["state"] in ("failed", "needs-reconsent"):
+                raise StoreFailed(f"{store}: {outcome['message']}")
+            return outcome
+
+        self.sync_task, self.reconcile_task, self.token_task = sync_store, reconcile_store, refresh_token
+        if not self.schedule.periodic:
+            return
+        nightly = self.schedule.sync
+
+        @app.periodic(cron=nightly.engine_cron, periodic_id="nightly")
+        @app.task(name="kassasync.nightly", queue=ENGINE_QUEUE, queueing_lock="kassasync.nightly")
+        async def nightly_tick(timestamp: int) -> int:
+            if not nightly.due(timestamp):
+                return 0
+            deferred = await self.defer_all(work.store_ids())
+            log.info("nightly sync: %d store jobs deferred", deferred)
+            return deferred
+
+        @app.periodic(cron=LocalCron(RECONCILE_CRON).engine_cron, periodic_id="reconcile")
+        @app.task(name="kassasync.monthly_reconcile", queue=ENGINE_QUEUE, queueing_lock="kassasync.reconcile")
+        async def monthly_reconcile(timestamp: int) -> int:
+            if not LocalCron(RECONCILE_CRON).due(timestamp):
+                return 0
+            month = _previous_month(LocalCron(RECONCILE_CRON).local_day(timestamp))
+            return sum([await self.defer_reconcile(store, month) is not None for store in work.store_ids()])
+
+        @app.periodic(cron=LocalCron(TOKEN_CRON).engine_cron, periodic_id="tokens")
+        @app.task(name="kassasync.token_refresh", queue=ENGINE_QUEUE, queueing_lock="kassasync.tokens")
+        async def token_refresh(timestamp: int) -> int:
+            if not LocalCron(TOKEN_CRON).due(timestamp):
+                return 0
+            return sum([await self.defer_token_refresh(store) is not None for store in work.refreshable()])
+
+        @app.periodic(cron=PRUNE_CRON, periodic_id="prune")
+        @app.task(name="kassasync.prune", queue=ENGINE_QUEUE, queueing_lock="kassasync.prune")
+        async def prune(timestamp: int) -> None:
+            await self.app.job_manager.delete_old_jobs(nb_hours=KEEP_JOBS_HOURS, include_failed=True,
+                                                       include_cancelled=True, include_aborted=True)
+
+        @app.periodic(cron=SWEEP_CRON, periodic_id="sweep")
+        @app.task(name="kassasync.sweep", queue=ENGINE_QUEUE, queueing_lock="kassasync.sweep")
+        async def sweep(timestamp: int) -> int:
+            return await self.sweep()
+
+    # -- running a worker -----------------------------------------------------------------------------------
+
+    async def run_worker(self, *, concurrency: int, queues: list[str] | None, until_idle: bool,
+                         poll: float = 2.0) -> None:
+        """A worker until SIGTERM or SIGINT (each finishes the running jobs first), or, `until_idle`, until no
+        job waits or runs in the whole fleet (the sweep runs at each poll, so a dead worker's job is not
+        waited for)."""
+        self.work.concurrency = concurrency
+        async with self.work.opened():
+            worker = asyncio.create_task(self.app.run_worker_async(
+                concurrency=concurrency, queues=queues or list(QUEUES), wait=True, install_signal_handlers=True,
+                update_heartbeat_interval=max(1.0, self.stalled_after / 3), stalled_worker_timeout=self.stalled_after,
+                fetch_job_polling_interval=poll, delete_jobs="never"))
+            if until_idle:
+                await self._until_idle(worker, poll)
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+    async def _until_idle(self, worker: asyncio.Task[None], poll: float) -> None:
+        """Stops the worker (cancelling it is procrastinate's graceful stop: running jobs finish) once the
+        fleet has been idle for two polls in a row, so that a job deferred between two polls is not missed."""
+        quiet = 0
+        while not worker.done() and quiet < 2:
+            await asyncio.sleep(poll)
+            await self.sweep()
+            quiet = quiet + 1 if await self.idle() else 0
+        worker.cancel()
+
+
+class StoreFailed(Exception):
+    """A store's job could not do its work (the message says why and what to do); the job ends as failed."""
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _previous_month(local: datetime) -> str:
+    first = local.date().replace(day=1) - timedelta(days=1)
+    return f"{first.year:04d}-{first.month:02d}"

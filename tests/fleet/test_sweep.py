@@ -1,0 +1,104 @@
+"""The stalled-job sweep: a job whose worker stopped sending heartbeats (killed with SIGKILL, a lost host) is
+retried, or ended as failed when a newer job for its store already waits under the queueing lock (retrying it
+would break the lock's unique index: procrastinate issues #1446 and #1543)."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from pipeline.fleet.engine import Fleet, Schedule
+from pipeline.fleet.schedule import DEFAULT_SYNC_CRON, LocalCron
+from pipeline.ledger.opening import engine_for
+from pipeline.settings import Settings
+
+
+def _fleet(tmp_path: Path, url: str) -> Fleet:
+    settings = Settings.from_env(stores_dir=tmp_path / "stores", inbox_dir=tmp_path / "inbox",
+                                 state_dir=tmp_path / "state", env={"KASSASYNC_DATABASE_URL": url})
+    return Fleet(settings, Schedule(LocalCron(DEFAULT_SYNC_CRON), periodic=False), stalled_after=5)
+
+
+def _statuses(url: str) -> list[tuple[int, str]]:
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return [(r.id, r.status) for r in conn.execute(sa.text(
+                "SELECT id, status FROM procrastinate_jobs ORDER BY id"))]
+    finally:
+        engine.dispose()
+
+
+async def _start_and_lose(fleet: Fleet, store: str) -> int:
+    """A job deferred and taken by a worker that then stops sending heartbeats."""
+    manager = fleet.app.job_manager
+    job_id = await fleet.defer_sync(store)
+    assert job_id is not None
+    worker_id = await manager.register_worker()
+    job = await manager.fetch_job(queues=None, worker_id=worker_id)
+    assert job is not None and job.id == job_id
+    await fleet.app.connector.execute_query_async(
+        "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'")
+    return job_id
+
+
+def test_a_stalled_job_is_retried(tmp_path: Path, postgres_ledger_url: str) -> None:
+    async def scenario() -> int:
+        async with _fleet(tmp_path, postgres_ledger_url).opened() as fleet:
+            await _start_and_lose(fleet, "cafe-000")
+            assert not await fleet.idle()
+            return await fleet.sweep()
+
+    assert asyncio.run(scenario()) == 1
+    assert [s for _, s in _statuses(postgres_ledger_url)] == ["todo"]
+
+
+def test_a_stalled_job_ends_as_failed_when_a_newer_one_waits(tmp_path: Path, postgres_ledger_url: str) -> None:
+    async def scenario() -> tuple[int, int | None, int]:
+        async with _fleet(tmp_path, postgres_ledger_url).opened() as fleet:
+            lost = await _start_and_lose(fleet, "cafe-000")
+            newer = await fleet.defer_sync("cafe-000")  # the queueing lock is free: the first one is `doing`
+            return lost, newer, await fleet.sweep()
+
+    lost, newer, settled = asyncio.run(scenario())
+    assert newer is not None and settled == 1
+    assert _statuses(postgres_ledger_url) == [(lost, "failed"), (newer, "todo")]
+
+
+def test_a_live_workers_job_is_left_alone(tmp_path: Path, postgres_ledger_url: str) -> None:
+    async def scenario() -> int:
+        async with _fleet(tmp_path, postgres_ledger_url).opened() as fleet:
+            manager = fleet.app.job_manager
+            await fleet.defer_sync("cafe-000")
+            worker_id = await manager.register_worker()  # its heartbeat is fresh
+            assert await manager.fetch_job(queues=None, worker_id=worker_id) is not None
+            return await fleet.sweep()
+
+    assert asyncio.run(scenario()) == 0
+    assert [s for _, s in _statuses(postgres_ledger_url)] == ["doing"]
+
+
+def test_the_nightly_tick_defers_one_job_per_store_at_the_swedish_time(tmp_path: Path,
+                                                                         postgres_ledger_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from fleet_builder import write_fleet
+
+    write_fleet(tmp_path, stores=3, vouchers_per_store=1, per_file=1)
+    settings = Settings.from_env(stores_dir=tmp_path / "stores", inbox_dir=tmp_path / "inbox",
+                                 state_dir=tmp_path / "state", env={"KASSASYNC_DATABASE_URL": postgres_ledger_url})
+    fleet = Fleet(settings, Schedule(LocalCron(DEFAULT_SYNC_CRON)), stalled_after=5)
+    periodic = {p.periodic_id: p.cron for p in fleet.app.periodic_registry.periodic_tasks.values()}
+    assert periodic == {"nightly": "30 * * * *", "reconcile": "30 * * * *", "tokens": "0 * * * *",
+                        "prune": "15 3 * * *", "sweep": "* * * * *"}
+    nightly = fleet.app.tasks["kassasync.nightly"].func
+    winter_0530 = int(datetime(2026, 12, 3, 4, 30, tzinfo=UTC).timestamp())
+
+    async def scenario() -> list[int]:
+        async with fleet.opened():
+            return [await nightly(timestamp=winter_0530 - 3600), await nightly(timestamp=winter_0530),
+                    await nightly(timestamp=winter_0530)]  # a second tick: every store already has one waiting
+
+    assert asyncio.run(scenario()) == [0, 3, 0]
+    assert [s for _, s in _statuses(postgres_ledger_url)] == ["todo"] * 3
