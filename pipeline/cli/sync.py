@@ -1,7 +1,6 @@
 """`kassasync sync`: map each store's new day files and post them to Fortnox exactly once."""
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 from datetime import date, datetime
@@ -86,14 +85,6 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
         settings.state_dir.mkdir(parents=True, exist_ok=True)
     ledger = Ledger.open(settings.ledger_url, thorough=True)  # a broken ledger stops the run (BrokenLedger)
     progress = _Progress(len(configs), show_progress)
-    # What exists now (modules, store files) lives for the whole run: the cycle collector need not walk it
-    # again and again (its time in a 500-store run fell from 0.16 to 0.07 ms per store).
-    gc.freeze()
-    # The event loop and the ledger thread share one interpreter lock. A thread that wants it waits up to the
-    # switch interval; the loop, woken by an answer from Fortnox, should not wait 5 ms (the default) behind the
-    # ledger thread's reading and mapping: 1 ms cut a 500-store run's wall time by a tenth or more.
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, 0.001))
     try:
         run_id, started = begin_run(ledger, options, configs)
         results = run_stores(settings, configs, options, ledger=ledger, run_id=run_id, concurrency=concurrency,
@@ -103,8 +94,6 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
         ledger.interrupt_runs()  # the run's row says so, rather than `running` for ever
         raise
     finally:
-        sys.setswitchinterval(interval)
-        gc.unfreeze()
         progress.close()
         ledger.close()
 
@@ -113,10 +102,11 @@ def _select(settings: Settings, store_ids: tuple[str, ...]) -> tuple[list[StoreC
     """The chosen stores, and whose an org number is (a stray file's quarantine note names its store); with all
     stores, a broken store file is reported for that store, the rest run."""
     from pipeline.config import get_store, load_stores
+    from pipeline.config.revision import with_revisions
 
     if store_ids:
-        return ([get_store(settings.stores_dir, s) for s in dict.fromkeys(store_ids)], [],
-                org_owners(None, settings.stores_dir))
+        chosen = [get_store(settings.stores_dir, s) for s in dict.fromkeys(store_ids)]
+        return with_revisions(chosen, settings.stores_dir), [], org_owners(None, settings.stores_dir)
     configs, diagnostics = load_stores(settings.stores_dir)
     broken: dict[str, StoreResult] = {}
     for diag in diagnostics:
@@ -133,7 +123,8 @@ def _select(settings: Settings, store_ids: tuple[str, ...]) -> tuple[list[StoreC
     for orphan in sorted(set(inbox.store_dirs()) - set(configs) - set(broken)):
         log.warning("inbox folder %s has no store file %s/%s.yaml: its files wait", inbox.store_dir(orphan),
                     settings.stores_dir, orphan)
-    return [configs[s] for s in sorted(configs)], list(broken.values()), org_owners(configs)
+    chosen = with_revisions([configs[s] for s in sorted(configs)], settings.stores_dir)
+    return chosen, list(broken.values()), org_owners(configs)
 
 
 class _Progress:

@@ -64,7 +64,7 @@ class LookBefore:
                     found[record.key] = seen.found(record.key)
             self._report(sightings)
             strangers = [s for s in sightings.unreadable() if s.marker.hash not in by_hash]
-            recorded = await self.worker.finish(
+            recorded = await self.worker.run(
                 self.ledger.record_found, self.config.store, list(found.values()),
                 (span.first, span.last) if span.grows_mark and not strangers else None, now=now())
             log.info("%s: looked up %s..%s in Fortnox: %d voucher(s) with kassasync's marker, %d new to the ledger; "
@@ -90,10 +90,10 @@ class LookBefore:
             twin = posted.get((record.business_date, record.ver_id))
             if twin is None or markers.kind_of(record.marker) != markers.Z_REPORT or record.ver_id.startswith("line"):
                 continue  # a bare #VER (line…) cannot be told apart across files
-            booked = await self.worker.finish(self.ledger.voucher, twin.key)  # recorded by the look-up just now
+            booked = await self.worker.run(self.ledger.voucher, twin.key)  # recorded by the look-up just now
             assert booked is not None, twin.key
             decided = held(self.config, record, [booked])
-            await self.worker.finish(
+            await self.worker.run(
                 self.ledger.update_voucher, record.key, state=decided.state, error_code=decided.error_code,
                 error_permanent=None, error_message=decided.error_message, error_hint=decided.error_hint)
             kept.add(record.key)
@@ -145,7 +145,7 @@ class LookBefore:
     async def _mark(self) -> Mark | None:
         marks = self.worker.marks
         if marks is None:  # a store synced on its own (tests): its mark from the ledger
-            marks = await self.worker.finish(self.ledger.marks, [self.config.store])
+            marks = await self.worker.run(self.ledger.marks, [self.config.store])
         return marks.get(self.config.store)
 
     def _report(self, sightings: lookup.Sightings) -> None:

@@ -128,7 +128,7 @@ async def sync_store(config: StoreConfig, *, ledger: Ledger, inbox: Inbox, open_
             result.state, result.message = "error", f"unexpected {type(exc).__name__}: {exc}"
             result.hint = "see the debug log in the state directory; pending vouchers are checked on the next run"
         if not (options.dry_run or counted):  # the run stopped early: count what the ledger holds now
-            await worker.finish(_count, result, ledger, inbox, config.store, options)
+            await worker.run(_count, result, ledger, inbox, config.store, options)
         if config.invoice_sync:  # the second stream, under the same lock (docs/invoices.md)
             from pipeline.runner.invoice_sync import sync_invoices
 
@@ -194,10 +194,10 @@ async def _sync_open(config: StoreConfig, ledger: Ledger, inbox: Inbox, open_cli
             await poster.run(work, options.reconcile_rounds)
         except Exception:
             if posted:  # what Fortnox holds is recorded before the store gives up
-                await worker.finish(ledger.mark_posted_many, posted)
+                await worker.run(ledger.mark_posted_many, posted)
             raise
     slot.release()  # done with Fortnox: the next store may start
-    await worker.finish(_archive_and_count, config, inbox, ledger, options, result, posted,
+    await worker.run(_archive_and_count, config, inbox, ledger, options, result, posted,
                         poster.newest if poster else None, poster.created if poster else ())
     return True
 
@@ -363,7 +363,7 @@ class _Poster(LookBefore):
             year = await self.year_for(record.business_date)
         except Exception:
             await marking
-            await self.worker.finish(self.ledger.unmark_pending, [record.key])
+            await self.worker.run(self.ledger.unmark_pending, [record.key])
             raise
         await marking
         return year
@@ -377,7 +377,7 @@ class _Poster(LookBefore):
         if self.years is None:
             preloaded = self.worker.years
             cached = (preloaded.get(self.config.store, []) if preloaded is not None
-                      else await self.worker.finish(self.ledger.cached_years, self.config.store))
+                      else await self.worker.run(self.ledger.cached_years, self.config.store))
             self.years = [FinancialYear(i, f, t) for i, f, t in cached]
 
     async def year_for(self, day: date) -> FinancialYear | None:
@@ -410,7 +410,7 @@ class _Poster(LookBefore):
             voucher = await self.client.create_voucher(year.id, draft)
         except fe.TransientError as exc:  # timeouts, dropped connections, 5xx, 429: maybe posted
             log.info("%s %s: uncertain outcome (%s); looking for its marker", self.config.store, record.key, exc)
-            await self.worker.finish(self.ledger.note_uncertain, record.key, code=_code(exc), message=exc.message,
+            await self.worker.run(self.ledger.note_uncertain, record.key, code=_code(exc), message=exc.message,
                                   hint=exc.hint)
             return "uncertain"
         except fe.FortnoxError as exc:
@@ -434,13 +434,13 @@ class _Poster(LookBefore):
 
     async def _failed(self, record: VoucherRecord, code: str, message: str, hint: str | None,
                       permanent: bool = True) -> None:
-        await self.worker.finish(self.ledger.mark_failed, record.key, code=code, message=message, hint=hint,
+        await self.worker.run(self.ledger.mark_failed, record.key, code=code, message=message, hint=hint,
                               permanent=permanent)
         if self.progress:
             self.progress(self.config.store, "failed", None)
 
     async def _fail_rest(self, rest: list[VoucherRecord], cause_key: str) -> None:
-        cause = await self.worker.finish(self.ledger.voucher, cause_key)
+        cause = await self.worker.run(self.ledger.voucher, cause_key)
         assert cause is not None
         for record in rest:
             if record.state == "planned":

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx2
 
@@ -27,7 +27,6 @@ from pipeline.settings import Settings
 
 __all__ = ["DEFAULT_CONCURRENCY", "RunSummary", "begin_run", "end_run", "run_stores", "sync_share"]
 SUMMARY_FORMAT = 1
-T = TypeVar("T")
 
 
 @dataclass
@@ -86,7 +85,7 @@ def run_stores(settings: Settings, configs: Sequence[StoreConfig], options: Sync
                                     state_dir=settings.state_dir, run_id=run_id, concurrency=concurrency,
                                     progress=progress)
 
-    return run_loop(run())
+    return asyncio.run(run())
 
 
 async def sync_share(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: Inbox, open_client: ClientOpener,
@@ -97,16 +96,6 @@ async def sync_share(configs: Sequence[StoreConfig], *, ledger: Ledger, inbox: I
                        progress=progress, preload=True) as shared:
         return list(await asyncio.gather(*(
             sync_one_store(c, options.from_date, options.to_date, options=options, runtime=shared) for c in configs)))
-
-
-def run_loop(main: Coroutine[Any, Any, T]) -> T:
-    """The coroutine on uvloop where it is installed (a faster event loop: less CPU per HTTP exchange), else
-    on asyncio's own loop."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
 
 
 def _opener(settings: Settings, http: httpx2.AsyncClient) -> ClientOpener:

@@ -1,18 +1,17 @@
-"""Ledger work off the event loop: one thread does the ledger's I/O (a few for a server database), the work
-of stores already under way first, and the `pending` marks (and the financial years learnt) group-committed.
+"""Ledger work off the event loop: one thread does the ledger's I/O (a few for a server database), jobs in the
+order they are given, and the `pending` marks (and the financial years learnt) group-committed.
 
 SQLite lets one writer at a time, and the `pending` commit waits for the disk. Done on the event loop, every
 store would stand still during each other store's disk sync; in one ledger thread, with the marks of all
 stores that are ready at the same moment committed together (one transaction for many), the loop keeps
-talking to Fortnox. The thread takes its jobs most urgent first: `pending` marks (a store waits on each
-before its POST), then the work of stores already posting (`finish`), then new stores' files (`run`).
-First come, first served, a store's `pending` mark waited behind every new store's reading and mapping.
+talking to Fortnox. First come, first served: at Fortnox's latency a store waits on Fortnox, not on this
+thread (taking jobs most urgent first changed a 500-store run's wall time by under 10 %; issue 15,
+docs/benchmarks.md).
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import queue
 import threading
@@ -25,7 +24,6 @@ from pipeline.ledger import Ledger, Mark
 log = logging.getLogger("kassasync.runner")
 T = TypeVar("T")
 Item = TypeVar("Item")
-URGENT, FINISH, START, _STOP = 0, 1, 2, 3  # job priorities, most urgent first
 
 
 class LedgerWorker:
@@ -42,18 +40,7 @@ class LedgerWorker:
         self.marks: dict[str, Mark] | None = None  # preloaded reconciled-through marks of every store
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """fn(*args, **kwargs) in a ledger thread: a store's first work (after the work of stores under way)."""
-        return await self._call(START, fn, args, kwargs)
-
-    async def finish(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Like run, for a store already posting: ahead of stores that have not started."""
-        return await self._call(FINISH, fn, args, kwargs)
-
-    async def urgent(self, fn: Callable[..., T], *args: Any) -> T:
-        """Like run, ahead of everything else: the writes stores wait on before their next request."""
-        return await self._call(URGENT, fn, args, {})
-
-    async def _call(self, priority: int, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        """fn(*args, **kwargs) in a ledger thread, after the jobs given before it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
 
@@ -67,7 +54,7 @@ class LedgerWorker:
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits for the answer
                 loop.call_soon_threadsafe(_settle, future, *outcome)
 
-        self._threads.submit(priority, job)
+        self._threads.submit(job)
         return await future
 
     async def mark_pending(self, key: str) -> None:
@@ -102,31 +89,27 @@ def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None)
 
 
 class _LedgerThreads:
-    """Threads that take jobs most urgent first, in order of arrival within a priority."""
+    """Threads that take jobs in order of arrival."""
 
     def __init__(self, count: int, initializer: Callable[[], None]) -> None:
-        self._jobs: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = queue.PriorityQueue()
-        self._order = itertools.count()
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._threads = [threading.Thread(target=self._serve, args=(initializer,), name=f"kassasync-ledger-{i}",
                                           daemon=True) for i in range(count)]
         for thread in self._threads:
             thread.start()
 
-    def submit(self, priority: int, job: Callable[[], None]) -> None:
-        self._jobs.put((priority, next(self._order), job))
+    def submit(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
 
     def _serve(self, initializer: Callable[[], None]) -> None:
         initializer()
-        while True:
-            _, _, job = self._jobs.get()
-            if job is None:
-                return
+        while (job := self._jobs.get()) is not None:
             job()
 
     def shutdown(self) -> None:
         """Ends the threads once the jobs already given are done."""
         for _ in self._threads:
-            self._jobs.put((_STOP, next(self._order), None))
+            self._jobs.put(None)
         for thread in self._threads:
             thread.join()
 
@@ -169,7 +152,7 @@ class _GroupCommit(Generic[Item]):
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 try:
-                    await self.worker.urgent(self.write, [item for item, _ in batch])
+                    await self.worker.run(self.write, [item for item, _ in batch])
                 except Exception as exc:  # noqa: BLE001 - every waiter gets the failure
                     for _, future in batch:
                         if not future.done():

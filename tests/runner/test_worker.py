@@ -1,4 +1,4 @@
-"""The ledger worker: jobs most urgent first, answers and errors back on the event loop, drained on close."""
+"""The ledger worker: jobs in the order given, answers and errors back on the event loop, drained on close."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +11,8 @@ from pipeline.ledger import Ledger
 from pipeline.runner.worker import LedgerWorker
 
 
-def test_urgent_work_goes_first_then_stores_under_way_then_new_stores(tmp_path: Path) -> None:
+def test_jobs_are_done_in_the_order_they_are_given(tmp_path: Path) -> None:
+    """One ledger thread (SQLite), first come, first served: a store's writes stay in the order it gave them."""
     ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
     worker = LedgerWorker(ledger, None)
     done: list[str] = []
@@ -20,9 +21,8 @@ def test_urgent_work_goes_first_then_stores_under_way_then_new_stores(tmp_path: 
     async def go() -> None:
         busy = asyncio.ensure_future(worker.run(gate.wait))  # the one ledger thread is busy with this
         await asyncio.sleep(0.05)
-        jobs = [asyncio.ensure_future(worker.run(done.append, "new store")),
-                asyncio.ensure_future(worker.finish(done.append, "store under way")),
-                asyncio.ensure_future(worker.urgent(done.append, "pending mark"))]
+        jobs = [asyncio.ensure_future(worker.run(done.append, name))
+                for name in ("new store", "store under way", "pending mark")]
         await asyncio.sleep(0.05)
         gate.set()
         await asyncio.gather(busy, *jobs)
@@ -32,7 +32,7 @@ def test_urgent_work_goes_first_then_stores_under_way_then_new_stores(tmp_path: 
     finally:
         worker.close()
         ledger.close()
-    assert done == ["pending mark", "store under way", "new store"]
+    assert done == ["new store", "store under way", "pending mark"]
 
 
 def test_results_and_errors_come_back_and_close_drains_the_queue(tmp_path: Path) -> None:
@@ -45,12 +45,12 @@ def test_results_and_errors_come_back_and_close_drains_the_queue(tmp_path: Path)
 
     async def go() -> int:
         with pytest.raises(ValueError, match="no such voucher"):
-            await worker.finish(fail)
+            await worker.run(fail)
         return await worker.run(lambda a, b=0: a + b, 40, b=2)
 
     try:
         assert asyncio.run(go()) == 42
-        worker._threads.submit(2, lambda: later.append(1))  # given before close: done before the threads end
+        worker._threads.submit(lambda: later.append(1))  # given before close: done before the threads end
     finally:
         worker.close()
         ledger.close()
