@@ -13,6 +13,7 @@ from pipeline.config.model import StoreConfig
 
 log = logging.getLogger("kassasync.config")
 GIT_TIMEOUT = 30  # seconds; a fleet's status over thousands of files takes well under one
+FEW_FILES = 20  # up to this many files, `git status` looks at them alone, not at the whole directory
 # The directory alone says which repository: not a GIT_DIR a hook or a shell left behind. No optional locks:
 # `git status` then never writes the index, which the deployment's own git may be updating at the same time.
 _REPOSITORY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
@@ -21,14 +22,17 @@ _REPOSITORY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR
 def revisions(stores_dir: Path, paths: Iterable[Path]) -> dict[Path, str | None]:
     """Each file's revision: the HEAD commit of the git checkout holding `stores_dir` when the file is tracked and
     unchanged, `<sha>-dirty` when it has uncommitted changes, None when it is untracked or ignored, or the
-    directory is not in a git work tree (or git is missing). Two git calls for the whole directory."""
+    directory is not in a git work tree (or git is missing). Two git calls: for the whole directory when many
+    files are asked for (a run of every store), for just those files when few are (a fleet job's one store, in
+    a directory of thousands)."""
     wanted = list(paths)
     found: dict[Path, str | None] = dict.fromkeys(wanted)
     head = _git(stores_dir, "rev-parse", "--show-toplevel", "HEAD")
     if head is None or len(head.split("\n")) < 2:
         return found
     top, sha = head.split("\n")[:2]
-    status = _git(stores_dir, "status", "--porcelain", "-z", "--untracked-files=all", "--ignored", "--", ".")
+    pathspec = [str(p.resolve()) for p in wanted] if len(wanted) <= FEW_FILES else ["."]
+    status = _git(stores_dir, "status", "--porcelain", "-z", "--untracked-files=all", "--ignored", "--", *pathspec)
     if status is None:
         return found
     changed = _changed(status.split("\0"))
