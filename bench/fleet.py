@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -37,7 +38,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 import sqlalchemy as sa  # noqa: E402
 from fleet_builder import write_fleet  # noqa: E402
 from postgres_server import schema_url  # noqa: E402
-from sync import BENCH_SECRET_KEY, FIRST_DAY, KINDS, api_requests, start_sandbox, write_next_day  # noqa: E402
+from sync import (  # noqa: E402
+    BENCH_SECRET_KEY,
+    FIRST_DAY,
+    KINDS,
+    api_requests,
+    process_cpu_ms,
+    start_sandbox,
+    write_next_day,
+)
 
 from pipeline.ledger import migrate  # noqa: E402
 from pipeline.ledger.opening import engine_for  # noqa: E402
@@ -56,6 +65,8 @@ class Run:
     requests: int
     operations: dict[str, int]
     posted: int
+    worker_cpu: float  # seconds, every worker process
+    sandbox_cpu: float | None  # seconds, the sandbox's process
 
 
 @contextmanager
@@ -82,12 +93,14 @@ def kassasync(root: Path, env: dict[str, str], *args: str) -> list[str]:
             "--state-dir", str(root / "state"), "-q", *args]
 
 
-def run_fleet(label: str, root: Path, handle: SandboxHandle, url: str, *, stores: int, workers: int,
-              concurrency: int) -> Run:
+def run_fleet(label: str, root: Path, handle: SandboxHandle, sandbox_pid: int, url: str, *, stores: int,
+              workers: int, concurrency: int) -> Run:
     env = {**os.environ, **handle.env(), "KASSASYNC_DATABASE_URL": url, "KASSASYNC_SECRET_KEY": BENCH_SECRET_KEY}
     before = _last_job(url)
     subprocess.run(kassasync(root, env, "enqueue", "--all"), env=env, check=True, stdout=subprocess.DEVNULL)
     handle.reset_request_counts()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sandbox_before = process_cpu_ms(sandbox_pid)
     started = time.perf_counter()
     processes = [subprocess.Popen(kassasync(root, env, "worker", "--today", TODAY, "--until-idle", "--concurrency",
                                             str(concurrency)), env=env, stderr=subprocess.PIPE, text=True)
@@ -97,6 +110,10 @@ def run_fleet(label: str, root: Path, handle: SandboxHandle, url: str, *, stores
         if process.returncode != 0:
             raise SystemExit(f"a worker failed:\n{err[-3000:]}")
     process_seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    sandbox_after = process_cpu_ms(sandbox_pid)
+    sandbox_cpu = (sandbox_after - sandbox_before) / 1000 if sandbox_before is not None and sandbox_after else None
     requests, operations = api_requests(handle)
     engine = engine_for(url)
     with engine.connect() as conn:
@@ -108,7 +125,7 @@ def run_fleet(label: str, root: Path, handle: SandboxHandle, url: str, *, stores
         posted = conn.execute(sa.text("SELECT count(*) FROM vouchers WHERE state = 'posted'")).scalar_one()
     engine.dispose()
     return Run(label, stores, workers, (last - first).total_seconds(), process_seconds, requests, operations,
-               int(posted))
+               int(posted), worker_cpu, sandbox_cpu)
 
 
 def _last_job(url: str) -> int:
@@ -132,6 +149,10 @@ def report(run: Run, latency_ms: float, concurrency: int, target: str) -> None:
     print(f"  requests/store-day   {run.requests / run.stores:8.2f}     ({target})")
     kinds = {name: sum(run.operations.get(op, 0) for op in ops) for name, ops in KINDS}
     print("  per store            " + ", ".join(f"{kinds[name] / run.stores:.2f} {name}" for name, _ in KINDS))
+    print(f"  worker CPU           {run.worker_cpu:8.2f} s   ({run.worker_cpu / run.stores * 1000:.1f} ms per store, "
+          f"all workers)")
+    if run.sandbox_cpu is not None:
+        print(f"  sandbox CPU          {run.sandbox_cpu:8.2f} s   (its own process)")
     print(f"  throughput           {run.stores / run.jobs_seconds:8.2f} stores/s   "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
@@ -153,14 +174,14 @@ def main() -> None:
             write_fleet(root, args.stores, 1, per_file=1, first_day=FIRST_DAY, tenant_base=tenant_base)
             process, handle = start_sandbox(root, args.latency_ms)
             try:
-                cold = run_fleet("cold run (empty ledger)", root, handle, url, stores=args.stores, workers=workers,
-                                 concurrency=args.concurrency)
+                cold = run_fleet("cold run (empty ledger)", root, handle, process.pid, url, stores=args.stores,
+                                 workers=workers, concurrency=args.concurrency)
                 report(cold, args.latency_ms, args.concurrency, "target <= 2")
                 runs.append(cold)
                 if workers == 2:
                     write_next_day(root, args.stores, 1, "day2")
-                    warm = run_fleet("next day's run", root, handle, url, stores=args.stores, workers=workers,
-                                     concurrency=args.concurrency)
+                    warm = run_fleet("next day's run", root, handle, process.pid, url, stores=args.stores,
+                                     workers=workers, concurrency=args.concurrency)
                     report(warm, args.latency_ms, args.concurrency, "target <= 1.2")
             finally:
                 process.terminate()

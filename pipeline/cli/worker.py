@@ -30,7 +30,7 @@ def _fleet(*, periodic: bool, stalled_after: float = 30.0, today: date | None = 
 @click.command("worker")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=8, show_default=True,
               help="Jobs (stores) this worker runs at the same time.")
-@click.option("--queue", "queues", multiple=True, metavar="Q",
+@click.option("--queue", "queues", multiple=True, type=click.Choice(["sync", "engine"]),
               help="Only this queue's jobs (repeatable): sync (the stores' jobs) or engine (the schedule's own). "
                    "Default: both.")
 @click.option("--until-idle", is_flag=True,

@@ -23,6 +23,7 @@ import procrastinate
 from procrastinate import exceptions as pe
 from procrastinate.jobs import Status
 
+from pipeline.errors import UserError
 from pipeline.fleet.schedule import PRUNE_CRON, RECONCILE_CRON, SWEEP_CRON, TOKEN_CRON, LocalCron
 from pipeline.fleet.work import FleetWork
 from pipeline.settings import Settings
@@ -32,8 +33,11 @@ log = logging.getLogger("kassasync.fleet")
 SYNC_QUEUE = "sync"  # the stores' jobs: syncs, reconciliations, token refreshes
 ENGINE_QUEUE = "engine"  # the engine's own: the nightly tick and the sweep
 QUEUES = (SYNC_QUEUE, ENGINE_QUEUE)
+BULK = 50  # deferring this many jobs at once refreshes the job table's statistics (Fleet._analyze)
 KEEP_JOBS_HOURS = 24 * 45  # finished jobs older than this are deleted daily (status reads the recent ones)
-LOCKED_RETRY = timedelta(minutes=5)  # a store whose lock another runner holds is tried again after this
+LOCKED_RETRY = timedelta(minutes=5)
+FLEET_SET_UP = ("set KASSASYNC_DATABASE_URL=postgresql://user@host/db, run `kassasync db upgrade`, then start the "
+                "workers (docs/fleet.md)")  # a store whose lock another runner holds is tried again after this
 
 
 def store_lock(store: str) -> str:
@@ -46,11 +50,8 @@ def conninfo(database_url: str) -> str:
 
     url = sa.engine.make_url(database_url)
     if url.get_backend_name() != "postgresql":
-        from pipeline.errors import UserError
-
         raise UserError(f"the fleet needs PostgreSQL, and KASSASYNC_DATABASE_URL is {url.get_backend_name()}",
-                        "set KASSASYNC_DATABASE_URL=postgresql://user@host/db, run `kassasync db upgrade`, "
-                        "then start the workers (docs/fleet.md)")
+                        FLEET_SET_UP)
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -66,13 +67,14 @@ class Fleet:
     def __init__(self, settings: Settings, schedule: Schedule, *, stalled_after: float = 30.0,
                  today: date | None = None) -> None:
         if settings.database_url is None:
-            conninfo("sqlite://")  # raises the UserError that says what to set
+            raise UserError("the fleet needs PostgreSQL, and KASSASYNC_DATABASE_URL is not set (the ledger is the "
+                            "SQLite file in the state directory)", FLEET_SET_UP)
         self.settings = settings
         self.schedule = schedule
         self.stalled_after = stalled_after
         self.work = FleetWork(settings, today=today)
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(
-            conninfo=conninfo(settings.database_url or ""), min_size=1, max_size=8))
+            conninfo=conninfo(settings.database_url), min_size=1, max_size=8))
         self._register()
 
     @contextlib.asynccontextmanager
@@ -83,11 +85,9 @@ class Fleet:
     # -- deferring ------------------------------------------------------------------------------------------
 
     async def defer_sync(self, store: str, first: date | None = None, last: date | None = None, *,
-                         waiting: bool = True, delay: timedelta | None = None) -> int | None:
-        """A sync job for the store (None: one already waits, under the queueing lock, when `waiting`)."""
-        options: dict[str, Any] = {"lock": store_lock(store), "queue": SYNC_QUEUE}
-        if waiting:
-            options["queueing_lock"] = store_lock(store)
+                         delay: timedelta | None = None) -> int | None:
+        """A sync job for the store (None: one already waits, under the queueing lock)."""
+        options: dict[str, Any] = {"lock": store_lock(store), "queueing_lock": store_lock(store), "queue": SYNC_QUEUE}
         if delay is not None:
             options["schedule_in"] = {"seconds": int(delay.total_seconds())}
         try:
@@ -117,7 +117,21 @@ class Fleet:
         deferred = 0
         for store in stores:
             deferred += await self.defer_sync(store, first, last) is not None
+        if deferred >= BULK:
+            await self._analyze()
         return deferred
+
+    async def _analyze(self) -> None:
+        """The job table's statistics brought up to date after a bulk deferral. procrastinate's fetch query
+        plans from them: with stale ones (a table that was nearly empty when last analysed) it tests every
+        waiting job's lock before taking the first, 90 ms a fetch with 2,000 jobs waiting, so the workers took
+        about 15 jobs a second however many there were; with fresh ones it takes the first by its index
+        (4 ms). Autovacuum gets there too, but only after the night's jobs have been deferred."""
+        try:
+            await self.app.connector.execute_query_async("ANALYZE procrastinate_jobs")
+        except pe.ConnectorException as exc:  # not the table's owner: the fleet still works, only slower
+            log.warning("could not ANALYZE procrastinate_jobs (%s): job fetching may be slow until autovacuum "
+                        "does; run the fleet as the role that ran `kassasync db upgrade`", exc)
 
     # -- the stalled-job sweep ------------------------------------------------------------------------------
 

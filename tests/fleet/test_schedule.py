@@ -42,3 +42,14 @@ def test_a_cron_that_cannot_be_kept_is_refused_with_the_fix(expression: str, mes
         LocalCron.parse(expression, source="KASSASYNC_SYNC_CRON")
     assert message in caught.value.message and "KASSASYNC_SYNC_CRON" in caught.value.message
     assert "30 5 * * *" in (caught.value.hint or "")
+
+
+def test_the_engine_gets_a_libpq_address_and_sqlite_is_refused_with_the_set_up() -> None:
+    from pipeline.fleet.engine import conninfo
+
+    url = "postgresql+psycopg://kassasync:secret@db.internal:5433/kassasync?options=-csearch_path%3Dfleet"
+    assert conninfo(url) == "postgresql://kassasync:secret@db.internal:5433/kassasync?options=-csearch_path%3Dfleet"
+    with pytest.raises(UserError) as caught:
+        conninfo("sqlite:////var/lib/kassasync/ledger.sqlite3")
+    assert "the fleet needs PostgreSQL" in caught.value.message
+    assert "kassasync db upgrade" in (caught.value.hint or "")

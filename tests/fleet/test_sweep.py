@@ -102,3 +102,24 @@ def test_the_nightly_tick_defers_one_job_per_store_at_the_swedish_time(tmp_path:
 
     assert asyncio.run(scenario()) == [0, 3, 0]
     assert [s for _, s in _statuses(postgres_ledger_url)] == ["todo"] * 3
+
+
+def test_a_bulk_deferral_refreshes_the_job_tables_statistics(tmp_path: Path, postgres_ledger_url: str) -> None:
+    """procrastinate's fetch query plans from them (stale ones made each fetch test every waiting job's lock)."""
+    from pipeline.fleet.engine import BULK
+
+    def analysed() -> bool:
+        engine = engine_for(postgres_ledger_url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE "
+                                            "relid = 'procrastinate_jobs'::regclass")).scalar_one()
+        finally:
+            engine.dispose()
+
+    async def defer(stores: int) -> int:
+        async with _fleet(tmp_path, postgres_ledger_url).opened() as fleet:
+            return await fleet.defer_all([f"cafe-{i:04d}" for i in range(stores)])
+
+    assert asyncio.run(defer(BULK - 1)) == BULK - 1 and not analysed()
+    assert asyncio.run(defer(2 * BULK)) == BULK + 1 and analysed()  # the first BULK - 1 wait already

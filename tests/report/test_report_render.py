@@ -152,3 +152,24 @@ def test_text_caps_long_failure_lists() -> None:
     text = render_text(build_status([StoreInfo("s", "S", date(2026, 10, 1))], failed, [], TODAY, window=3))
     assert "failed           40 days" in text and text.count("account 1930 is inactive") == 31
     assert "... and 9 earlier (see --format json)" in text
+
+
+def test_a_stores_fleet_jobs_show_in_text_json_and_html(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from pipeline.fleet.jobs import StoreJobs
+
+    base = model(tmp_path)
+    failing = StoreJobs(waiting=1, running=0, failed=2, failed_at=datetime(2026, 11, 28, 4, 31))
+    stores = (replace(base.stores[0], jobs=failing), replace(base.stores[1], jobs=StoreJobs()), *base.stores[2:])
+    jobs_model = replace(base, stores=stores)
+    text = render_text(jobs_model)
+    assert ("fleet jobs       1 waiting, 0 running, 2 failed (last at 2026-11-28 04:31 UTC): the worker's log says "
+            "why") in text
+    assert "fleet jobs       0 waiting, 0 running, 0 failed\n" in text
+    data = json.loads(render_json(jobs_model))["stores"]
+    assert data[0]["jobs"] == {"waiting": 1, "running": 0, "failed": 2, "failed_at": "2026-11-28T04:31:00"}
+    calm = replace(base.stores[0], failed=(), held=(), missing=(), undated=(), drift=None, reconciled=None,
+                   invoices=None)
+    assert replace(calm, jobs=failing).needs_attention and not replace(calm, jobs=StoreJobs()).needs_attention
+    assert 'data-jobs-failed="2"' in render_html(jobs_model)
