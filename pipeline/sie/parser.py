@@ -122,9 +122,8 @@ class Parser(VoucherRules):
                     seen = self.seen_label = True
                 if watch:
                     self._checksum_item(label, fields, lineno)
-                handler = handlers.get(label)
-                if handler is not None:
-                    handler(self, fields, raw, lineno)
+                if label in handlers:
+                    handlers[label](self, fields, raw, lineno)
                 elif label == "#KSUMMA":
                     self._ksumma(fields, raw, lineno)
                     watch = self.crc is not None or self.ksumma_closed

@@ -27,48 +27,52 @@ def tokenize(s: str) -> tuple[list[Field], int]:
     Most lines are split with `str.split`: first on quotes (the odd parts are the quoted fields), then the
     bare parts on whitespace, and a lone bare `{}` (the usual #TRANS shape) is the empty list. Other
     object lists are grouped by `assemble`; a line with a backslash or an unpaired quote goes through the
-    regular expression, which knows the escape rules.
+    regular expression, which knows the escape rules. The common shapes are tested first, with as few
+    string operations as they need: this runs once per line.
     """
-    if '"' in s:
-        if "\\" in s:
-            return _tokenize_regex(s)
-        parts = s.split('"')
-        n = len(parts)
-        if not n & 1:  # an odd number of quotes: the last quoted field is not closed
-            return _tokenize_regex(s)
-        if n == 3 and "{" in parts[0] and "}" in parts[2] and s.count("{") == 1 and s.count("}") == 1 \
-                and "}" not in parts[0]:  # the usual list with a quoted object id: {1 "100"}
-            head, _, members = parts[0].partition("{")
-            inner, _, tail = parts[2].partition("}")
-            out: list[Field] = head.split()  # type: ignore[assignment]
-            out.append((*members.split(), parts[1], *inner.split()))
-            if tail:
-                out += tail.split()
-            return out, 0
-        out = parts[0].split()  # type: ignore[assignment]
-        if n == 3:  # one quoted field: most quoted lines
-            out.append(parts[1])
-            if parts[2]:
-                out += parts[2].split()
-        else:
-            for k in range(1, n, 2):
-                out.append(parts[k])
-                if parts[k + 1]:
-                    out += parts[k + 1].split()
+    if '"' not in s:
+        words: list[Field] = s.split()  # type: ignore[assignment]
         if "{" in s or "}" in s:
-            # One brace pair, and "{}" is not a quoted field: the bare word "{}" is the empty list.
-            if s.count("{") == 1 and s.count("}") == 1 and "{}" in out and '"{}"' not in s:
-                out[out.index("{}")] = _EMPTY
-            else:
+            rest = s.replace("{}", "", 1)  # braces left in it: not the one bare {} of the usual row
+            if "{" in rest or "}" in rest or "{}" not in words:
+                return _words_with_braces([s]), 0 if s.count("{") == s.count("}") else _brace_flags(s)
+            words[words.index("{}")] = _EMPTY  # the usual row: 1910 {} 10.00
+        return words, 0
+    if "\\" in s:
+        return _tokenize_regex(s)
+    parts = s.split('"')
+    if len(parts) == 3:  # one quoted field: most quoted lines
+        head, quoted, tail = parts
+        out: list[Field] = head.split()  # type: ignore[assignment]
+        if "{" in s or "}" in s:
+            if "}" in tail:  # a list with a quoted object id: {1 "100"}
+                if s.count("{") != 1 or s.count("}") != 1 or "{" not in head:
+                    return assemble(parts)
+                head, _, members = head.partition("{")
+                inner, _, tail = tail.partition("}")
+                out = head.split()  # type: ignore[assignment]
+                out.append((*members.split(), quoted, *inner.split()))
+                if tail:
+                    out += tail.split()
+                return out, 0
+            rest = s.replace("{}", "", 1)
+            if "{" in rest or "}" in rest or "{}" not in out:
                 return assemble(parts)
+            out[out.index("{}")] = _EMPTY  # a row with a text: 1910 {} 10.00 20240101 "text"
+        out.append(quoted)
+        if tail:
+            out += tail.split()
         return out, 0
-    words: list[Field] = s.split()  # type: ignore[assignment]
+    if not len(parts) & 1:  # an odd number of quotes: the last quoted field is not closed
+        return _tokenize_regex(s)
     if "{" in s or "}" in s:
-        if s.count("{") == 1 and s.count("}") == 1 and "{}" in words:
-            words[words.index("{}")] = _EMPTY
-        else:
-            return _words_with_braces([s]), 0 if s.count("{") == s.count("}") else _brace_flags(s)
-    return words, 0
+        return assemble(parts)
+    out = parts[0].split()  # type: ignore[assignment]
+    for k in range(1, len(parts), 2):
+        out.append(parts[k])
+        if parts[k + 1]:
+            out += parts[k + 1].split()
+    return out, 0
 
 
 def _brace_flags(s: str) -> int:
