@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from pipeline.errors import UserError
 from pipeline.settings import Settings
 
 
@@ -35,6 +36,19 @@ def today_option(command: F) -> F:
 
 def today_from(option: datetime | None) -> date:
     return option.date() if option is not None else date.today()
+
+
+def date_range(day: datetime | None, from_day: datetime | None,
+               to_day: datetime | None) -> tuple[date | None, date | None]:
+    """The business dates `--date D` or `--from D --to D` ask for (None: open on that side); a UserError for
+    both forms at once, or a range that ends before it starts."""
+    if day and (from_day or to_day):
+        raise UserError("--date cannot be combined with --from/--to", "use --date D, or --from D --to D")
+    start, end = day or from_day, day or to_day
+    first, last = (start.date() if start else None), (end.date() if end else None)
+    if first and last and first > last:
+        raise UserError(f"--from {first} is after --to {last}", "swap the two dates")
+    return first, last
 
 
 def app_context() -> AppContext:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from pipeline.cli.context import app_context, today_from, today_option
+from pipeline.cli.context import DATE, app_context, date_range, today_from, today_option
 from pipeline.config.model import StoreConfig
 from pipeline.errors import UserError
 from pipeline.ledger import Ledger
@@ -20,7 +20,6 @@ from pipeline.runner.sync_all import DEFAULT_CONCURRENCY, RunSummary, begin_run,
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.cli")
-DATE = click.DateTime(["%Y-%m-%d"])
 
 
 @click.command("sync")
@@ -50,13 +49,7 @@ def sync_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime | N
     settings = context.settings
     if store_ids and all_stores:
         raise UserError("--store and --all both given", "use one: --store ID (repeatable) or --all")
-    if day and (from_day or to_day):
-        raise UserError("--date cannot be combined with --from/--to", "use --date D, or --from D --to D")
-    first, last = day or from_day, day or to_day
-    from_date = first.date() if first else None
-    to_date = last.date() if last else None
-    if from_date and to_date and from_date > to_date:
-        raise UserError(f"--from {from_date} is after --to {to_date}", "swap the two dates")
+    from_date, to_date = date_range(day, from_day, to_day)
     configs, broken, owner = _select(settings, store_ids)
     options = sync_options(settings, today=today_from(today), from_date=from_date, to_date=to_date, owner=owner,
                            dry_run=dry_run, retry_failed=retry_failed)

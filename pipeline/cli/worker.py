@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.context import DATE, app_context, today_option
+from pipeline.cli.context import DATE, app_context, date_range, today_option
 from pipeline.errors import UserError
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ def worker_command(concurrency: int, queues: tuple[str, ...], until_idle: bool, 
     nothing is posted twice.
     """
     fleet = _fleet(periodic=not until_idle, stalled_after=stalled_after, today=today.date() if today else None)
-    _check_schema(fleet.settings.ledger_url)
 
     async def main() -> None:
         async with fleet.opened():
@@ -71,12 +70,7 @@ def enqueue_command(store_ids: tuple[str, ...], all_stores: bool, day: datetime 
     """Defer sync jobs now, for the fleet's workers (a store with a sync already waiting keeps that one)."""
     if bool(store_ids) == all_stores:
         raise UserError("say which stores", "use --all, or --store ID (repeatable)")
-    if day and (from_day or to_day):
-        raise UserError("--date cannot be combined with --from/--to", "use --date D, or --from D --to D")
-    start, end = day or from_day, day or to_day
-    first, last = (start.date() if start else None), (end.date() if end else None)
-    if first and last and first > last:
-        raise UserError(f"--from {first} is after --to {last}", "swap the two dates")
+    first, last = date_range(day, from_day, to_day)
     fleet = _fleet(periodic=False)
     _check_schema(fleet.settings.ledger_url)
     stores = fleet.work.store_ids() if all_stores else list(dict.fromkeys(store_ids))

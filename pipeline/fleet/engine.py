@@ -24,7 +24,7 @@ from procrastinate import exceptions as pe
 from procrastinate.jobs import Status
 
 from pipeline.errors import UserError
-from pipeline.fleet.schedule import PRUNE_CRON, RECONCILE_CRON, SWEEP_CRON, TOKEN_CRON, LocalCron
+from pipeline.fleet.schedule import PRUNE_CRON, RECONCILE, SWEEP_CRON, TOKENS, LocalCron
 from pipeline.fleet.work import FleetWork
 from pipeline.settings import Settings
 
@@ -200,18 +200,18 @@ class Fleet:
             log.info("nightly sync: %d store jobs deferred", deferred)
             return deferred
 
-        @app.periodic(cron=LocalCron(RECONCILE_CRON).engine_cron, periodic_id="reconcile")
+        @app.periodic(cron=RECONCILE.engine_cron, periodic_id="reconcile")
         @app.task(name="kassasync.monthly_reconcile", queue=ENGINE_QUEUE, queueing_lock="kassasync.reconcile")
         async def monthly_reconcile(timestamp: int) -> int:
-            if not LocalCron(RECONCILE_CRON).due(timestamp):
+            if not RECONCILE.due(timestamp):
                 return 0
-            month = _previous_month(LocalCron(RECONCILE_CRON).local_day(timestamp))
+            month = _previous_month(RECONCILE.local_day(timestamp))
             return sum([await self.defer_reconcile(store, month) is not None for store in work.store_ids()])
 
-        @app.periodic(cron=LocalCron(TOKEN_CRON).engine_cron, periodic_id="tokens")
+        @app.periodic(cron=TOKENS.engine_cron, periodic_id="tokens")
         @app.task(name="kassasync.token_refresh", queue=ENGINE_QUEUE, queueing_lock="kassasync.tokens")
         async def token_refresh(timestamp: int) -> int:
-            if not LocalCron(TOKEN_CRON).due(timestamp):
+            if not TOKENS.due(timestamp):
                 return 0
             return sum([await self.defer_token_refresh(store) is not None for store in work.refreshable()])
 
@@ -233,8 +233,7 @@ class Fleet:
         """A worker until SIGTERM or SIGINT (each finishes the running jobs first), or, `until_idle`, until no
         job waits or runs in the whole fleet (the sweep runs at each poll, so a dead worker's job is not
         waited for)."""
-        self.work.concurrency = concurrency
-        async with self.work.opened():
+        async with self.work.opened(concurrency):
             worker = asyncio.create_task(self.app.run_worker_async(
                 concurrency=concurrency, queues=queues or list(QUEUES), wait=True, install_signal_handlers=True,
                 update_heartbeat_interval=max(1.0, self.stalled_after / 3), stalled_worker_timeout=self.stalled_after,

@@ -52,3 +52,7 @@ class LocalCron:
 
     def local_day(self, timestamp: int) -> datetime:
         return datetime.fromtimestamp(timestamp, UTC).astimezone(TIMEZONE)
+
+
+RECONCILE = LocalCron(RECONCILE_CRON)
+TOKENS = LocalCron(TOKEN_CRON)

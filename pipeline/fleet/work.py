@@ -43,11 +43,11 @@ class FleetWork:
         self._http: httpx2.AsyncClient | None = None
 
     @contextlib.asynccontextmanager
-    async def opened(self) -> AsyncIterator[FleetWork]:
-        """The ledger and the HTTP client for this worker's jobs, closed when it stops. A ledger whose schema
-        is behind stops the worker here, with the fix (`kassasync db upgrade`)."""
+    async def opened(self, concurrency: int) -> AsyncIterator[FleetWork]:
+        """The ledger and the HTTP client for a worker running `concurrency` jobs at once, closed when it stops.
+        A ledger whose schema is behind stops the worker here, with the fix (`kassasync db upgrade`)."""
         # two connections per store at once: its lock's session and its ledger thread's
-        self._ledger = Ledger.open(self.settings.ledger_url, thorough=True, connections=2 * self.concurrency + 2)
+        self._ledger = Ledger.open(self.settings.ledger_url, thorough=True, connections=2 * concurrency + 2)
         try:
             async with shared_http_client() as http:
                 self._http = http

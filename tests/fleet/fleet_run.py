@@ -9,7 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from pipeline.config import load_stores
+from pipeline.ledger.opening import engine_for
 from pipeline.sandbox.seed import seed_from_stores
 from pipeline.sandbox.testing import SandboxHandle
 
@@ -45,3 +48,18 @@ def run(root: Path, environment: dict[str, str], *args: str, timeout: float = 30
     done = subprocess.run(command(root, *args), env=environment, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
+
+
+def rows(url: str, query: str) -> list[tuple[Any, ...]]:
+    """A query's rows from the ledger's database (the job engine's tables are there too)."""
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(query))]
+    finally:
+        engine.dispose()
+
+
+def counts(url: str, query: str) -> dict[str, int]:
+    """A two-column query (a name, a count) as a mapping."""
+    return {str(name): int(count) for name, count in rows(url, query)}

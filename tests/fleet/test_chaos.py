@@ -10,28 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fleet_builder import write_fleet
-from fleet_run import env, run, seed, worker, worker_args
+from fleet_run import counts, env, rows, run, seed, worker, worker_args
 
-from pipeline.ledger.opening import engine_for
 from pipeline.sandbox.testing import running_sandbox
 
 STORES, DAYS = 60, 5
 
 
-def _query(url: str, query: str) -> list[sa.Row[tuple[object, ...]]]:
-    engine = engine_for(url)
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(sa.text(query)))
-    finally:
-        engine.dispose()
-
-
 def _jobs(url: str) -> dict[str, int]:
-    return {str(s): int(n) for s, n in _query(url, "SELECT status, count(*) FROM procrastinate_jobs "
-                                                   "WHERE task_name = 'kassasync.sync_store' GROUP BY 1")}
+    return counts(url, "SELECT status, count(*) FROM procrastinate_jobs WHERE task_name = 'kassasync.sync_store' "
+                       "GROUP BY 1")
 
 
 @pytest.mark.slow
@@ -58,11 +47,11 @@ def test_workers_killed_mid_run_post_every_z_report_exactly_once(tmp_path: Path,
         for process in workers[1:]:
             _, err = process.communicate(timeout=600)
             assert process.returncode == 0, err[-3000:]
-        retried = _query(postgres_ledger_url, "SELECT count(*) FROM procrastinate_jobs WHERE attempts > 0")[0][0]
+        retried = rows(postgres_ledger_url, "SELECT count(*) FROM procrastinate_jobs WHERE attempts > 0")[0][0]
         assert retried >= 1  # the killed worker's jobs were taken up by the sweep
         for _night in range(6):  # what a fault left (a pending voucher, a store that could not reach Fortnox at
             # all: its job failed), the store's next job takes up
-            open_days = _query(postgres_ledger_url, "SELECT count(*) FROM vouchers WHERE state <> 'posted'")[0][0]
+            open_days = rows(postgres_ledger_url, "SELECT count(*) FROM vouchers WHERE state <> 'posted'")[0][0]
             if not open_days and not list((tmp_path / "inbox").glob("cafe-*/*.se")):
                 break
             run(tmp_path, environment, "enqueue", "--all")
@@ -70,12 +59,12 @@ def test_workers_killed_mid_run_post_every_z_report_exactly_once(tmp_path: Path,
         for tenant, want in expected.items():
             got = sorted(v["description"] for v in sandbox.posted_vouchers(tenant))
             store = f"cafe-{int(tenant) - 3500000:03d}"
-            jobs_of_store = _query(postgres_ledger_url, "SELECT id, status, attempts, scheduled_at FROM "
+            jobs_of_store = rows(postgres_ledger_url, "SELECT id, status, attempts, scheduled_at FROM "
                                                         f"procrastinate_jobs WHERE lock = 'store:{store}'")
             assert got == sorted(want), f"{store}: missing or doubled vouchers; its jobs: {jobs_of_store}"
         dropped = sum(v["dropped"] for t in expected for v in sandbox.posted_vouchers(t))
         assert dropped > 0  # the faults really happened
-    states = dict((s, n) for s, n in _query(postgres_ledger_url, "SELECT state, count(*) FROM vouchers GROUP BY 1"))
+    states = dict((s, n) for s, n in rows(postgres_ledger_url, "SELECT state, count(*) FROM vouchers GROUP BY 1"))
     assert states == {"posted": STORES * DAYS}
     assert "doing" not in _jobs(postgres_ledger_url)
     assert not list((tmp_path / "inbox").glob("cafe-*/*.se"))  # every day file archived

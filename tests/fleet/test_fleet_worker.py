@@ -7,22 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fleet_builder import write_fleet
-from fleet_run import command, env, run, seed, worker, worker_args
+from fleet_run import command, env, rows, run, seed, worker, worker_args
 from git_repo import commit_all
 
-from pipeline.ledger.opening import engine_for
 from pipeline.sandbox.testing import running_sandbox
-
-
-def _ledger_rows(url: str, query: str) -> list[sa.Row[tuple[object, ...]]]:
-    engine = engine_for(url)
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(sa.text(query)))
-    finally:
-        engine.dispose()
 
 
 def test_two_workers_sync_the_enqueued_stores_once(tmp_path: Path, postgres_ledger_url: str) -> None:
@@ -44,9 +33,9 @@ def test_two_workers_sync_the_enqueued_stores_once(tmp_path: Path, postgres_ledg
         run(tmp_path, environment, "enqueue", "--all")
         run(tmp_path, environment, *worker_args("--until-idle"))
         assert sum(len(sandbox.posted_vouchers(t)) for t in expected) == 18
-    states = _ledger_rows(postgres_ledger_url, "SELECT state, store_commit, count(*) FROM vouchers GROUP BY 1, 2")
+    states = rows(postgres_ledger_url, "SELECT state, store_commit, count(*) FROM vouchers GROUP BY 1, 2")
     assert [(s, c, n) for s, c, n in states] == [("posted", head, 18)]
-    jobs = _ledger_rows(postgres_ledger_url, "SELECT status, count(*) FROM procrastinate_jobs "
+    jobs = rows(postgres_ledger_url, "SELECT status, count(*) FROM procrastinate_jobs "
                                              "WHERE task_name = 'kassasync.sync_store' GROUP BY 1")
     assert dict((s, n) for s, n in jobs) == {"succeeded": 12}
 

@@ -6,15 +6,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
 from fleet_builder import write_fleet
-from fleet_run import TODAY, seed
+from fleet_run import TODAY, rows, seed
 
 from pipeline.cli.main import cli
 from pipeline.fleet.engine import Fleet, Schedule
 from pipeline.fleet.schedule import DEFAULT_SYNC_CRON, LocalCron
-from pipeline.ledger.opening import engine_for
 from pipeline.sandbox.testing import running_sandbox
 from pipeline.settings import Settings
 
@@ -23,15 +21,6 @@ def _invoke(root: Path, *args: str) -> str:
     result = CliRunner().invoke(cli, ["--stores", str(root / "stores"), "--inbox", str(root / "inbox"), *args])
     assert result.exit_code == 0, result.output
     return result.output
-
-
-def _rows(url: str, query: str) -> list[tuple[object, ...]]:
-    engine = engine_for(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(query))]
-    finally:
-        engine.dispose()
 
 
 def test_a_worker_runs_syncs_reconciliations_and_token_checks(tmp_path: Path, postgres_ledger_url: str,
@@ -56,12 +45,12 @@ def test_a_worker_runs_syncs_reconciliations_and_token_checks(tmp_path: Path, po
         assert reconcile is not None and again is None and token is not None
         _invoke(tmp_path, "worker", "--until-idle", "--today", TODAY, "--stalled-after", "3")
         assert sum(len(sandbox.posted_vouchers(t)) for t in ("3600000", "3600001")) == 4
-    jobs = dict((str(t), str(s)) for t, s in _rows(postgres_ledger_url,
+    jobs = dict((str(t), str(s)) for t, s in rows(postgres_ledger_url,
                                                    "SELECT task_name, status FROM procrastinate_jobs "
                                                    "WHERE task_name <> 'kassasync.sync_store'"))
     # the reconciliation ran after cafe-000's sync (one job at a time per store); a service account has no
     # refresh token to rotate, so its check fails with the reason in the worker's log
     assert jobs == {"kassasync.reconcile_store": "succeeded", "kassasync.refresh_token": "failed"}
-    assert _rows(postgres_ledger_url, "SELECT store, month FROM reconciliations") == [("cafe-000", "2026-10")]
-    assert _rows(postgres_ledger_url, "SELECT DISTINCT status FROM procrastinate_jobs "
+    assert rows(postgres_ledger_url, "SELECT store, month FROM reconciliations") == [("cafe-000", "2026-10")]
+    assert rows(postgres_ledger_url, "SELECT DISTINCT status FROM procrastinate_jobs "
                                       "WHERE task_name = 'kassasync.sync_store'") == [("succeeded",)]

@@ -7,21 +7,10 @@ import subprocess
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
 from fleet_builder import write_fleet
-from fleet_run import env, run, seed, worker
+from fleet_run import counts, env, run, seed, worker
 
-from pipeline.ledger.opening import engine_for
 from pipeline.sandbox.testing import running_sandbox
-
-
-def _one(url: str, query: str) -> dict[str, int]:
-    engine = engine_for(url)
-    try:
-        with engine.connect() as conn:
-            return {str(k): int(v) for k, v in conn.execute(sa.text(query))}
-    finally:
-        engine.dispose()
 
 
 def test_sigterm_lets_the_running_stores_finish(tmp_path: Path, postgres_ledger_url: str) -> None:
@@ -34,15 +23,15 @@ def test_sigterm_lets_the_running_stores_finish(tmp_path: Path, postgres_ledger_
         process = subprocess.Popen(worker(tmp_path, "--concurrency", "3"), env=environment,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
-        while _one(postgres_ledger_url, jobs).get("doing", 0) < 3:  # three stores in the middle of their posts
+        while counts(postgres_ledger_url, jobs).get("doing", 0) < 3:  # three stores in the middle of their posts
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err[-3000:]
-        statuses = _one(postgres_ledger_url, jobs)
+        statuses = counts(postgres_ledger_url, jobs)
         assert "doing" not in statuses and statuses.get("succeeded", 0) >= 3 and statuses.get("todo", 0) >= 1
-        vouchers = _one(postgres_ledger_url, "SELECT state, count(*) FROM vouchers GROUP BY state")
+        vouchers = counts(postgres_ledger_url, "SELECT state, count(*) FROM vouchers GROUP BY state")
         assert set(vouchers) <= {"posted", "planned"} and vouchers.get("posted", 0) >= 6  # nothing left pending
         posted = sum(len(sandbox.posted_vouchers(t)) for t in range(3700000, 3700012))
         assert posted == vouchers["posted"]

@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import sqlalchemy as sa
+from fleet_run import rows
 
 from pipeline.fleet.engine import Fleet, Schedule
 from pipeline.fleet.schedule import DEFAULT_SYNC_CRON, LocalCron
-from pipeline.ledger.opening import engine_for
 from pipeline.settings import Settings
 
 
@@ -21,13 +20,7 @@ def _fleet(tmp_path: Path, url: str) -> Fleet:
 
 
 def _statuses(url: str) -> list[tuple[int, str]]:
-    engine = engine_for(url)
-    try:
-        with engine.connect() as conn:
-            return [(r.id, r.status) for r in conn.execute(sa.text(
-                "SELECT id, status FROM procrastinate_jobs ORDER BY id"))]
-    finally:
-        engine.dispose()
+    return [(int(i), str(s)) for i, s in rows(url, "SELECT id, status FROM procrastinate_jobs ORDER BY id")]
 
 
 async def _start_and_lose(fleet: Fleet, store: str) -> int:
@@ -109,13 +102,8 @@ def test_a_bulk_deferral_refreshes_the_job_tables_statistics(tmp_path: Path, pos
     from pipeline.fleet.engine import BULK
 
     def analysed() -> bool:
-        engine = engine_for(postgres_ledger_url)
-        try:
-            with engine.connect() as conn:
-                return conn.execute(sa.text("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE "
-                                            "relid = 'procrastinate_jobs'::regclass")).scalar_one()
-        finally:
-            engine.dispose()
+        return bool(rows(postgres_ledger_url, "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE "
+                                              "relid = 'procrastinate_jobs'::regclass")[0][0])
 
     async def defer(stores: int) -> int:
         async with _fleet(tmp_path, postgres_ledger_url).opened() as fleet:
