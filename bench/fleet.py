@@ -1,7 +1,7 @@
 """Benchmark of the fleet: `kassasync worker` processes syncing N stores (one day each) from one PostgreSQL,
 against a sandbox (its own process) with latency. Not a test: it prints figures.
 
-Three runs, each on a fresh schema in the PostgreSQL server and a fresh sandbox: one worker (cold), two
+The store files are a git checkout, as a deployment keeps them. Three runs, each on a fresh schema in the PostgreSQL server and a fresh sandbox: one worker (cold), two
 workers with the same concurrency each (cold, other stores), then the two workers' next day (warm). For each
 it prints the wall time from the first job's start to the last job's end (procrastinate's event times, so
 the processes' start-up and the idle check are left out; the whole process time is printed beside it), the
@@ -88,6 +88,14 @@ def schema(server: str) -> Iterator[str]:
         admin.dispose()
 
 
+def commit_stores(stores: Path) -> None:
+    """The store files as a deployment keeps them (docs/fleet.md): a git checkout, so that each job's two git
+    calls (the store file's commit, recorded on its vouchers) are in the figures."""
+    git = ["git", "-C", str(stores), "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the fleet's store files"]):
+        subprocess.run([*git, *args], check=True)
+
+
 def kassasync(root: Path, env: dict[str, str], *args: str) -> list[str]:
     return [sys.executable, "-m", "pipeline", "--stores", str(root / "stores"), "--inbox", str(root / "inbox"),
             "--state-dir", str(root / "state"), "-q", *args]
@@ -172,6 +180,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="kassasync-fleet-bench-") as tmp, schema(args.database_url) as url:
             root = Path(tmp)
             write_fleet(root, args.stores, 1, per_file=1, first_day=FIRST_DAY, tenant_base=tenant_base)
+            commit_stores(root / "stores")
             process, handle = start_sandbox(root, args.latency_ms)
             try:
                 cold = run_fleet("cold run (empty ledger)", root, handle, process.pid, url, stores=args.stores,

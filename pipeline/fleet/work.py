@@ -76,6 +76,8 @@ class FleetWork:
                 if s in stores]
 
     def _config(self, store: str) -> StoreConfig:
+        """The store file as it is now, with its git commit. Called in a thread: the two git calls take some
+        milliseconds in a checkout of thousands of files, and the worker's other jobs go on meanwhile."""
         from pipeline.config.revision import with_revisions
 
         config = get_store(self.settings.stores_dir, checked_store_id(store))
@@ -84,7 +86,7 @@ class FleetWork:
     async def sync(self, store: str, first: date | None, last: date | None) -> StoreResult:
         """The store's days from `first` to `last` (None: every settled file), as one run in the ledger."""
         try:
-            config = self._config(store)
+            config = await asyncio.to_thread(self._config, store)
         except UserError as exc:
             return StoreResult(store, state="error", message=exc.message, hint=exc.hint)
         options = SyncOptions(today=self.today or today(), from_date=first, to_date=last,
@@ -103,7 +105,7 @@ class FleetWork:
         from pipeline.reconcile.model import Month
         from pipeline.reconcile.store_month import reconcile_store_month
 
-        config = self._config(store)
+        config = await asyncio.to_thread(self._config, store)
         async with self._open_client(config) as client:
             result = await reconcile_store_month(config, self.ledger, client, self.inbox, Month.parse(month),
                                                  today=self.today or today())
