@@ -78,7 +78,11 @@ class _TooLarge(Exception):
 
 class _BodyLimit:
     """Refuses a body over MAX_BODY with 413: at once when Content-Length says so (nothing is read), else as
-    soon as the chunks received pass the limit (at most one chunk more is held)."""
+    soon as the chunks received pass the limit (at most one chunk more is held). The rest of a chunked body is
+    then read and dropped, up to DRAIN more bytes, before the answer: a connection closed with the client's
+    bytes unread is reset, and a client still sending would see the reset instead of the 413."""
+
+    DRAIN = 4 * MAX_BODY
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
         self.app, self.limit = app, limit
@@ -91,12 +95,13 @@ class _BodyLimit:
         if not declared.isdigit() or int(declared) > self.limit:
             await _answer_too_large(send)
             return
-        received, started = 0, False
+        received, started, more = 0, False, True
 
         async def limited() -> Message:
-            nonlocal received
+            nonlocal received, more
             message = await receive()
             received += len(message.get("body", b""))
+            more = message["type"] == "http.request" and message.get("more_body", False)
             if received > self.limit:
                 raise _TooLarge
             return message
@@ -110,6 +115,10 @@ class _BodyLimit:
             await self.app(scope, limited, tracked)
         except _TooLarge:
             if not started:
+                while more and received <= self.limit + self.DRAIN:
+                    message = await receive()
+                    received += len(message.get("body", b""))
+                    more = message["type"] == "http.request" and message.get("more_body", False)
                 await _answer_too_large(send)
 
 
