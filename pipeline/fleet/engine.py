@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 import procrastinate
 from procrastinate import exceptions as pe
@@ -29,6 +29,7 @@ from pipeline.fleet.work import FleetWork
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.fleet")
+R = TypeVar("R")
 
 SYNC_QUEUE = "sync"  # the stores' jobs: syncs, reconciliations, token refreshes
 ENGINE_QUEUE = "engine"  # the engine's own: the nightly tick and the sweep
@@ -148,10 +149,31 @@ class Fleet:
                             job.task_name, job.lock)
             except pe.UniqueViolation:  # a newer job waits under the same queueing lock
                 await manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+                await self._record_failure(job.id, str(job.task_kwargs.get("store", "")), job.task_name,
+                                           "its worker stopped while it ran (killed, or its host was lost); the "
+                                           "store's newer job does its work")
                 log.warning("job %s (%s, %s) was left running by a stopped worker: ended, a newer job for the "
                             "store waits", job.id, job.task_name, job.lock)
             settled += 1
         return settled
+
+    # -- why a job failed -------------------------------------------------------------------------------------
+
+    async def _kept(self, context: procrastinate.JobContext, store: str, work: Awaitable[R]) -> R:
+        """The task's outcome; when it fails, why is kept in the ledger first (status and the web pages show it:
+        procrastinate keeps only that the job failed)."""
+        try:
+            return await work
+        except Exception as exc:
+            assert context.job.id is not None
+            await self._record_failure(context.job.id, store, context.job.task_name, failure_reason(exc))
+            raise
+
+    async def _record_failure(self, job_id: int, store: str, task: str, reason: str) -> None:
+        try:
+            await asyncio.to_thread(self.work.ledger.record_job_failure, job_id, store, task, reason)
+        except Exception as exc:  # noqa: BLE001 - the job's own failure is what matters; this is its note
+            log.warning("job %s (%s): could not keep why it failed in the ledger: %s", job_id, store, exc)
 
     async def idle(self) -> bool:
         """No job waiting (due now) or running, in any worker."""
@@ -165,26 +187,33 @@ class Fleet:
     def _register(self) -> None:
         app, work = self.app, self.work
 
-        @app.task(name="kassasync.sync_store", queue=SYNC_QUEUE)
-        async def sync_store(store: str, first: str | None, last: str | None) -> dict[str, Any]:
+        async def sync(store: str, first: str | None, last: str | None) -> dict[str, Any]:
             result = await work.sync(store, _day(first), _day(last))
             if result.state == "locked":  # an embedded `sync` has the store: its own job comes later
                 await self.defer_sync(store, _day(first), _day(last), delay=LOCKED_RETRY)
             if result.state == "error":
-                raise StoreFailed(f"{store}: {result.message}" + (f" ({result.hint})" if result.hint else ""))
+                raise StoreFailed(f"{result.message}" + (f" ({result.hint})" if result.hint else ""))
             return {"state": result.state, "posted": result.posted, "failed": result.failed, "held": result.held,
                     "pending": result.pending}
 
-        @app.task(name="kassasync.reconcile_store", queue=SYNC_QUEUE)
-        async def reconcile_store(store: str, month: str) -> dict[str, Any]:
-            return await work.reconcile(store, month)
-
-        @app.task(name="kassasync.refresh_token", queue=SYNC_QUEUE)
-        async def refresh_token(store: str) -> dict[str, Any]:
+        async def refresh(store: str) -> dict[str, Any]:
             outcome = await work.refresh_token(store)
             if outcome["state"] in ("failed", "needs-reconsent"):
-                raise StoreFailed(f"{store}: {outcome['message']}")
+                raise StoreFailed(outcome["message"])
             return outcome
+
+        @app.task(name="kassasync.sync_store", queue=SYNC_QUEUE, pass_context=True)
+        async def sync_store(context: procrastinate.JobContext, store: str, first: str | None,
+                             last: str | None) -> dict[str, Any]:
+            return await self._kept(context, store, sync(store, first, last))
+
+        @app.task(name="kassasync.reconcile_store", queue=SYNC_QUEUE, pass_context=True)
+        async def reconcile_store(context: procrastinate.JobContext, store: str, month: str) -> dict[str, Any]:
+            return await self._kept(context, store, work.reconcile(store, month))
+
+        @app.task(name="kassasync.refresh_token", queue=SYNC_QUEUE, pass_context=True)
+        async def refresh_token(context: procrastinate.JobContext, store: str) -> dict[str, Any]:
+            return await self._kept(context, store, refresh(store))
 
         self.sync_task, self.reconcile_task, self.token_task = sync_store, reconcile_store, refresh_token
         if not self.schedule.periodic:
@@ -220,6 +249,8 @@ class Fleet:
         async def prune(timestamp: int) -> None:
             await self.app.job_manager.delete_old_jobs(nb_hours=KEEP_JOBS_HOURS, include_failed=True,
                                                        include_cancelled=True, include_aborted=True)
+            before = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=KEEP_JOBS_HOURS)
+            await asyncio.to_thread(work.ledger.prune_job_failures, before)
 
         @app.periodic(cron=SWEEP_CRON, periodic_id="sweep")
         @app.task(name="kassasync.sweep", queue=ENGINE_QUEUE, queueing_lock="kassasync.sweep")
@@ -256,6 +287,23 @@ class Fleet:
 
 class StoreFailed(Exception):
     """A store's job could not do its work (the message says why and what to do); the job ends as failed."""
+
+
+REASON_LENGTH = 1000
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a job failed, for status: a StoreFailed's or UserError's own words; anything else is kassasync's
+    error, named as such (its traceback is in the worker's log). Secrets redacted."""
+    from pipeline.logs import redact
+
+    if isinstance(exc, StoreFailed):
+        text = redact(str(exc))
+    elif isinstance(exc, UserError):
+        text = redact(exc.message + (f" ({exc.hint})" if exc.hint else ""))
+    else:
+        text = f"{type(exc).__name__}: {redact(str(exc))} (an error in kassasync; the worker's log has its traceback)"
+    return text if len(text) <= REASON_LENGTH else text[:REASON_LENGTH - 1] + "…"
 
 
 def _day(text: str | None) -> date | None:

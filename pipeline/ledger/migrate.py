@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 log = logging.getLogger("kassasync.ledger")
-HEAD = "0008_job_engine"  # the newest revision (a test checks it against migrations/versions/)
+HEAD = "0009_job_failures"  # the newest revision (a test checks it against migrations/versions/)
 # The tables each revision creates, oldest first: a ledger made before migrations (tables, no alembic_version)
 # is stamped at the last revision whose tables, and every earlier revision's, are all there. A revision that
 # creates no table cannot be recognised so: the walk stops before it (its upgrade looks before it changes).
@@ -34,6 +34,7 @@ REVISION_TABLES: tuple[tuple[str, frozenset[str]], ...] = (
     ("0006_invoices", frozenset({"invoice_files", "invoice_docs", "invoice_customers", "invoice_payments"})),
     ("0007_store_commit", frozenset()),  # a column (vouchers.store_commit), no table
     ("0008_job_engine", frozenset()),  # procrastinate's tables, on PostgreSQL only
+    ("0009_job_failures", frozenset({"job_failures"})),
 )
 VERSION_TABLE = "alembic_version"
 ENGINE_PREFIX = "procrastinate_"  # the job engine's tables (0008_job_engine): beside the ledger's, not declared

@@ -1,14 +1,16 @@
-"""The ledger's `runs` table: one row per `kassasync sync`, from its start to its summary."""
+"""The ledger's `runs` table: one row per `kassasync sync`, from its start to its summary; and `job_failures`: why
+each failed fleet job failed."""
 from __future__ import annotations
 
 import json
 import os
 import socket
+from datetime import datetime
 from typing import Any
 
 from pipeline.ledger.connection import LedgerBase
 from pipeline.ledger.records import now
-from pipeline.ledger.tables import runs
+from pipeline.ledger.tables import job_failures, runs
 
 
 class RunLog(LedgerBase):
@@ -39,3 +41,15 @@ class RunLog(LedgerBase):
         with self._connect(begin=False) as conn:
             rows = conn.execute(runs.select().order_by(runs.c.id.desc()).limit(limit))
             return [dict(r._mapping) for r in rows]
+
+    def record_job_failure(self, job_id: int, store: str, task: str, reason: str) -> None:
+        """Why a fleet job failed (the engine keeps only that it did); a job that fails again keeps its first."""
+        with self._connect() as conn:
+            if conn.execute(job_failures.select().where(job_failures.c.job_id == job_id)).first() is None:
+                conn.execute(job_failures.insert().values(job_id=job_id, store=store, task=task, failed_at=now(),
+                                                          reason=reason))
+
+    def prune_job_failures(self, before: datetime) -> int:
+        """Forgets the failures recorded before `before` (their jobs are pruned too)."""
+        with self._connect() as conn:
+            return int(conn.execute(job_failures.delete().where(job_failures.c.failed_at < before)).rowcount or 0)

@@ -64,6 +64,17 @@ runs = sa.Table(
     sa.Column("summary", sa.Text),
 )
 
+# Why a fleet job failed (issue 15): procrastinate keeps a job's status, not its error, so the worker writes the
+# reason here for `status`, `report` and the web pages. Pruned with the jobs (45 days).
+job_failures = sa.Table(
+    "job_failures", metadata,
+    sa.Column("job_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("store", sa.String(64), nullable=False),
+    sa.Column("task", sa.String(64), nullable=False),
+    sa.Column("failed_at", sa.DateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
 financial_years = sa.Table(
     "financial_years", metadata,
     sa.Column("store", sa.String(64), primary_key=True),

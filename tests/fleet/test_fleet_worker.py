@@ -53,8 +53,11 @@ def test_a_store_that_cannot_sync_fails_its_job_only(tmp_path: Path, postgres_le
         text = run(tmp_path, environment, "status", "--store", "cafe-001").stdout
     jobs = {s["store"]: s["jobs"] for s in status["stores"]}
     assert jobs["cafe-001"]["failed"] == 1 and jobs["cafe-001"]["failed_at"]
-    assert jobs["cafe-000"] == {"waiting": 0, "running": 0, "failed": 0, "failed_at": None}
-    assert "fleet jobs       0 waiting, 0 running, 1 failed (last at " in text
+    assert jobs["cafe-000"] == {"waiting": 0, "running": 0, "failed": 0, "failed_at": None, "reason": None}
+    # why, as the worker kept it in the ledger: the store's own error, not a pointer to a log on another host
+    reason = jobs["cafe-001"]["reason"]
+    assert "refused the service-account token" in reason and "kassasync connect --store cafe-001" in reason, reason
+    assert "fleet jobs       0 waiting, 0 running, 1 failed (last at " in text and reason in text
 
 
 def test_worker_needs_postgresql(tmp_path: Path) -> None:

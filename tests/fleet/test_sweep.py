@@ -49,7 +49,7 @@ def test_a_stalled_job_is_retried(tmp_path: Path, postgres_ledger_url: str) -> N
 
 def test_a_stalled_job_ends_as_failed_when_a_newer_one_waits(tmp_path: Path, postgres_ledger_url: str) -> None:
     async def scenario() -> tuple[int, int | None, int]:
-        async with _fleet(tmp_path, postgres_ledger_url).opened() as fleet:
+        async with _fleet(tmp_path, postgres_ledger_url).opened() as fleet, fleet.work.opened(1):
             lost = await _start_and_lose(fleet, "cafe-000")
             newer = await fleet.defer_sync("cafe-000")  # the queueing lock is free: the first one is `doing`
             return lost, newer, await fleet.sweep()
@@ -57,6 +57,10 @@ def test_a_stalled_job_ends_as_failed_when_a_newer_one_waits(tmp_path: Path, pos
     lost, newer, settled = asyncio.run(scenario())
     assert newer is not None and settled == 1
     assert _statuses(postgres_ledger_url) == [(lost, "failed"), (newer, "todo")]
+    # why, for status (procrastinate keeps only that it failed)
+    [(job, store, task, reason)] = rows(postgres_ledger_url, "SELECT job_id, store, task, reason FROM job_failures")
+    assert (job, store, task) == (lost, "cafe-000", "kassasync.sync_store")
+    assert reason.startswith("its worker stopped while it ran")
 
 
 def test_a_live_workers_job_is_left_alone(tmp_path: Path, postgres_ledger_url: str) -> None:

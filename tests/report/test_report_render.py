@@ -168,7 +168,11 @@ def test_a_stores_fleet_jobs_show_in_text_json_and_html(tmp_path: Path) -> None:
             "why") in text
     assert "fleet jobs       0 waiting, 0 running, 0 failed\n" in text
     data = json.loads(render_json(jobs_model))["stores"]
-    assert data[0]["jobs"] == {"waiting": 1, "running": 0, "failed": 2, "failed_at": "2026-11-28T04:31:00"}
+    assert data[0]["jobs"] == {"waiting": 1, "running": 0, "failed": 2, "failed_at": "2026-11-28T04:31:00",
+                               "reason": None}
+    told = replace(failing, reason="store file stores/cafe-001.yaml has 1 error(s)")
+    assert told.text.endswith("(last at 2026-11-28 04:31 UTC): store file stores/cafe-001.yaml has 1 error(s)")
+    assert told.to_json()["reason"] == "store file stores/cafe-001.yaml has 1 error(s)"
     calm = replace(base.stores[0], failed=(), held=(), missing=(), undated=(), drift=None, reconciled=None,
                    invoices=None)
     assert replace(calm, jobs=failing).needs_attention and not replace(calm, jobs=StoreJobs()).needs_attention
