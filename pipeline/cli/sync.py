@@ -17,6 +17,7 @@ from pipeline.runner.inbox import Inbox
 from pipeline.runner.render import one_line, render_json, render_text
 from pipeline.runner.store_sync import ClientOpener, StoreResult, SyncOptions
 from pipeline.runner.sync_all import DEFAULT_CONCURRENCY, RunSummary, begin_run, end_run, run_stores
+from pipeline.runner.unit import ledger_connections
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.cli")
@@ -76,7 +77,8 @@ def run_sync(settings: Settings, configs: list[StoreConfig], options: SyncOption
     `correct` call this too; `opener`: tests' fake clients)."""
     if settings.ledger_url.startswith("sqlite"):
         settings.state_dir.mkdir(parents=True, exist_ok=True)
-    ledger = Ledger.open(settings.ledger_url, thorough=True)  # a broken ledger stops the run (BrokenLedger)
+    # a broken ledger stops the run (BrokenLedger); a server ledger's pool holds every lock the run may take
+    ledger = Ledger.open(settings.ledger_url, thorough=True, connections=ledger_connections(concurrency))
     progress = _Progress(len(configs), show_progress)
     try:
         run_id, started = begin_run(ledger, options, configs)

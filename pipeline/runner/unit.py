@@ -18,7 +18,7 @@ from pipeline.config.model import StoreConfig
 from pipeline.ledger import Ledger
 from pipeline.runner.inbox import Inbox
 from pipeline.runner.store_sync import ClientOpener, Progress, Slot, StoreResult, SyncOptions, sync_store
-from pipeline.runner.worker import LedgerWorker
+from pipeline.runner.worker import SERVER_THREADS, LedgerWorker
 
 DEFAULT_CONCURRENCY = 16
 
@@ -42,6 +42,14 @@ class Runtime:
     def __post_init__(self) -> None:
         self.gate = asyncio.Semaphore(max(1, self.concurrency))
         self.started = asyncio.Semaphore(2 * max(1, self.concurrency))
+
+
+def ledger_connections(concurrency: int) -> int:
+    """The connections a server ledger's pool must offer a run of `concurrency` (the embedded runner on
+    PostgreSQL): every store started holds one for its lock (up to twice `concurrency` at once, Runtime.started),
+    every ledger thread one, and the run's own rows one. With fewer, a store takes its lock on the event loop and
+    waits there for a connection that only the stores behind it could give back: the run stalls."""
+    return 2 * max(1, concurrency) + SERVER_THREADS + 1
 
 
 @contextlib.asynccontextmanager

@@ -24,6 +24,7 @@ from pipeline.ledger import Ledger, Mark
 log = logging.getLogger("kassasync.runner")
 T = TypeVar("T")
 Item = TypeVar("Item")
+SERVER_THREADS = 4  # ledger threads for a run's stores on a server database (SQLite: one writer anyway, one)
 
 
 class LedgerWorker:
@@ -33,7 +34,8 @@ class LedgerWorker:
         self._connections: list[Any] = []  # each ledger thread's own connection (Ledger.hold_connection)
         # SQLite: one writer anyway, so one thread; a server database takes a few at once (`threads`: a fleet
         # job's one store needs one)
-        self._threads = _LedgerThreads(threads or (1 if ledger.is_sqlite else 4), initializer=self._hold)
+        self._threads = _LedgerThreads(threads or (1 if ledger.is_sqlite else SERVER_THREADS),
+                                       initializer=self._hold)
         self._pending = _GroupCommit[str](self, lambda keys: ledger.mark_pending(keys, run_id))
         self._years = _GroupCommit[tuple[str, int, date, date]](self, ledger.cache_years)
         self.years: dict[str, list[tuple[int, date, date]]] | None = None  # preloaded FY cache of every store
