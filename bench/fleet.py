@@ -1,13 +1,16 @@
 """Benchmark of the fleet: `kassasync worker` processes syncing N stores (one day each) from one PostgreSQL,
 against a sandbox (its own process) with latency. Not a test: it prints figures.
 
-The store files are a git checkout, as a deployment keeps them. Three runs, each on a fresh schema in the PostgreSQL server and a fresh sandbox: one worker (cold), two
-workers with the same concurrency each (cold, other stores), then the two workers' next day (warm). For each
-it prints the wall time from the first job's start to the last job's end (procrastinate's event times, so
-the processes' start-up and the idle check are left out; the whole process time is printed beside it), the
-floor (requests x latency / total concurrency) and their ratio (target <= 1.5), and the Fortnox API requests
-per store-day (targets: cold <= 2... as the embedded runner's, see bench/sync.py; warm <= 1.2). Then the
-throughput of two workers over one (target >= 1.8).
+The store files are a git checkout, as a deployment keeps them. Three runs, each on a fresh schema in the
+PostgreSQL server and a fresh sandbox: one worker (cold), two workers with the same concurrency each (cold,
+other stores), then the two workers' next day (warm). For each it prints the wall time from the first job's
+start to the last job's end (procrastinate's event times, so the processes' start-up and the idle check are
+left out; the whole process time is printed beside it), the floor (requests x latency / total concurrency)
+and their ratio (target <= 1.5), the Fortnox API requests per store-day (targets: cold <= 2, as the embedded
+runner's, see bench/sync.py; warm <= 1.2), and the CPU of the workers, the sandbox and PostgreSQL (when it
+runs on this machine) with the wall time that CPU alone needs here: all of it spread over the machine's cores,
+or one worker's on its one core, whichever is longer. Then the throughput of two workers over one (target
+>= 1.8).
 
 The embedded runner's figure (SQLite, one process) is bench/sync.py's: `bench/sync.py --stores 500
 --latency-ms 150`.
@@ -67,6 +70,7 @@ class Run:
     posted: int
     worker_cpu: float  # seconds, every worker process
     sandbox_cpu: float | None  # seconds, the sandbox's process
+    database_cpu: float | None  # seconds, the PostgreSQL server's processes (when it runs on this machine)
 
 
 @contextmanager
@@ -109,6 +113,7 @@ def run_fleet(label: str, root: Path, handle: SandboxHandle, sandbox_pid: int, u
     handle.reset_request_counts()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     sandbox_before = process_cpu_ms(sandbox_pid)
+    database_before = postgres_cpu()
     started = time.perf_counter()
     processes = [subprocess.Popen(kassasync(root, env, "worker", "--today", TODAY, "--until-idle", "--concurrency",
                                             str(concurrency)), env=env, stderr=subprocess.PIPE, text=True)
@@ -122,6 +127,8 @@ def run_fleet(label: str, root: Path, handle: SandboxHandle, sandbox_pid: int, u
     worker_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     sandbox_after = process_cpu_ms(sandbox_pid)
     sandbox_cpu = (sandbox_after - sandbox_before) / 1000 if sandbox_before is not None and sandbox_after else None
+    database_after = postgres_cpu()
+    database_cpu = database_after - database_before if database_before is not None and database_after else None
     requests, operations = api_requests(handle)
     engine = engine_for(url)
     with engine.connect() as conn:
@@ -133,7 +140,35 @@ def run_fleet(label: str, root: Path, handle: SandboxHandle, sandbox_pid: int, u
         posted = conn.execute(sa.text("SELECT count(*) FROM vouchers WHERE state = 'posted'")).scalar_one()
     engine.dispose()
     return Run(label, stores, workers, (last - first).total_seconds(), process_seconds, requests, operations,
-               int(posted), worker_cpu, sandbox_cpu)
+               int(posted), worker_cpu, sandbox_cpu, database_cpu)
+
+
+def postgres_cpu() -> float | None:
+    """CPU seconds (user + system) of the PostgreSQL server's processes on this machine, the backends that have
+    ended included (the postmaster's reaped children); None where there is no /proc or no such process."""
+    clock = os.sysconf("SC_CLK_TCK")
+    processes: dict[int, tuple[int, list[str]]] = {}  # pid -> (parent, stat fields)
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if (entry / "comm").read_text().strip() != "postgres":
+                    continue
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            processes[int(entry.name)] = (int(fields[1]), fields)
+    except OSError:
+        return None
+    if not processes:
+        return None
+    ticks = 0
+    for parent, fields in processes.values():
+        ticks += int(fields[11]) + int(fields[12])
+        if parent not in processes:  # the postmaster: its ended backends' time too
+            ticks += int(fields[13]) + int(fields[14])
+    return ticks / clock
 
 
 def _last_job(url: str) -> int:
@@ -160,7 +195,17 @@ def report(run: Run, latency_ms: float, concurrency: int, target: str) -> None:
     print(f"  worker CPU           {run.worker_cpu:8.2f} s   ({run.worker_cpu / run.stores * 1000:.1f} ms per store, "
           f"all workers)")
     if run.sandbox_cpu is not None:
-        print(f"  sandbox CPU          {run.sandbox_cpu:8.2f} s   (its own process)")
+        print(f"  sandbox CPU          {run.sandbox_cpu:8.2f} s   ({run.sandbox_cpu / run.stores * 1000:.1f} ms per "
+              "store, its own process)")
+    if run.database_cpu is not None:
+        print(f"  PostgreSQL CPU       {run.database_cpu:8.2f} s   ({run.database_cpu / run.stores * 1000:.1f} ms per "
+              "store, the server's processes on this machine)")
+    if run.sandbox_cpu is not None and run.database_cpu is not None:
+        total = run.worker_cpu + run.sandbox_cpu + run.database_cpu
+        cores = os.cpu_count() or 1
+        bound = max(total / cores, run.worker_cpu / run.workers)  # a worker is one Python process: one core
+        print(f"  CPU bound            {bound:8.2f} s   (the workers, the sandbox and PostgreSQL used {total:.2f} s of "
+              f"CPU on {cores} cores, a worker {run.worker_cpu / run.workers:.2f} s on its one: no run here is faster)")
     print(f"  throughput           {run.stores / run.jobs_seconds:8.2f} stores/s   "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
