@@ -16,7 +16,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import procrastinate
@@ -26,6 +26,7 @@ from procrastinate.jobs import Status
 from pipeline.errors import UserError
 from pipeline.fleet.schedule import PRUNE_CRON, RECONCILE, SWEEP_CRON, TOKENS, LocalCron
 from pipeline.fleet.work import FleetWork
+from pipeline.ledger import now
 from pipeline.settings import Settings
 
 log = logging.getLogger("kassasync.fleet")
@@ -249,8 +250,7 @@ class Fleet:
         async def prune(timestamp: int) -> None:
             await self.app.job_manager.delete_old_jobs(nb_hours=KEEP_JOBS_HOURS, include_failed=True,
                                                        include_cancelled=True, include_aborted=True)
-            before = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=KEEP_JOBS_HOURS)
-            await asyncio.to_thread(work.ledger.prune_job_failures, before)
+            await asyncio.to_thread(work.ledger.prune_job_failures, now() - timedelta(hours=KEEP_JOBS_HOURS))
 
         @app.periodic(cron=SWEEP_CRON, periodic_id="sweep")
         @app.task(name="kassasync.sweep", queue=ENGINE_QUEUE, queueing_lock="kassasync.sweep")

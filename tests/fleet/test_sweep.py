@@ -115,3 +115,34 @@ def test_a_bulk_deferral_refreshes_the_job_tables_statistics(tmp_path: Path, pos
 
     assert asyncio.run(defer(BULK - 1)) == BULK - 1 and not analysed()
     assert asyncio.run(defer(2 * BULK)) == BULK + 1 and analysed()  # the first BULK - 1 wait already
+
+
+def test_the_daily_prune_forgets_old_failure_reasons_with_their_jobs(tmp_path: Path, postgres_ledger_url: str) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from pipeline.ledger import now
+    from pipeline.ledger.opening import engine_for
+    from pipeline.ledger.tables import job_failures
+
+    settings = Settings.from_env(stores_dir=tmp_path / "stores", inbox_dir=tmp_path / "inbox",
+                                 state_dir=tmp_path / "state", env={"KASSASYNC_DATABASE_URL": postgres_ledger_url})
+    fleet = Fleet(settings, Schedule(LocalCron(DEFAULT_SYNC_CRON)), stalled_after=5)
+    engine = engine_for(postgres_ledger_url)
+    with engine.begin() as conn:
+        conn.execute(job_failures.insert(), [
+            {"job_id": 1, "store": "cafe-000", "task": "kassasync.sync_store", "failed_at": now() - timedelta(days=60),
+             "reason": "old"},
+            {"job_id": 2, "store": "cafe-000", "task": "kassasync.sync_store", "failed_at": now() - timedelta(days=1),
+             "reason": "recent"}])
+    prune = fleet.app.tasks["kassasync.prune"].func
+
+    async def scenario() -> None:
+        async with fleet.opened(), fleet.work.opened(1):
+            await prune(timestamp=0)
+
+    asyncio.run(scenario())
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(job_failures.c.reason)).scalars().all() == ["recent"]
+    engine.dispose()
