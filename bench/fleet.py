@@ -46,6 +46,7 @@ from sync import (  # noqa: E402
     FIRST_DAY,
     KINDS,
     api_requests,
+    proc_stat,
     process_cpu_ms,
     start_sandbox,
     write_next_day,
@@ -155,10 +156,11 @@ def postgres_cpu() -> float | None:
             try:
                 if (entry / "comm").read_text().strip() != "postgres":
                     continue
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:  # gone meanwhile
                 continue
-            processes[int(entry.name)] = (int(fields[1]), fields)
+            fields = proc_stat(entry.name)
+            if fields is not None:
+                processes[int(entry.name)] = (int(fields[1]), fields)
     except OSError:
         return None
     if not processes:

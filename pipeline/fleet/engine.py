@@ -37,9 +37,9 @@ ENGINE_QUEUE = "engine"  # the engine's own: the nightly tick and the sweep
 QUEUES = (SYNC_QUEUE, ENGINE_QUEUE)
 BULK = 50  # deferring this many jobs at once refreshes the job table's statistics (Fleet._analyze)
 KEEP_JOBS_HOURS = 24 * 45  # finished jobs older than this are deleted daily (status reads the recent ones)
-LOCKED_RETRY = timedelta(minutes=5)
+LOCKED_RETRY = timedelta(minutes=5)  # a store whose lock another runner holds is tried again after this
 FLEET_SET_UP = ("set KASSASYNC_DATABASE_URL=postgresql://user@host/db, run `kassasync db upgrade`, then start the "
-                "workers (docs/fleet.md)")  # a store whose lock another runner holds is tried again after this
+                "workers (docs/fleet.md)")
 
 
 def store_lock(store: str) -> str:
@@ -297,11 +297,11 @@ def failure_reason(exc: BaseException) -> str:
     error, named as such (its traceback is in the worker's log). Secrets redacted."""
     from pipeline.logs import redact
 
-    if isinstance(exc, StoreFailed):
-        text = redact(str(exc))
-    elif isinstance(exc, UserError):
+    if isinstance(exc, UserError):
         text = redact(exc.message + (f" ({exc.hint})" if exc.hint else ""))
-    else:
+    elif isinstance(exc, StoreFailed):
+        text = redact(str(exc))
+    else:  # redacted before the note is added: a pattern may reach to the end of the text
         text = f"{type(exc).__name__}: {redact(str(exc))} (an error in kassasync; the worker's log has its traceback)"
     return text if len(text) <= REASON_LENGTH else text[:REASON_LENGTH - 1] + "…"
 

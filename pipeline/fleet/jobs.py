@@ -56,7 +56,7 @@ class StoreJobs:
     def to_json(self) -> dict[str, object]:
         return {"waiting": self.waiting, "running": self.running, "failed": self.failed,
                 "failed_at": self.failed_at.isoformat(timespec="seconds") if self.failed_at else None,
-                "reason": self.reason if self.failed else None}
+                "reason": self.reason}
 
 
 def store_jobs(engine: sa.Engine, stores: Iterable[str]) -> dict[str, StoreJobs] | None:

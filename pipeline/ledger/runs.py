@@ -8,6 +8,8 @@ import socket
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from pipeline.ledger.connection import LedgerBase
 from pipeline.ledger.records import now
 from pipeline.ledger.tables import job_failures, runs
@@ -44,10 +46,12 @@ class RunLog(LedgerBase):
 
     def record_job_failure(self, job_id: int, store: str, task: str, reason: str) -> None:
         """Why a fleet job failed (the engine keeps only that it did); a job that fails again keeps its first."""
-        with self._connect() as conn:
-            if conn.execute(job_failures.select().where(job_failures.c.job_id == job_id)).first() is None:
+        try:
+            with self._connect() as conn:
                 conn.execute(job_failures.insert().values(job_id=job_id, store=store, task=task, failed_at=now(),
                                                           reason=reason))
+        except sa.exc.IntegrityError:  # recorded already: the first reason stands
+            pass
 
     def prune_job_failures(self, before: datetime) -> int:
         """Forgets the failures recorded before `before` (their jobs are pruned too)."""

@@ -97,11 +97,15 @@ class _BodyLimit:
             return
         received, started, more = 0, False, True
 
-        async def limited() -> Message:
+        async def take() -> Message:
             nonlocal received, more
             message = await receive()
             received += len(message.get("body", b""))
             more = message["type"] == "http.request" and message.get("more_body", False)
+            return message
+
+        async def limited() -> Message:
+            message = await take()
             if received > self.limit:
                 raise _TooLarge
             return message
@@ -116,9 +120,7 @@ class _BodyLimit:
         except _TooLarge:
             if not started:
                 while more and received <= self.limit + self.DRAIN:
-                    message = await receive()
-                    received += len(message.get("body", b""))
-                    more = message["type"] == "http.request" and message.get("more_body", False)
+                    await take()
                 await _answer_too_large(send)
 
 

@@ -13,10 +13,10 @@ from pipeline.fleet.schedule import DEFAULT_SYNC_CRON, LocalCron
 from pipeline.settings import Settings
 
 
-def _fleet(tmp_path: Path, url: str) -> Fleet:
+def _fleet(tmp_path: Path, url: str, *, periodic: bool = False) -> Fleet:
     settings = Settings.from_env(stores_dir=tmp_path / "stores", inbox_dir=tmp_path / "inbox",
                                  state_dir=tmp_path / "state", env={"KASSASYNC_DATABASE_URL": url})
-    return Fleet(settings, Schedule(LocalCron(DEFAULT_SYNC_CRON), periodic=False), stalled_after=5)
+    return Fleet(settings, Schedule(LocalCron(DEFAULT_SYNC_CRON), periodic=periodic), stalled_after=5)
 
 
 def _statuses(url: str) -> list[tuple[int, str]]:
@@ -83,9 +83,7 @@ def test_the_nightly_tick_defers_one_job_per_store_at_the_swedish_time(tmp_path:
     from fleet_builder import write_fleet
 
     write_fleet(tmp_path, stores=3, vouchers_per_store=1, per_file=1)
-    settings = Settings.from_env(stores_dir=tmp_path / "stores", inbox_dir=tmp_path / "inbox",
-                                 state_dir=tmp_path / "state", env={"KASSASYNC_DATABASE_URL": postgres_ledger_url})
-    fleet = Fleet(settings, Schedule(LocalCron(DEFAULT_SYNC_CRON)), stalled_after=5)
+    fleet = _fleet(tmp_path, postgres_ledger_url, periodic=True)
     periodic = {p.periodic_id: p.cron for p in fleet.app.periodic_registry.periodic_tasks.values()}
     assert periodic == {"nightly": "30 * * * *", "reconcile": "30 * * * *", "tokens": "0 * * * *",
                         "prune": "15 3 * * *", "sweep": "* * * * *"}
@@ -126,9 +124,7 @@ def test_the_daily_prune_forgets_old_failure_reasons_with_their_jobs(tmp_path: P
     from pipeline.ledger.opening import engine_for
     from pipeline.ledger.tables import job_failures
 
-    settings = Settings.from_env(stores_dir=tmp_path / "stores", inbox_dir=tmp_path / "inbox",
-                                 state_dir=tmp_path / "state", env={"KASSASYNC_DATABASE_URL": postgres_ledger_url})
-    fleet = Fleet(settings, Schedule(LocalCron(DEFAULT_SYNC_CRON)), stalled_after=5)
+    fleet = _fleet(tmp_path, postgres_ledger_url, periodic=True)
     engine = engine_for(postgres_ledger_url)
     with engine.begin() as conn:
         conn.execute(job_failures.insert(), [
